@@ -1,0 +1,73 @@
+// Backend-neutral names for the primitives the crypto core offers, and the
+// SSH algorithm names built from them.
+#ifndef PARLEY_CORE_CRYPTO_ALGORITHMS_H_
+#define PARLEY_CORE_CRYPTO_ALGORITHMS_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace parley::crypto {
+
+enum class HashAlgorithm { kSha1, kSha256, kSha384, kSha512 };
+
+// Digest length in bytes.
+size_t DigestSize(HashAlgorithm alg);
+absl::string_view HashName(HashAlgorithm alg);  // "sha256"
+
+// Key-agreement groups: X25519 (RFC 7748), NIST curves (RFC 5656) and the
+// RFC 3526 MODP groups 14, 16 and 18 (RFC 8268).
+enum class KexGroup {
+  kX25519,
+  kNistP256,
+  kNistP384,
+  kNistP521,
+  kModp2048,
+  kModp4096,
+  kModp8192,
+};
+absl::string_view KexGroupName(KexGroup group);
+
+// Host and user key types.
+enum class KeyType { kEd25519, kEcdsaP256, kEcdsaP384, kEcdsaP521, kRsa };
+
+// Signature algorithms as SSH names them. kRsaSha1 ("ssh-rsa") is only ever
+// used when a caller opts in explicitly.
+enum class SignatureAlgorithm {
+  kEd25519,
+  kEcdsaP256Sha256,
+  kEcdsaP384Sha384,
+  kEcdsaP521Sha512,
+  kRsaSha256,
+  kRsaSha512,
+  kRsaSha1,
+};
+
+absl::string_view SignatureAlgorithmName(SignatureAlgorithm alg);
+bool SignatureAlgorithmFromName(absl::string_view name,
+                                SignatureAlgorithm* out);
+KeyType KeyTypeFor(SignatureAlgorithm alg);
+// The SSH key-type name of a public-key blob ("ssh-rsa" for all RSA).
+absl::string_view KeyTypeName(KeyType type);
+bool KeyTypeFromName(absl::string_view name, KeyType* out);
+// Field size in bytes of the ECDSA curve of `type` (32, 48, 66); 0 otherwise.
+size_t EcFieldSize(KeyType type);
+
+// The SSH algorithm names a backend offers, in its default preference order.
+struct AlgorithmLists {
+  std::vector<std::string> kex;
+  std::vector<std::string> host_key;
+  std::vector<std::string> cipher;
+  std::vector<std::string> mac;
+};
+
+// Every SSH algorithm Parley implements, in OpenSSH 9's default order (the
+// names OpenSSH offers that Parley lacks, such as sntrup761 and umac, left
+// out). The OpenSSL backend uses this order; a backend may reorder it.
+AlgorithmLists OpenSshDefaultAlgorithms();
+
+}  // namespace parley::crypto
+
+#endif  // PARLEY_CORE_CRYPTO_ALGORITHMS_H_

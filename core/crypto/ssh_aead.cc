@@ -1,0 +1,221 @@
+#include "core/crypto/ssh_aead.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/base/secure_buffer.h"
+#include "core/base/status_macros.h"
+
+namespace parley::crypto {
+namespace {
+
+constexpr SshCipherInfo kCiphers[] = {
+    {"chacha20-poly1305@openssh.com", SshCipherKind::kChaChaPoly, 64, 0, 8,
+     16},
+    {"aes128-gcm@openssh.com", SshCipherKind::kAesGcm, 16, 12, 16, 16},
+    {"aes256-gcm@openssh.com", SshCipherKind::kAesGcm, 32, 12, 16, 16},
+    {"aes128-ctr", SshCipherKind::kAesCtr, 16, 16, 16, 0},
+    {"aes192-ctr", SshCipherKind::kAesCtr, 24, 16, 16, 0},
+    {"aes256-ctr", SshCipherKind::kAesCtr, 32, 16, 16, 0},
+};
+
+constexpr SshMacInfo kMacs[] = {
+    {"hmac-sha2-256-etm@openssh.com", HashAlgorithm::kSha256, 32, 32, true},
+    {"hmac-sha2-512-etm@openssh.com", HashAlgorithm::kSha512, 64, 64, true},
+    {"hmac-sha1-etm@openssh.com", HashAlgorithm::kSha1, 20, 20, true},
+    {"hmac-sha2-256", HashAlgorithm::kSha256, 32, 32, false},
+    {"hmac-sha2-512", HashAlgorithm::kSha512, 64, 64, false},
+    {"hmac-sha1", HashAlgorithm::kSha1, 20, 20, false},
+};
+
+uint32_t LoadBe32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
+         uint32_t{p[3]};
+}
+
+void StoreBe64(uint64_t v, uint8_t* p) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<uint8_t>(v);
+    v >>= 8;
+  }
+}
+
+class OpenSshAesGcm : public PacketAead {
+ public:
+  OpenSshAesGcm(std::unique_ptr<Aead> aead, ByteView iv) : aead_(std::move(aead)) {
+    std::memcpy(nonce_, iv.data(), sizeof(nonce_));
+  }
+  ~OpenSshAesGcm() override { SecureWipe(nonce_, sizeof(nonce_)); }
+
+  absl::StatusOr<uint32_t> DecryptLength(uint32_t /*seq*/,
+                                         ByteView first4) override {
+    if (first4.size() < kLengthSize) {
+      return absl::InvalidArgumentError("packet length field truncated");
+    }
+    return LoadBe32(first4.data());
+  }
+
+  absl::Status Seal(uint32_t /*seq*/, ByteView packet, uint8_t* out) override {
+    if (packet.size() < kLengthSize) {
+      return absl::InvalidArgumentError("packet shorter than its length field");
+    }
+    uint8_t length[kLengthSize];
+    std::memcpy(length, packet.data(), kLengthSize);
+    PARLEY_RETURN_IF_ERROR(aead_->Seal(ByteView(nonce_), ByteView(length),
+                                       packet.subspan(kLengthSize),
+                                       out + kLengthSize));
+    std::memcpy(out, length, kLengthSize);
+    IncrementCounter();
+    return absl::OkStatus();
+  }
+
+  absl::Status Open(uint32_t /*seq*/, ByteView sealed, uint8_t* out) override {
+    if (sealed.size() < kLengthSize + kTagSize) {
+      return absl::InvalidArgumentError("sealed packet too short");
+    }
+    uint8_t length[kLengthSize];
+    std::memcpy(length, sealed.data(), kLengthSize);
+    PARLEY_RETURN_IF_ERROR(aead_->Open(ByteView(nonce_), ByteView(length),
+                                       sealed.subspan(kLengthSize),
+                                       out + kLengthSize));
+    std::memcpy(out, length, kLengthSize);
+    IncrementCounter();
+    return absl::OkStatus();
+  }
+
+ private:
+  // RFC 5647 section 7.1: the invocation counter is the low 64 bits of the
+  // nonce, big-endian, incremented per packet (wrapping modulo 2^64).
+  void IncrementCounter() {
+    for (int i = 11; i >= 4; --i) {
+      if (++nonce_[i] != 0) break;
+    }
+  }
+
+  std::unique_ptr<Aead> aead_;
+  uint8_t nonce_[Aead::kNonceSize];
+};
+
+class OpenSshChaChaPoly : public PacketAead {
+ public:
+  OpenSshChaChaPoly(std::unique_ptr<ChaCha20> main,
+                    std::unique_ptr<ChaCha20> header,
+                    std::unique_ptr<Poly1305> poly)
+      : main_(std::move(main)),
+        header_(std::move(header)),
+        poly_(std::move(poly)) {}
+
+  absl::StatusOr<uint32_t> DecryptLength(uint32_t seq,
+                                         ByteView first4) override {
+    if (first4.size() < kLengthSize) {
+      return absl::InvalidArgumentError("packet length field truncated");
+    }
+    uint8_t nonce[8], plain[kLengthSize];
+    StoreBe64(seq, nonce);
+    PARLEY_RETURN_IF_ERROR(header_->Crypt(ByteView(nonce), 0,
+                                          first4.first(kLengthSize), plain));
+    return LoadBe32(plain);
+  }
+
+  absl::Status Seal(uint32_t seq, ByteView packet, uint8_t* out) override {
+    if (packet.size() < kLengthSize) {
+      return absl::InvalidArgumentError("packet shorter than its length field");
+    }
+    uint8_t nonce[8];
+    StoreBe64(seq, nonce);
+    uint8_t poly_key[Poly1305::kKeySize];
+    PARLEY_RETURN_IF_ERROR(PolyKey(nonce, poly_key));
+    // Payload first: `out` may alias `packet`, and the length is read before
+    // it is overwritten.
+    uint8_t length[kLengthSize];
+    std::memcpy(length, packet.data(), kLengthSize);
+    absl::Status s = main_->Crypt(ByteView(nonce), 1,
+                                  packet.subspan(kLengthSize),
+                                  out + kLengthSize);
+    if (s.ok()) s = header_->Crypt(ByteView(nonce), 0, ByteView(length), out);
+    if (s.ok()) {
+      s = poly_->Compute(ByteView(poly_key), ByteView(out, packet.size()),
+                         MutableByteView(out + packet.size(), kTagSize));
+    }
+    SecureWipe(poly_key, sizeof(poly_key));
+    return s;
+  }
+
+  absl::Status Open(uint32_t seq, ByteView sealed, uint8_t* out) override {
+    if (sealed.size() < kLengthSize + kTagSize) {
+      return absl::InvalidArgumentError("sealed packet too short");
+    }
+    const size_t body = sealed.size() - kTagSize;
+    uint8_t nonce[8];
+    StoreBe64(seq, nonce);
+    uint8_t poly_key[Poly1305::kKeySize];
+    uint8_t tag[kTagSize];
+    PARLEY_RETURN_IF_ERROR(PolyKey(nonce, poly_key));
+    absl::Status s = poly_->Compute(ByteView(poly_key), sealed.first(body),
+                                    MutableByteView(tag));
+    SecureWipe(poly_key, sizeof(poly_key));
+    PARLEY_RETURN_IF_ERROR(s);
+    if (!ConstantTimeEquals(ByteView(tag), sealed.subspan(body))) {
+      return absl::DataLossError("chacha20-poly1305 tag mismatch");
+    }
+    PARLEY_RETURN_IF_ERROR(
+        main_->Crypt(ByteView(nonce), 1, sealed.subspan(kLengthSize,
+                                                        body - kLengthSize),
+                     out + kLengthSize));
+    return header_->Crypt(ByteView(nonce), 0, sealed.first(kLengthSize), out);
+  }
+
+ private:
+  absl::Status PolyKey(const uint8_t nonce[8], uint8_t key[32]) {
+    static constexpr uint8_t kZero[Poly1305::kKeySize] = {};
+    return main_->Crypt(ByteView(nonce, 8), 0, ByteView(kZero), key);
+  }
+
+  std::unique_ptr<ChaCha20> main_;    // K_2
+  std::unique_ptr<ChaCha20> header_;  // K_1
+  std::unique_ptr<Poly1305> poly_;
+};
+
+}  // namespace
+
+const SshCipherInfo* FindSshCipher(absl::string_view name) {
+  for (const auto& c : kCiphers) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+const SshMacInfo* FindSshMac(absl::string_view name) {
+  for (const auto& m : kMacs) {
+    if (name == m.name) return &m;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<PacketAead>> PacketAead::New(
+    const CryptoProvider& provider, absl::string_view name, ByteView key,
+    ByteView iv) {
+  const SshCipherInfo* info = FindSshCipher(name);
+  if (info == nullptr || info->tag_size == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not an SSH AEAD cipher: ", name));
+  }
+  if (key.size() != info->key_size || iv.size() != info->iv_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": wrong key or IV length"));
+  }
+  if (info->kind == SshCipherKind::kAesGcm) {
+    PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Aead> aead, provider.NewAesGcm(key));
+    return std::unique_ptr<PacketAead>(new OpenSshAesGcm(std::move(aead), iv));
+  }
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<ChaCha20> main,
+                          provider.NewChaCha20(key.first(32)));
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<ChaCha20> header,
+                          provider.NewChaCha20(key.subspan(32, 32)));
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Poly1305> poly,
+                          provider.NewPoly1305());
+  return std::unique_ptr<PacketAead>(new OpenSshChaChaPoly(
+      std::move(main), std::move(header), std::move(poly)));
+}
+
+}  // namespace parley::crypto
