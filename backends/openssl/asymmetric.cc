@@ -153,7 +153,8 @@ class PkeyAgreement : public KeyAgreement {
     PkeyPtr peer;
     if (group_ == KexGroup::kX25519) {
       if (peer_public.size() != 32) {
-        return absl::InvalidArgumentError("X25519 public value is not 32 bytes");
+        return absl::InvalidArgumentError(
+            "X25519 public value is not 32 bytes");
       }
       peer.reset(EVP_PKEY_new_raw_public_key_ex(
           nullptr, "X25519", nullptr, peer_public.data(), peer_public.size()));
@@ -162,7 +163,8 @@ class PkeyAgreement : public KeyAgreement {
                             absl::StatusCode::kInvalidArgument);
       }
     } else {
-      PARLEY_ASSIGN_OR_RETURN(peer, EcPublicPkey(CurveName(group_), peer_public));
+      PARLEY_ASSIGN_OR_RETURN(peer,
+                              EcPublicPkey(CurveName(group_), peer_public));
     }
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
     size_t len = 0;
@@ -181,7 +183,8 @@ class PkeyAgreement : public KeyAgreement {
     uint8_t acc = 0;
     for (uint8_t b : secret) acc |= b;
     if (acc == 0) {
-      return absl::InvalidArgumentError("key agreement gave an all-zero secret");
+      return absl::InvalidArgumentError(
+          "key agreement gave an all-zero secret");
     }
     return secret;
   }
@@ -251,7 +254,8 @@ absl::StatusOr<std::unique_ptr<KeyAgreement>> NewModp(KexGroup group,
   BnPtr g(BN_new());
   BnPtr y(BN_new());
   BnCtxPtr ctx(BN_CTX_secure_new());
-  if (!x || !p || !g || !y || !ctx || BN_set_word(g.get(), params.generator) != 1) {
+  if (!x || !p || !g || !y || !ctx ||
+      BN_set_word(g.get(), params.generator) != 1) {
     return OpenSslError("DH key generation");
   }
   if (BN_is_zero(x.get()) || BN_cmp(x.get(), p.get()) >= 0) {
@@ -305,9 +309,9 @@ absl::StatusOr<PkeyPtr> RsaPkey(const PublicKey& pub, const PrivateKey* priv) {
 
 absl::Status CheckPair(KeyType type, SignatureAlgorithm alg) {
   if (KeyTypeFor(alg) != type) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(SignatureAlgorithmName(alg), " does not fit a ",
-                     KeyTypeName(type), " key"));
+    return absl::InvalidArgumentError(absl::StrCat(SignatureAlgorithmName(alg),
+                                                   " does not fit a ",
+                                                   KeyTypeName(type), " key"));
   }
   return absl::OkStatus();
 }
@@ -357,9 +361,9 @@ class PkeyVerifier : public Verifier {
       sig = der;
     }
     MdCtxPtr ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, DigestName(alg_),
-                                        nullptr, nullptr, key_.get(),
-                                        nullptr) != 1) {
+    if (!ctx ||
+        EVP_DigestVerifyInit_ex(ctx.get(), nullptr, DigestName(alg_), nullptr,
+                                nullptr, key_.get(), nullptr) != 1) {
       return OpenSslError("EVP_DigestVerifyInit_ex");
     }
     const int rc = EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
@@ -465,8 +469,7 @@ absl::StatusOr<std::unique_ptr<KeyAgreement>> NewOsslKeyAgreement(
     }
     size_t len = 32;
     pub.resize(len);
-    if (!key ||
-        EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 ||
+    if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 ||
         len != 32) {
       return OpenSslError("X25519 key");
     }
@@ -568,7 +571,8 @@ absl::StatusOr<std::unique_ptr<Signer>> NewOsslSigner(const PrivateKey& key,
       raw_size = RsaModulusBytes(pub);
       break;
   }
-  return std::unique_ptr<Signer>(new PkeySigner(alg, std::move(pkey), raw_size));
+  return std::unique_ptr<Signer>(
+      new PkeySigner(alg, std::move(pkey), raw_size));
 }
 
 absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits) {
@@ -596,8 +600,8 @@ absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits) {
       PkeyPtr k(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
       if (!k) return OpenSslError("EC key generation");
       PARLEY_ASSIGN_OR_RETURN(
-          out.ec_scalar,
-          GetSecretBnParam(k.get(), OSSL_PKEY_PARAM_PRIV_KEY, FieldSize(curve)));
+          out.ec_scalar, GetSecretBnParam(k.get(), OSSL_PKEY_PARAM_PRIV_KEY,
+                                          FieldSize(curve)));
       out.public_key.ec_point.resize(1 + 2 * FieldSize(curve));
       size_t len = 0;
       if (EVP_PKEY_get_octet_string_param(
@@ -626,7 +630,8 @@ absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits) {
           {OSSL_PKEY_PARAM_RSA_EXPONENT2, &out.rsa_dq},
           {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, &out.rsa_qinv}};
       for (const auto& f : fields) {
-        PARLEY_ASSIGN_OR_RETURN(*f.second, GetSecretBnParam(k.get(), f.first, 0));
+        PARLEY_ASSIGN_OR_RETURN(*f.second,
+                                GetSecretBnParam(k.get(), f.first, 0));
       }
       return out;
     }

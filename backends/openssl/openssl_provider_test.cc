@@ -16,10 +16,9 @@ TEST(OpenSslProviderTest, ErrorsLeaveNoQueueBehind) {
   bad.type = KeyType::kEcdsaP256;
   bad.ec_point = Bytes(65, 1);
   bad.ec_point[0] = 4;
-  EXPECT_EQ(p->NewVerifier(bad, SignatureAlgorithm::kEcdsaP256Sha256)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      p->NewVerifier(bad, SignatureAlgorithm::kEcdsaP256Sha256).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ERR_peek_error(), 0u);
 }
 

@@ -28,8 +28,8 @@ BnPtr BnFromBytes(ByteView b) {
 
 SecretBnPtr SecretBnFromBytes(ByteView b) {
   SecretBnPtr bn(BN_secure_new());
-  if (bn && BN_bin2bn(b.data(), static_cast<int>(b.size()), bn.get()) ==
-                nullptr) {
+  if (bn &&
+      BN_bin2bn(b.data(), static_cast<int>(b.size()), bn.get()) == nullptr) {
     bn.reset();
   }
   return bn;

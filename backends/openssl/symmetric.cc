@@ -163,17 +163,17 @@ class OsslAesGcm : public Aead {
     int outl = 0;
     if (EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) !=
             1 ||
-        (!aad.empty() && EVP_EncryptUpdate(ctx, nullptr, &outl, aad.data(),
-                                           static_cast<int>(aad.size())) != 1)) {
+        (!aad.empty() &&
+         EVP_EncryptUpdate(ctx, nullptr, &outl, aad.data(),
+                           static_cast<int>(aad.size())) != 1)) {
       return OpenSslError("AES-GCM seal");
     }
     absl::Status s = CipherUpdate(ctx, plaintext.data(), plaintext.size(), out);
     if (!s.ok()) return s;
     uint8_t tag[kTagSize];
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag,
-                                          sizeof(tag)),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(
+                               OSSL_CIPHER_PARAM_AEAD_TAG, tag, sizeof(tag)),
+                           OSSL_PARAM_construct_end()};
     if (EVP_EncryptFinal_ex(ctx, out + plaintext.size(), &outl) != 1 ||
         EVP_CIPHER_CTX_get_params(ctx, params) != 1) {
       return OpenSslError("AES-GCM seal");
@@ -195,14 +195,14 @@ class OsslAesGcm : public Aead {
     std::memcpy(tag, sealed.data() + len, kTagSize);
     EVP_CIPHER_CTX* ctx = dec_.get();
     int outl = 0;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag,
-                                          sizeof(tag)),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(
+                               OSSL_CIPHER_PARAM_AEAD_TAG, tag, sizeof(tag)),
+                           OSSL_PARAM_construct_end()};
     if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) !=
             1 ||
-        (!aad.empty() && EVP_DecryptUpdate(ctx, nullptr, &outl, aad.data(),
-                                           static_cast<int>(aad.size())) != 1)) {
+        (!aad.empty() &&
+         EVP_DecryptUpdate(ctx, nullptr, &outl, aad.data(),
+                           static_cast<int>(aad.size())) != 1)) {
       return OpenSslError("AES-GCM open");
     }
     absl::Status s = CipherUpdate(ctx, sealed.data(), len, out);
@@ -234,7 +234,8 @@ class OsslChaCha20 : public ChaCha20 {
     // OpenSSL's 16-byte "IV" is state words 12-15 in little-endian order:
     // here the 64-bit block counter, then the 64-bit nonce.
     uint8_t iv[16];
-    for (int i = 0; i < 8; ++i) iv[i] = static_cast<uint8_t>(counter >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+      iv[i] = static_cast<uint8_t>(counter >> (8 * i));
     std::memcpy(iv + 8, nonce.data(), 8);
     if (EVP_CipherInit_ex2(ctx_.get(), nullptr, nullptr, iv, 1, nullptr) != 1) {
       return OpenSslError("ChaCha20 init");
@@ -246,16 +247,14 @@ class OsslChaCha20 : public ChaCha20 {
   CipherCtxPtr ctx_;
 };
 
-absl::StatusOr<CipherCtxPtr> KeyedCipher(const EVP_CIPHER* cipher,
-                                         ByteView key, const uint8_t* iv,
-                                         int enc) {
+absl::StatusOr<CipherCtxPtr> KeyedCipher(const EVP_CIPHER* cipher, ByteView key,
+                                         const uint8_t* iv, int enc) {
   if (cipher == nullptr) {
     return absl::UnimplementedError("cipher not available in this OpenSSL");
   }
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx ||
-      EVP_CipherInit_ex2(ctx.get(), cipher, key.data(), iv, enc, nullptr) !=
-          1) {
+  if (!ctx || EVP_CipherInit_ex2(ctx.get(), cipher, key.data(), iv, enc,
+                                 nullptr) != 1) {
     return OpenSslError("EVP_CipherInit_ex2");
   }
   return ctx;
@@ -374,7 +373,8 @@ absl::StatusOr<std::unique_ptr<Aead>> NewOsslAesGcm(const Fetched& f,
   if (!enc.ok()) return enc.status();
   auto dec = KeyedCipher(f.aes_gcm[i], key, nullptr, 0);
   if (!dec.ok()) return dec.status();
-  return std::unique_ptr<Aead>(new OsslAesGcm(std::move(*enc), std::move(*dec)));
+  return std::unique_ptr<Aead>(
+      new OsslAesGcm(std::move(*enc), std::move(*dec)));
 }
 
 absl::StatusOr<std::unique_ptr<ChaCha20>> NewOsslChaCha20(const Fetched& f,

@@ -6,17 +6,17 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define PARLEY_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::absl::Status parley_status_ = (expr);           \
-    if (!parley_status_.ok()) return parley_status_;  \
+#define PARLEY_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status parley_status_ = (expr);          \
+    if (!parley_status_.ok()) return parley_status_; \
   } while (0)
 
 #define PARLEY_STATUS_CONCAT_INNER_(a, b) a##b
 #define PARLEY_STATUS_CONCAT_(a, b) PARLEY_STATUS_CONCAT_INNER_(a, b)
 
-#define PARLEY_ASSIGN_OR_RETURN(lhs, expr)                                 \
-  PARLEY_ASSIGN_OR_RETURN_IMPL_(                                           \
+#define PARLEY_ASSIGN_OR_RETURN(lhs, expr) \
+  PARLEY_ASSIGN_OR_RETURN_IMPL_(           \
       PARLEY_STATUS_CONCAT_(parley_statusor_, __LINE__), lhs, expr)
 
 #define PARLEY_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

@@ -160,9 +160,12 @@ AlgorithmLists OpenSshDefaultAlgorithms() {
                   "aes256-ctr",
                   "aes128-gcm@openssh.com",
                   "aes256-gcm@openssh.com"};
-  lists.mac = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com",
-               "hmac-sha1-etm@openssh.com",     "hmac-sha2-256",
-               "hmac-sha2-512",                 "hmac-sha1"};
+  lists.mac = {"hmac-sha2-256-etm@openssh.com",
+               "hmac-sha2-512-etm@openssh.com",
+               "hmac-sha1-etm@openssh.com",
+               "hmac-sha2-256",
+               "hmac-sha2-512",
+               "hmac-sha1"};
   return lists;
 }
 

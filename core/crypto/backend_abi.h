@@ -31,19 +31,19 @@ inline constexpr char kBackendCreateSymbol[] = "parley_crypto_backend_create";
 
 // Defines the three exported symbols for a backend module; `name` is a string
 // literal and `factory` an expression yielding a new CryptoProvider*.
-#define PARLEY_DEFINE_CRYPTO_BACKEND(name_literal, factory)          \
-  extern "C" __attribute__((visibility("default"))) uint32_t        \
-  parley_crypto_backend_abi_version(void) {                          \
-    return ::parley::crypto::kBackendAbiVersion;                     \
-  }                                                                  \
-  extern "C" __attribute__((visibility("default"))) const char*     \
-  parley_crypto_backend_name(void) {                                 \
-    return name_literal;                                             \
-  }                                                                  \
-  extern "C" __attribute__((visibility("default")))                 \
-  ::parley::crypto::CryptoProvider* parley_crypto_backend_create(    \
-      void) {                                                        \
-    return (factory);                                                \
+#define PARLEY_DEFINE_CRYPTO_BACKEND(name_literal, factory)                    \
+  extern "C" __attribute__((visibility("default"))) uint32_t                   \
+  parley_crypto_backend_abi_version(void) {                                    \
+    return ::parley::crypto::kBackendAbiVersion;                               \
+  }                                                                            \
+  extern "C" __attribute__((visibility("default"))) const char*                \
+  parley_crypto_backend_name(void) {                                           \
+    return name_literal;                                                       \
+  }                                                                            \
+  extern "C"                                                                   \
+      __attribute__((visibility("default"))) ::parley::crypto::CryptoProvider* \
+      parley_crypto_backend_create(void) {                                     \
+    return (factory);                                                          \
   }
 
 #endif  // PARLEY_CORE_CRYPTO_BACKEND_ABI_H_

@@ -43,7 +43,8 @@ std::vector<std::string> SearchDirs(const LoaderOptions& options) {
   if (!ec) {
     fs::path dir = self.parent_path();
     dirs.push_back((dir / "parley" / "backends").string());
-    dirs.push_back((dir.parent_path() / "lib" / "parley" / "backends").string());
+    dirs.push_back(
+        (dir.parent_path() / "lib" / "parley" / "backends").string());
   }
   return dirs;
 }
@@ -59,8 +60,8 @@ absl::Status CheckFileTrust(const std::string& path) {
         absl::StrCat("crypto backend module ", path, " is not a regular file"));
   }
   if ((st.st_mode & S_IWOTH) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "refusing world-writable crypto backend module ", path));
+    return absl::PermissionDeniedError(
+        absl::StrCat("refusing world-writable crypto backend module ", path));
   }
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -82,24 +83,24 @@ absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackendFile(
 
   auto lib = std::make_shared<boost::dll::shared_library>();
   std::error_code ec;
-  lib->load(path, ec,
-            boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+  lib->load(
+      path, ec,
+      boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   if (ec || !lib->is_loaded()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot load crypto backend module ", path, ": ", ec.message()));
   }
   if (!lib->has(kBackendAbiVersionSymbol) || !lib->has(kBackendNameSymbol) ||
       !lib->has(kBackendCreateSymbol)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " is not a Parley crypto backend (missing ",
-        kBackendAbiVersionSymbol, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a Parley crypto backend (missing ",
+                     kBackendAbiVersionSymbol, ")"));
   }
-  const uint32_t version =
-      lib->get<uint32_t()>(kBackendAbiVersionSymbol)();
+  const uint32_t version = lib->get<uint32_t()>(kBackendAbiVersionSymbol)();
   if (version != kBackendAbiVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "crypto backend module ", path, " has ABI version ", version,
-        ", this Parley needs ", kBackendAbiVersion));
+    return absl::FailedPreconditionError(
+        absl::StrCat("crypto backend module ", path, " has ABI version ",
+                     version, ", this Parley needs ", kBackendAbiVersion));
   }
   CryptoProvider* raw = lib->get<CryptoProvider*()>(kBackendCreateSymbol)();
   if (raw == nullptr) {
@@ -145,9 +146,8 @@ absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackend(
 absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadDefaultCryptoBackend(
     const LoaderOptions& options) {
   const char* env = std::getenv(kBackendEnvVar);
-  return LoadCryptoBackend(env != nullptr && *env != '\0' ? env
-                                                          : kDefaultBackend,
-                           options);
+  return LoadCryptoBackend(
+      env != nullptr && *env != '\0' ? env : kDefaultBackend, options);
 }
 
 }  // namespace parley::crypto

@@ -22,7 +22,8 @@ class StreamCipher {
 
 // ChaCha20 keyed with 32 bytes; every call names its own nonce and starting
 // block counter (the state words 12-13 are the counter, 14-15 the nonce, as
-// in D. J. Bernstein's original ChaCha and OpenSSH's PROTOCOL.chacha20poly1305).
+// in D. J. Bernstein's original ChaCha and OpenSSH's
+// PROTOCOL.chacha20poly1305).
 class ChaCha20 {
  public:
   static constexpr size_t kKeySize = 32;

@@ -11,10 +11,10 @@
 namespace parley::crypto {
 
 struct ModpGroup {
-  size_t bits;            // size of p
-  ByteView prime;         // big-endian p
-  uint8_t generator;      // 2 for every RFC 3526 group
-  size_t exponent_bits;   // private exponent size used by Parley
+  size_t bits;           // size of p
+  ByteView prime;        // big-endian p
+  uint8_t generator;     // 2 for every RFC 3526 group
+  size_t exponent_bits;  // private exponent size used by Parley
 };
 
 // The group for kModp2048/4096/8192; nullptr for other KexGroups.

@@ -10,8 +10,7 @@ namespace parley::crypto {
 namespace {
 
 constexpr SshCipherInfo kCiphers[] = {
-    {"chacha20-poly1305@openssh.com", SshCipherKind::kChaChaPoly, 64, 0, 8,
-     16},
+    {"chacha20-poly1305@openssh.com", SshCipherKind::kChaChaPoly, 64, 0, 8, 16},
     {"aes128-gcm@openssh.com", SshCipherKind::kAesGcm, 16, 12, 16, 16},
     {"aes256-gcm@openssh.com", SshCipherKind::kAesGcm, 32, 12, 16, 16},
     {"aes128-ctr", SshCipherKind::kAesCtr, 16, 16, 16, 0},
@@ -42,7 +41,8 @@ void StoreBe64(uint64_t v, uint8_t* p) {
 
 class OpenSshAesGcm : public PacketAead {
  public:
-  OpenSshAesGcm(std::unique_ptr<Aead> aead, ByteView iv) : aead_(std::move(aead)) {
+  OpenSshAesGcm(std::unique_ptr<Aead> aead, ByteView iv)
+      : aead_(std::move(aead)) {
     std::memcpy(nonce_, iv.data(), sizeof(nonce_));
   }
   ~OpenSshAesGcm() override { SecureWipe(nonce_, sizeof(nonce_)); }
@@ -112,8 +112,8 @@ class OpenSshChaChaPoly : public PacketAead {
     }
     uint8_t nonce[8], plain[kLengthSize];
     StoreBe64(seq, nonce);
-    PARLEY_RETURN_IF_ERROR(header_->Crypt(ByteView(nonce), 0,
-                                          first4.first(kLengthSize), plain));
+    PARLEY_RETURN_IF_ERROR(
+        header_->Crypt(ByteView(nonce), 0, first4.first(kLengthSize), plain));
     return LoadBe32(plain);
   }
 
@@ -129,9 +129,8 @@ class OpenSshChaChaPoly : public PacketAead {
     // it is overwritten.
     uint8_t length[kLengthSize];
     std::memcpy(length, packet.data(), kLengthSize);
-    absl::Status s = main_->Crypt(ByteView(nonce), 1,
-                                  packet.subspan(kLengthSize),
-                                  out + kLengthSize);
+    absl::Status s = main_->Crypt(
+        ByteView(nonce), 1, packet.subspan(kLengthSize), out + kLengthSize);
     if (s.ok()) s = header_->Crypt(ByteView(nonce), 0, ByteView(length), out);
     if (s.ok()) {
       s = poly_->Compute(ByteView(poly_key), ByteView(out, packet.size()),
@@ -158,10 +157,9 @@ class OpenSshChaChaPoly : public PacketAead {
     if (!ConstantTimeEquals(ByteView(tag), sealed.subspan(body))) {
       return absl::DataLossError("chacha20-poly1305 tag mismatch");
     }
-    PARLEY_RETURN_IF_ERROR(
-        main_->Crypt(ByteView(nonce), 1, sealed.subspan(kLengthSize,
-                                                        body - kLengthSize),
-                     out + kLengthSize));
+    PARLEY_RETURN_IF_ERROR(main_->Crypt(
+        ByteView(nonce), 1, sealed.subspan(kLengthSize, body - kLengthSize),
+        out + kLengthSize));
     return header_->Crypt(ByteView(nonce), 0, sealed.first(kLengthSize), out);
   }
 
@@ -205,7 +203,8 @@ absl::StatusOr<std::unique_ptr<PacketAead>> PacketAead::New(
         absl::StrCat(name, ": wrong key or IV length"));
   }
   if (info->kind == SshCipherKind::kAesGcm) {
-    PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Aead> aead, provider.NewAesGcm(key));
+    PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Aead> aead,
+                            provider.NewAesGcm(key));
     return std::unique_ptr<PacketAead>(new OpenSshAesGcm(std::move(aead), iv));
   }
   PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<ChaCha20> main,

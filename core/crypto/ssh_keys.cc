@@ -33,12 +33,11 @@ size_t BitLength(ByteView magnitude) {
 absl::Status CheckRsaPublic(ByteView e, ByteView n) {
   const size_t bits = BitLength(n);
   if (bits < kMinRsaBits || bits > kMaxRsaBits) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RSA modulus of ", bits, " bits is outside [", kMinRsaBits, ", ",
-        kMaxRsaBits, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("RSA modulus of ", bits, " bits is outside [", kMinRsaBits,
+                     ", ", kMaxRsaBits, "]"));
   }
-  if (e.empty() || (e.back() & 1) == 0 || BitLength(e) < 2 ||
-      e.size() > 8) {
+  if (e.empty() || (e.back() & 1) == 0 || BitLength(e) < 2 || e.size() > 8) {
     return absl::InvalidArgumentError("RSA public exponent is invalid");
   }
   return absl::OkStatus();
@@ -209,9 +208,9 @@ absl::Status VerifySshSignature(const CryptoProvider& provider,
   PARLEY_ASSIGN_OR_RETURN(ParsedSignature sig,
                           ParseSignatureBlob(signature_blob, key));
   if (options.required.has_value() && *options.required != sig.algorithm) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "signature uses ", SignatureAlgorithmName(sig.algorithm),
-        ", expected ", SignatureAlgorithmName(*options.required)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature uses ", SignatureAlgorithmName(sig.algorithm),
+                     ", expected ", SignatureAlgorithmName(*options.required)));
   }
   if (sig.algorithm == SignatureAlgorithm::kRsaSha1 &&
       !options.allow_rsa_sha1) {

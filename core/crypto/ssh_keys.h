@@ -31,8 +31,7 @@ struct ParsedSignature {
 // the modulus length as OpenSSH does).
 absl::StatusOr<ParsedSignature> ParseSignatureBlob(ByteView blob,
                                                    const PublicKey& key);
-absl::StatusOr<Bytes> EncodeSignatureBlob(SignatureAlgorithm alg,
-                                          ByteView raw);
+absl::StatusOr<Bytes> EncodeSignatureBlob(SignatureAlgorithm alg, ByteView raw);
 
 struct VerifyOptions {
   // The algorithm the signature must use (e.g. the negotiated host-key

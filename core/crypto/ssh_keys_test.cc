@@ -73,7 +73,8 @@ TEST(SshKeysTest, BadBlobsAreRejected) {
       {"ecdsa compressed",
        Blob({Str("ecdsa-sha2-nistp256"), Str("nistp256"), compressed}),
        absl::StatusCode::kInvalidArgument},
-      {"ecdsa missing point", Blob({Str("ecdsa-sha2-nistp256"), Str("nistp256")}),
+      {"ecdsa missing point",
+       Blob({Str("ecdsa-sha2-nistp256"), Str("nistp256")}),
        absl::StatusCode::kInvalidArgument},
       {"rsa small modulus", RsaBlob({3}, Bytes(64, 0xff)),
        absl::StatusCode::kInvalidArgument},
@@ -93,8 +94,8 @@ TEST(SshKeysTest, SignatureBlobs) {
   ec.type = KeyType::kEcdsaP256;
   ec.ec_point = Bytes(65, 1);
   Bytes raw(64, 0);
-  raw[31] = 5;      // r = 5: short mpint must be padded back
-  raw[32] = 0x80;   // s has its top bit set: mpint gets a zero byte
+  raw[31] = 5;     // r = 5: short mpint must be padded back
+  raw[32] = 0x80;  // s has its top bit set: mpint gets a zero byte
   auto blob = EncodeSignatureBlob(SignatureAlgorithm::kEcdsaP256Sha256, raw);
   ASSERT_TRUE(blob.ok());
   auto parsed = ParseSignatureBlob(*blob, ec);
@@ -109,12 +110,12 @@ TEST(SshKeysTest, SignatureBlobs) {
   PublicKey rsa;
   rsa.type = KeyType::kRsa;
   rsa.rsa_n = Bytes(256, 0xff);
-  auto long_sig = EncodeSignatureBlob(SignatureAlgorithm::kRsaSha256,
-                                      Bytes(257, 1));
+  auto long_sig =
+      EncodeSignatureBlob(SignatureAlgorithm::kRsaSha256, Bytes(257, 1));
   ASSERT_TRUE(long_sig.ok());
   EXPECT_FALSE(ParseSignatureBlob(*long_sig, rsa).ok());
-  auto short_sig = EncodeSignatureBlob(SignatureAlgorithm::kRsaSha512,
-                                       Bytes(255, 1));
+  auto short_sig =
+      EncodeSignatureBlob(SignatureAlgorithm::kRsaSha512, Bytes(255, 1));
   ASSERT_TRUE(short_sig.ok());
   auto p = ParseSignatureBlob(*short_sig, rsa);
   ASSERT_TRUE(p.ok());

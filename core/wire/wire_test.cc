@@ -16,7 +16,12 @@ Bytes Hex(const char* h) {
 }
 
 TEST(WireTest, Integers) {
-  Bytes buf = Hex("01" "00" "02" "deadbeef" "0102030405060708");
+  Bytes buf =
+      Hex("01"
+          "00"
+          "02"
+          "deadbeef"
+          "0102030405060708");
   Reader r(buf);
   uint8_t u8;
   bool b1, b2;
@@ -107,8 +112,8 @@ TEST(WireTest, StringsAndNameLists) {
   ASSERT_TRUE(r.ReadString(&s).ok());
   EXPECT_EQ(s, "ssh-userauth");
   ASSERT_TRUE(r.ReadNameList(&names).ok());
-  EXPECT_EQ(names, (std::vector<std::string>{"curve25519-sha256",
-                                             "ext-info-c"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"curve25519-sha256", "ext-info-c"}));
   ASSERT_TRUE(r.ReadNameList(&empty).ok());
   EXPECT_TRUE(empty.empty());
   ASSERT_TRUE(r.ReadStringReader(&sub).ok());

@@ -23,8 +23,9 @@ class BasicWriter {
   void WriteU8(uint8_t v) { out_->push_back(v); }
   void WriteBool(bool v) { out_->push_back(v ? 1 : 0); }
   void WriteU32(uint32_t v) {
-    uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                    static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+    uint8_t b[4] = {static_cast<uint8_t>(v >> 24),
+                    static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
+                    static_cast<uint8_t>(v)};
     out_->insert(out_->end(), b, b + 4);
   }
   void WriteU64(uint64_t v) {
