@@ -1,0 +1,194 @@
+#include "core/auth/userauth.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/base/status_macros.h"
+#include "core/transport/messages.h"
+#include "core/wire/reader.h"
+#include "core/wire/writer.h"
+
+namespace parley::auth {
+namespace {
+
+using namespace ::parley::transport;  // NOLINT: message numbers
+
+constexpr char kService[] = "ssh-userauth";
+constexpr char kConnection[] = "ssh-connection";
+
+// Bounds on what a server may send us.
+constexpr size_t kMaxBanner = 64 * 1024;
+constexpr size_t kMaxBanners = 64;
+
+}  // namespace
+
+bool UserAuth::Owns(uint8_t t) {
+  return t == kMsgServiceAccept || (t >= 50 && t <= 79);
+}
+
+absl::Status UserAuth::EnsureService() {
+  if (state_ != AuthState::kIdle) return absl::OkStatus();
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgServiceRequest);
+  w.WriteString(absl::string_view(kService));
+  PARLEY_RETURN_IF_ERROR(t_->Send(msg));
+  state_ = AuthState::kServiceRequested;
+  return absl::OkStatus();
+}
+
+absl::Status UserAuth::SendRequest(const Bytes& body, bool secret) {
+  if (state_ == AuthState::kSucceeded) {
+    return absl::FailedPreconditionError("already authenticated");
+  }
+  if (state_ == AuthState::kMethodInFlight || !queued_.empty()) {
+    return absl::FailedPreconditionError(
+        "an authentication request is already in flight");
+  }
+  PARLEY_RETURN_IF_ERROR(EnsureService());
+  outcome_ = AuthOutcome();
+  if (state_ == AuthState::kServiceRequested) {
+    queued_.assign(body.begin(), body.end());
+    queued_secret_ = secret;
+    return absl::OkStatus();
+  }
+  state_ = AuthState::kMethodInFlight;
+  return t_->Send(body, secret ? kSecretPaddedSize : 0);
+}
+
+absl::Status UserAuth::StartNone(absl::string_view user) {
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(user);
+  w.WriteString(absl::string_view(kConnection));
+  w.WriteString(absl::string_view("none"));
+  method_ = "none";
+  return SendRequest(msg, false);
+}
+
+absl::Status UserAuth::StartPassword(absl::string_view user,
+                                     ByteView password) {
+  SecureBuffer msg;
+  wire::SecretWriter w(&msg);
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(user);
+  w.WriteString(absl::string_view(kConnection));
+  w.WriteString(absl::string_view("password"));
+  w.WriteBool(false);
+  w.WriteString(password);
+  method_ = "password";
+  Bytes body(msg.begin(), msg.end());
+  absl::Status s = SendRequest(body, true);
+  SecureWipe(body.data(), body.size());
+  return s;
+}
+
+absl::Status UserAuth::StartPasswordChange(absl::string_view user,
+                                           ByteView old_password,
+                                           ByteView new_password) {
+  SecureBuffer msg;
+  wire::SecretWriter w(&msg);
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(user);
+  w.WriteString(absl::string_view(kConnection));
+  w.WriteString(absl::string_view("password"));
+  w.WriteBool(true);
+  w.WriteString(old_password);
+  w.WriteString(new_password);
+  method_ = "password";
+  if (state_ == AuthState::kMethodInFlight &&
+      outcome_.kind == AuthOutcome::kPasswordChange) {
+    state_ = AuthState::kReady;
+  }
+  Bytes body(msg.begin(), msg.end());
+  absl::Status s = SendRequest(body, true);
+  SecureWipe(body.data(), body.size());
+  return s;
+}
+
+absl::Status UserAuth::HandleFailure(ByteView body) {
+  wire::Reader r(body);
+  std::vector<std::string> methods;
+  bool partial;
+  PARLEY_RETURN_IF_ERROR(r.ReadNameList(&methods));
+  PARLEY_RETURN_IF_ERROR(r.ReadBool(&partial));
+  PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+  methods_ = methods;
+  outcome_.methods = std::move(methods);
+  outcome_.kind =
+      partial ? AuthOutcome::kPartialSuccess : AuthOutcome::kFailure;
+  state_ = AuthState::kReady;
+  return absl::OkStatus();
+}
+
+absl::Status UserAuth::Handle(ByteView msg) {
+  if (msg.empty()) return absl::InvalidArgumentError("empty message");
+  const uint8_t t = msg[0];
+  ByteView body = msg.subspan(1);
+  switch (t) {
+    case kMsgServiceAccept: {
+      wire::Reader r(body);
+      absl::string_view name;
+      PARLEY_RETURN_IF_ERROR(r.ReadString(&name));
+      PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+      if (state_ != AuthState::kServiceRequested || name != kService) {
+        return absl::InvalidArgumentError("unexpected SERVICE_ACCEPT");
+      }
+      state_ = AuthState::kReady;
+      if (!queued_.empty()) {
+        Bytes body_copy(queued_.begin(), queued_.end());
+        queued_.clear();
+        state_ = AuthState::kMethodInFlight;
+        absl::Status s =
+            t_->Send(body_copy, queued_secret_ ? kSecretPaddedSize : 0);
+        SecureWipe(body_copy.data(), body_copy.size());
+        return s;
+      }
+      return absl::OkStatus();
+    }
+    case kMsgUserauthBanner: {
+      wire::Reader r(body);
+      absl::string_view text, lang;
+      PARLEY_RETURN_IF_ERROR(r.ReadString(&text));
+      PARLEY_RETURN_IF_ERROR(r.ReadString(&lang));
+      PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+      if (state_ == AuthState::kSucceeded) {
+        return absl::InvalidArgumentError("banner after authentication");
+      }
+      if (banners_.size() < kMaxBanners) {
+        banners_.emplace_back(text.substr(0, kMaxBanner));
+      }
+      return absl::OkStatus();
+    }
+    case kMsgUserauthSuccess:
+      if (state_ != AuthState::kMethodInFlight || !body.empty()) {
+        return absl::InvalidArgumentError("unexpected USERAUTH_SUCCESS");
+      }
+      state_ = AuthState::kSucceeded;
+      outcome_.kind = AuthOutcome::kSuccess;
+      return absl::OkStatus();
+    case kMsgUserauthFailure:
+      if (state_ != AuthState::kMethodInFlight) {
+        return absl::InvalidArgumentError("unexpected USERAUTH_FAILURE");
+      }
+      return HandleFailure(body);
+    case kMsgUserauthInfoRequest:  // PASSWD_CHANGEREQ for "password"
+      if (state_ == AuthState::kMethodInFlight && method_ == "password") {
+        wire::Reader r(body);
+        absl::string_view prompt, lang;
+        PARLEY_RETURN_IF_ERROR(r.ReadString(&prompt));
+        PARLEY_RETURN_IF_ERROR(r.ReadString(&lang));
+        PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+        outcome_.kind = AuthOutcome::kPasswordChange;
+        outcome_.prompt = std::string(prompt.substr(0, 4096));
+        return absl::OkStatus();
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("message 60 while ", method_.empty() ? "idle" : method_,
+                       " is in flight"));
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected userauth message ", t));
+  }
+}
+
+}  // namespace parley::auth

@@ -1,0 +1,88 @@
+// The ssh-userauth service (RFC 4252) as an engine on a Transport: service
+// request, "none" (to learn the methods), "password" (RFC 4252 section 8,
+// including the server's password-change request), USERAUTH_BANNER and
+// partial success. Keyboard-interactive (RFC 4256) and publickey build on the
+// same state machine.
+#ifndef PARLEY_CORE_AUTH_USERAUTH_H_
+#define PARLEY_CORE_AUTH_USERAUTH_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/base/bytes.h"
+#include "core/base/secure_buffer.h"
+#include "core/transport/transport.h"
+
+namespace parley::auth {
+
+enum class AuthState {
+  kIdle,
+  kServiceRequested,  // SERVICE_REQUEST sent
+  kReady,             // service accepted; no method in flight
+  kMethodInFlight,    // a USERAUTH_REQUEST awaits its answer
+  kSucceeded,
+};
+
+// The outcome of one method attempt.
+struct AuthOutcome {
+  enum Kind {
+    kPending,         // still waiting for the server
+    kSuccess,         // USERAUTH_SUCCESS
+    kPartialSuccess,  // this method was accepted; more are required
+    kFailure,         // refused; `methods` says what may continue
+    kPasswordChange,  // the server asks for a new password (RFC 4252 8)
+  } kind = kPending;
+  std::vector<std::string> methods;  // methods that can continue
+  std::string prompt;                // password change prompt
+};
+
+class UserAuth {
+ public:
+  explicit UserAuth(transport::Transport* t) : t_(t) {}
+
+  // Each Start* sends a request (after the service request, sent first when
+  // needed). Then feed server messages with Handle() and read Outcome().
+  absl::Status StartNone(absl::string_view user);
+  absl::Status StartPassword(absl::string_view user, ByteView password);
+  absl::Status StartPasswordChange(absl::string_view user,
+                                   ByteView old_password,
+                                   ByteView new_password);
+
+  // Handles one userauth-range message (5, 6, 50-79). Returns
+  // kInvalidArgument for a malformed or out-of-place message.
+  absl::Status Handle(ByteView msg);
+  // True for message numbers this layer owns.
+  static bool Owns(uint8_t msg_type);
+
+  const AuthOutcome& outcome() const { return outcome_; }
+  AuthState state() const { return state_; }
+  bool authenticated() const { return state_ == AuthState::kSucceeded; }
+  // Banners received so far (untrusted text; sanitise before display).
+  const std::vector<std::string>& banners() const { return banners_; }
+  // The methods the server listed in its last FAILURE.
+  const std::vector<std::string>& methods_left() const { return methods_; }
+
+ private:
+  absl::Status EnsureService();
+  absl::Status SendRequest(const Bytes& body, bool secret);
+  absl::Status HandleFailure(ByteView body);
+
+  transport::Transport* t_;
+  AuthState state_ = AuthState::kIdle;
+  std::string method_;  // in flight
+  AuthOutcome outcome_;
+  std::vector<std::string> banners_;
+  std::vector<std::string> methods_;
+  // A request built before the service was accepted.
+  SecureBuffer queued_;
+  bool queued_secret_ = false;
+};
+
+// Pads requests that carry secrets so that their length tells nothing.
+inline constexpr size_t kSecretPaddedSize = 256;
+
+}  // namespace parley::auth
+
+#endif  // PARLEY_CORE_AUTH_USERAUTH_H_
