@@ -132,8 +132,10 @@ absl::Status CheckDhPublicValue(const ModpGroup& group, ByteView y) {
   if (y.size() < p.size()) return absl::OkStatus();
   // Same length as p: need y <= p - 2. p is odd, so p - 2 differs from p
   // only in the last byte (whose value is >= 2 for these primes: 0xff).
+  if (p.empty()) return absl::InternalError("empty DH prime");
   Bytes p_minus_2(p.begin(), p.end());
-  p_minus_2.back() = static_cast<uint8_t>(p_minus_2.back() - 2);
+  uint8_t& last = p_minus_2[p_minus_2.size() - 1];
+  last = static_cast<uint8_t>(last - 2);
   if (CompareEqualLength(y.data(), p_minus_2.data(), p.size()) > 0) {
     return absl::InvalidArgumentError("DH public value is above p-2");
   }
