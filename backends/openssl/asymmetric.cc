@@ -112,9 +112,12 @@ absl::StatusOr<PkeyPtr> EcPublicPkey(const char* curve, ByteView point) {
     return absl::InvalidArgumentError(absl::StrCat(
         "EC public point is not on the curve: ", pkey.status().message()));
   }
-  // Full public-key validation (on curve, not infinity, order check).
+  // Decoding already put the point on the curve; the quick check adds "not
+  // the point at infinity". The full check's n*Q = O test is redundant for
+  // these prime-order curves (cofactor 1, SP 800-56A 5.6.2.3.4) and costs a
+  // second scalar multiplication.
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey->get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+  if (!check || EVP_PKEY_public_check_quick(check.get()) != 1) {
     return OpenSslError("EC public point failed validation",
                         absl::StatusCode::kInvalidArgument);
   }
@@ -169,7 +172,9 @@ class PkeyAgreement : public KeyAgreement {
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
     size_t len = 0;
     if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
-        EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 1) != 1 ||
+        // X25519 needs no peer validation beyond its all-zero check; EC
+        // peers were validated when decoded.
+        EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 0) != 1 ||
         EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1) {
       return OpenSslError("key agreement", absl::StatusCode::kInvalidArgument);
     }
