@@ -167,11 +167,11 @@ size_t Connection::Read(uint32_t id, bool stderr_stream, uint8_t* out,
                         size_t max) {
   Channel* c = Find(id);
   if (c == nullptr) return 0;
-  Bytes& buf = stderr_stream ? c->stderr_data : c->stdout_data;
+  ByteQueue& buf = stderr_stream ? c->stderr_data : c->stdout_data;
   const size_t n = std::min(max, buf.size());
   if (n == 0) return 0;
-  std::memcpy(out, buf.data(), n);
-  buf.erase(buf.begin(), buf.begin() + n);
+  std::memcpy(out, buf.view().data(), n);
+  buf.Consume(n);
   c->consumed += n;
   // Re-open the window once half of it has been consumed.
   if (c->state == Channel::State::kOpen && !c->close_sent &&
@@ -313,13 +313,13 @@ absl::Status Connection::Handle(ByteView msg) {
             "server sent more channel data than the window allows");
       }
       c->local_window -= data.size();
-      Bytes& buf = (t == kMsgChannelData) ? c->stdout_data : c->stderr_data;
+      ByteQueue& buf = (t == kMsgChannelData) ? c->stdout_data : c->stderr_data;
       if (t == kMsgChannelExtendedData && code != 1) {
         // Unknown stream: discard, but count it as consumed.
         c->consumed += data.size();
         return absl::OkStatus();
       }
-      buf.insert(buf.end(), data.begin(), data.end());
+      buf.Append(data);
       return absl::OkStatus();
     }
     case kMsgChannelEof:

@@ -30,6 +30,36 @@ struct ExitSignal {
   std::string message;
 };
 
+// Received channel data not yet read by the application: appended at the
+// back, read from the front without moving the rest.
+class ByteQueue {
+ public:
+  void Append(ByteView b) {
+    if (start_ > 0 && start_ == data_.size()) {
+      data_.clear();
+      start_ = 0;
+    }
+    data_.insert(data_.end(), b.begin(), b.end());
+  }
+  size_t size() const { return data_.size() - start_; }
+  bool empty() const { return size() == 0; }
+  ByteView view() const { return ByteView(data_).subspan(start_); }
+  void Consume(size_t n) {
+    start_ += n < size() ? n : size();
+    if (start_ == data_.size()) {
+      data_.clear();
+      start_ = 0;
+    } else if (start_ > (1u << 20) && start_ > data_.size() / 2) {
+      data_.erase(data_.begin(), data_.begin() + start_);
+      start_ = 0;
+    }
+  }
+
+ private:
+  Bytes data_;
+  size_t start_ = 0;
+};
+
 struct Channel {
   enum class State { kOpening, kOpen, kOpenFailed, kClosed };
   uint32_t local_id = 0;
@@ -40,8 +70,8 @@ struct Channel {
   uint32_t remote_max_packet = 0;
   uint64_t local_window = kLocalWindow;  // what the server may still send
   uint64_t consumed = 0;  // delivered since our last WINDOW_ADJUST
-  Bytes stdout_data;
-  Bytes stderr_data;
+  ByteQueue stdout_data;
+  ByteQueue stderr_data;
   bool eof_received = false;
   bool eof_sent = false;
   bool close_received = false;

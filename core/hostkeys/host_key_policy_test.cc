@@ -1,0 +1,255 @@
+#include "core/hostkeys/host_key_policy.h"
+
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/crypto/ssh_keys.h"
+#include "core/hostkeys/test_util.h"
+#include "gtest/gtest.h"
+
+namespace parley::hostkeys {
+namespace {
+
+using testing::Ed25519Blob;
+using testing::Line;
+using testing::Provider;
+
+class HostKeyPolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::NewTempDir();
+    path_ = dir_ + "/known_hosts";
+    options_.known_hosts_files = {path_};
+    options_.on_warning = [this](absl::string_view w) {
+      warnings_.emplace_back(w);
+    };
+  }
+
+  absl::Status Verify(absl::string_view host, uint16_t port, const Bytes& key,
+                      HostKeyCheck* check = nullptr) {
+    return VerifyHostKey(options_, Provider(), host, port, key, check);
+  }
+
+  std::string Fingerprint(const Bytes& key) {
+    return *crypto::FingerprintSha256(Provider(), key);
+  }
+
+  const Bytes key_ = Ed25519Blob(1);
+  const Bytes other_ = Ed25519Blob(2);
+  std::string dir_;
+  std::string path_;
+  HostKeyVerifyOptions options_;
+  std::vector<std::string> warnings_;
+};
+
+TEST_F(HostKeyPolicyTest, StrictIsTheDefault) {
+  EXPECT_EQ(HostKeyVerifyOptions().policy, HostKeyPolicy::kStrict);
+}
+
+TEST_F(HostKeyPolicyTest, StrictAcceptsKnown) {
+  testing::WriteFileOrDie(path_, Line("example.com", key_) + "\n");
+  HostKeyCheck check;
+  EXPECT_TRUE(Verify("example.com", 22, key_, &check).ok());
+  EXPECT_EQ(check.result, HostKeyResult::kKnown);
+}
+
+TEST_F(HostKeyPolicyTest, StrictRefusesUnknown) {
+  testing::WriteFileOrDie(path_, Line("other.example", key_) + "\n");
+  absl::Status s = Verify("example.com", 22, key_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(
+      absl::StrContains(s.message(), "Host key for example.com not known"))
+      << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), path_)) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), Fingerprint(key_))) << s;
+  EXPECT_EQ(testing::ReadFileOrDie(path_), Line("other.example", key_) + "\n");
+
+  // A missing file is an empty one: still unknown, still refused.
+  options_.known_hosts_files = {dir_ + "/absent"};
+  EXPECT_EQ(Verify("example.com", 22, key_).code(),
+            absl::StatusCode::kUnauthenticated);
+  options_.known_hosts_files.clear();
+  s = Verify("example.com", 22, key_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(s.message(), "no known_hosts file")) << s;
+}
+
+TEST_F(HostKeyPolicyTest, StrictRefusesChangedWithFileAndLine) {
+  testing::WriteFileOrDie(
+      path_, absl::StrCat("# header\n", Line("example.com", key_), "\n"));
+  HostKeyCheck check;
+  absl::Status s = Verify("example.com", 22, other_, &check);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(check.result, HostKeyResult::kChanged);
+  EXPECT_TRUE(
+      absl::StrContains(s.message(), "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+      << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), path_ + ":2")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), Fingerprint(other_))) << s;
+}
+
+TEST_F(HostKeyPolicyTest, UnknownMentionsOtherKnownTypes) {
+  const Bytes ec = testing::EcdsaP256Blob(5);
+  testing::WriteFileOrDie(path_, Line("example.com", ec) + "\n");
+  absl::Status s = Verify("example.com", 22, key_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(s.message(), "other types")) << s;
+  EXPECT_TRUE(
+      absl::StrContains(s.message(), "ecdsa-sha2-nistp256 at " + path_ + ":1"))
+      << s;
+}
+
+TEST_F(HostKeyPolicyTest, RevokedAlwaysFails) {
+  testing::WriteFileOrDie(
+      path_, absl::StrCat(Line("example.com", key_), "\n", "@revoked ",
+                          Line("*", key_), "\n"));
+  bool asked = false;
+  for (HostKeyPolicy policy :
+       {HostKeyPolicy::kStrict, HostKeyPolicy::kAcceptNew,
+        HostKeyPolicy::kCallback}) {
+    options_.policy = policy;
+    options_.callback = [&](const HostKeyPrompt&) {
+      asked = true;
+      return HostKeyDecision::kAcceptAndRemember;
+    };
+    absl::Status s = Verify("example.com", 22, key_);
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_TRUE(absl::StrContains(s.message(), "REVOKED")) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), path_ + ":2")) << s;
+  }
+  EXPECT_FALSE(asked);
+}
+
+TEST_F(HostKeyPolicyTest, AcceptNewAppendsThenKnows) {
+  options_.policy = HostKeyPolicy::kAcceptNew;
+  ASSERT_TRUE(Verify("example.com", 2222, key_).ok());
+  EXPECT_EQ(testing::ReadFileOrDie(path_),
+            "[example.com]:2222 ssh-ed25519 " + testing::Base64(key_) + "\n");
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(warnings_[0], "Permanently added"));
+
+  // Now known, also under strict checking, and nothing more is written.
+  options_.policy = HostKeyPolicy::kStrict;
+  HostKeyCheck check;
+  EXPECT_TRUE(Verify("example.com", 2222, key_, &check).ok());
+  EXPECT_EQ(check.result, HostKeyResult::kKnown);
+  EXPECT_EQ(check.lines[0].Location(), path_ + ":1");
+
+  // A different key for the same host is still refused.
+  options_.policy = HostKeyPolicy::kAcceptNew;
+  absl::Status s = Verify("example.com", 2222, other_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(s.message(), path_ + ":1")) << s;
+  EXPECT_EQ(testing::ReadFileOrDie(path_),
+            "[example.com]:2222 ssh-ed25519 " + testing::Base64(key_) + "\n");
+}
+
+TEST_F(HostKeyPolicyTest, AcceptNewHashed) {
+  options_.policy = HostKeyPolicy::kAcceptNew;
+  options_.hash_new_entries = true;
+  ASSERT_TRUE(Verify("Example.com", 22, key_).ok());
+  const std::string text = testing::ReadFileOrDie(path_);
+  EXPECT_TRUE(absl::StartsWith(text, "|1|")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "example")) << text;
+  options_.policy = HostKeyPolicy::kStrict;
+  EXPECT_TRUE(Verify("example.com", 22, key_).ok());
+  EXPECT_EQ(Verify("example.com", 22, other_).code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(HostKeyPolicyTest, AcceptNewWriteFailureFailsClosed) {
+  options_.policy = HostKeyPolicy::kAcceptNew;
+  options_.known_hosts_files = {dir_ + "/no/such/dir/known_hosts"};
+  absl::Status s = Verify("example.com", 22, key_);
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(absl::StrContains(s.message(), "cannot record")) << s;
+}
+
+TEST_F(HostKeyPolicyTest, Callback) {
+  testing::WriteFileOrDie(path_, Line("known.example", key_) + "\n");
+  options_.policy = HostKeyPolicy::kCallback;
+  std::vector<HostKeyPrompt> prompts;
+  HostKeyDecision answer = HostKeyDecision::kReject;
+  options_.callback = [&](const HostKeyPrompt& p) {
+    prompts.push_back(p);
+    return answer;
+  };
+
+  // Known: accepted without asking.
+  EXPECT_TRUE(Verify("known.example", 22, key_).ok());
+  EXPECT_TRUE(prompts.empty());
+
+  // Unknown, rejected.
+  absl::Status s = Verify("new.example", 2200, key_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(s.message(), "rejected by the application"))
+      << s;
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0].host, "new.example");
+  EXPECT_EQ(prompts[0].port, 2200);
+  EXPECT_EQ(prompts[0].key_type, "ssh-ed25519");
+  EXPECT_EQ(prompts[0].fingerprint, Fingerprint(key_));
+  EXPECT_EQ(prompts[0].check.result, HostKeyResult::kUnknown);
+  EXPECT_EQ(prompts[0].check.host_port, "[new.example]:2200");
+
+  // Unknown, accepted once: nothing written.
+  answer = HostKeyDecision::kAccept;
+  EXPECT_TRUE(Verify("new.example", 2200, key_).ok());
+  EXPECT_EQ(testing::ReadFileOrDie(path_), Line("known.example", key_) + "\n");
+
+  // Changed, shown as changed with the offending line; accepting it does
+  // not record it.
+  answer = HostKeyDecision::kAcceptAndRemember;
+  EXPECT_TRUE(Verify("known.example", 22, other_).ok());
+  EXPECT_EQ(prompts.back().check.result, HostKeyResult::kChanged);
+  EXPECT_EQ(prompts.back().check.lines[0].Location(), path_ + ":1");
+  EXPECT_EQ(testing::ReadFileOrDie(path_), Line("known.example", key_) + "\n");
+
+  // Unknown, remembered: appended, then known without asking.
+  EXPECT_TRUE(Verify("new.example", 2200, key_).ok());
+  const size_t asked = prompts.size();
+  options_.policy = HostKeyPolicy::kStrict;
+  EXPECT_TRUE(Verify("new.example", 2200, key_).ok());
+  EXPECT_EQ(prompts.size(), asked);
+}
+
+TEST_F(HostKeyPolicyTest, MisuseAndErrors) {
+  options_.policy = HostKeyPolicy::kCallback;
+  EXPECT_EQ(Verify("example.com", 22, key_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  options_.policy = HostKeyPolicy::kAcceptNew;
+  options_.known_hosts_files.clear();
+  EXPECT_EQ(Verify("example.com", 22, key_).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  options_.policy = HostKeyPolicy::kStrict;
+  options_.known_hosts_files = {path_};
+  EXPECT_EQ(Verify("example.com", 22, Bytes{1, 2}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Verify("bad host", 22, key_).code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // An unreadable known_hosts file fails the check instead of being skipped.
+  options_.known_hosts_files = {dir_};
+  absl::Status s = Verify("example.com", 22, key_);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(HostKeyPolicyTest, WarnsAboutBadLines) {
+  testing::WriteFileOrDie(path_, absl::StrCat("garbage\n", "h ssh-dss AAAA\n",
+                                              Line("example.com", key_), "\n"));
+  EXPECT_TRUE(Verify("example.com", 22, key_).ok());
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(warnings_[0], path_ + ":1: ")) << warnings_[0];
+}
+
+}  // namespace
+}  // namespace parley::hostkeys
