@@ -1,34 +1,65 @@
 #!/usr/bin/env python3
 """Summarises Bazel test results as test-case counts.
 
-Usage: test_summary.py TESTLOGS_DIR //label ...
+Usage: test_summary.py [--bazel-log FILE] TESTLOGS_DIR //label ...
 
 Reads TESTLOGS_DIR/<package>/<name>/test.xml (JUnit XML written by
 GoogleTest, or by Bazel for other tests) for each label and prints one final
 line: "N passed, N failed" plus ", N skipped" when any were skipped. A label
-without a readable XML counts as one failed case. Exit status 1 on failures.
+without a readable XML counts as one failed case, and so does a label that
+the Bazel log (the output of `bazel test`) reports as anything but PASSED
+(FAILED TO BUILD, NO STATUS, TIMEOUT...), so that a stale XML from an
+earlier run is never counted. Exit status 1 on failures.
 """
+import glob
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
 
+def bazel_statuses(path):
+    """Maps label -> status word from the summary lines of `bazel test`."""
+    statuses = {}
+    pattern = re.compile(r"^(//\S+)\s+(?:\(cached\)\s+)?([A-Z][A-Z ]*[A-Z])\b")
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = pattern.match(line.strip())
+            if m:
+                statuses[m.group(1)] = m.group(2)
+    return statuses
+
+
 def main(argv):
-    logs, labels = argv[1], argv[2:]
+    args = argv[1:]
+    statuses = None
+    if args and args[0] == "--bazel-log":
+        statuses = bazel_statuses(args[1])
+        args = args[2:]
+    logs, labels = args[0], args[1:]
     passed = failed = skipped = 0
     if not labels:
         print("no test targets found")
         failed = 1
     for label in labels:
         path = label.lstrip("/").replace(":", "/")
-        xml = os.path.join(logs, path, "test.xml")
+        if statuses is not None and statuses.get(label, "NO STATUS") != "PASSED":
+            print(f"FAILED ({statuses.get(label, 'NO STATUS')}): {label}")
+            failed += 1
+            continue
+        # Sharded tests leave one XML per shard.
+        xmls = [os.path.join(logs, path, "test.xml")]
+        if not os.path.exists(xmls[0]):
+            xmls = sorted(glob.glob(os.path.join(logs, path, "shard_*", "test.xml")))
         try:
-            root = ET.parse(xml).getroot()
+            roots = [ET.parse(x).getroot() for x in xmls]
+            if not roots:
+                raise OSError("no XML")
         except (OSError, ET.ParseError):
             print(f"FAILED (no result): {label}")
             failed += 1
             continue
-        cases = list(root.iter("testcase"))
+        cases = [c for root in roots for c in root.iter("testcase")]
         if not cases:
             print(f"FAILED (no test cases ran): {label}")
             failed += 1
