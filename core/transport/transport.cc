@@ -279,6 +279,9 @@ absl::Status Transport::HandleKexInit(ByteView payload) {
   absl::StatusOr<Negotiated> n = Negotiate(our_kexinit_, server);
   if (!n.ok()) return Fail(n.status(), kDisconnectKeyExchangeFailed);
   negotiated_ = *n;
+  // Strict KEX is decided by the first exchange and holds for the
+  // connection; the markers are not repeated in later KEXINITs.
+  if (kex_count_ > 0) negotiated_.strict_kex = strict_;
   if (kex_count_ == 0) {
     strict_ = negotiated_.strict_kex;
     if (strict_ && packets_received_ != 1) {

@@ -22,21 +22,27 @@ struct Cell {
   std::string backend, kex, host_key, cipher, mac;
 };
 
-const char* const kKex[] = {
-    "curve25519-sha256",          "curve25519-sha256@libssh.org",
-    "ecdh-sha2-nistp256",         "ecdh-sha2-nistp384",
-    "ecdh-sha2-nistp521",         "diffie-hellman-group14-sha256",
-    "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512"};
+const char* const kKex[] = {"curve25519-sha256",
+                            "curve25519-sha256@libssh.org",
+                            "ecdh-sha2-nistp256",
+                            "ecdh-sha2-nistp384",
+                            "ecdh-sha2-nistp521",
+                            "diffie-hellman-group14-sha256",
+                            "diffie-hellman-group16-sha512",
+                            "diffie-hellman-group18-sha512"};
 const char* const kHostKeys[] = {"ssh-ed25519",         "ecdsa-sha2-nistp256",
                                  "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
                                  "rsa-sha2-256",        "rsa-sha2-512"};
 const char* const kAead[] = {"chacha20-poly1305@openssh.com",
-                             "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"};
+                             "aes128-gcm@openssh.com",
+                             "aes256-gcm@openssh.com"};
 const char* const kCtr[] = {"aes128-ctr", "aes192-ctr", "aes256-ctr"};
-const char* const kMacs[] = {
-    "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com",
-    "hmac-sha1-etm@openssh.com",     "hmac-sha2-256",
-    "hmac-sha2-512",                 "hmac-sha1"};
+const char* const kMacs[] = {"hmac-sha2-256-etm@openssh.com",
+                             "hmac-sha2-512-etm@openssh.com",
+                             "hmac-sha1-etm@openssh.com",
+                             "hmac-sha2-256",
+                             "hmac-sha2-512",
+                             "hmac-sha1"};
 
 std::vector<Cell> AllCells() {
   std::vector<Cell> cells;
