@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/status_macros.h"
+#include "core/crypto/ssh_keys.h"
 #include "core/transport/messages.h"
 #include "core/wire/reader.h"
 #include "core/wire/writer.h"
@@ -105,6 +106,91 @@ absl::Status UserAuth::StartPasswordChange(absl::string_view user,
   return s;
 }
 
+absl::Status UserAuth::StartKeyboardInteractive(absl::string_view user,
+                                                absl::string_view submethods) {
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(user);
+  w.WriteString(absl::string_view(kConnection));
+  w.WriteString(absl::string_view("keyboard-interactive"));
+  w.WriteString(absl::string_view(""));  // language tag (deprecated)
+  w.WriteString(submethods);
+  method_ = "keyboard-interactive";
+  rounds_ = 0;
+  return SendRequest(msg, false);
+}
+
+absl::Status UserAuth::RespondInfo(const std::vector<SecureBuffer>& responses) {
+  if (state_ != AuthState::kMethodInFlight ||
+      outcome_.kind != AuthOutcome::kInfoRequest) {
+    return absl::FailedPreconditionError("no INFO_REQUEST is pending");
+  }
+  if (responses.size() != outcome_.info.prompts.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "INFO_REQUEST has ", outcome_.info.prompts.size(), " prompts but ",
+        responses.size(), " responses were given"));
+  }
+  SecureBuffer msg = EncodeInfoResponse(responses);
+  Bytes body(msg.begin(), msg.end());
+  outcome_ = AuthOutcome();
+  absl::Status s = t_->Send(body, kSecretPaddedSize);
+  SecureWipe(body.data(), body.size());
+  return s;
+}
+
+crypto::SignatureAlgorithm UserAuth::ChoosePublicKeyAlgorithm(
+    const crypto::PrivateKey& key) const {
+  switch (key.public_key.type) {
+    case crypto::KeyType::kEd25519:
+      return crypto::SignatureAlgorithm::kEd25519;
+    case crypto::KeyType::kEcdsaP256:
+      return crypto::SignatureAlgorithm::kEcdsaP256Sha256;
+    case crypto::KeyType::kEcdsaP384:
+      return crypto::SignatureAlgorithm::kEcdsaP384Sha384;
+    case crypto::KeyType::kEcdsaP521:
+      return crypto::SignatureAlgorithm::kEcdsaP521Sha512;
+    case crypto::KeyType::kRsa:
+      break;
+  }
+  const auto& algs = t_->server_sig_algs();
+  for (const auto& a : algs) {
+    if (a == "rsa-sha2-512") return crypto::SignatureAlgorithm::kRsaSha512;
+  }
+  return crypto::SignatureAlgorithm::kRsaSha256;
+}
+
+absl::Status UserAuth::StartPublicKey(absl::string_view user,
+                                      const crypto::PrivateKey& key,
+                                      crypto::SignatureAlgorithm algorithm) {
+  if (crypto::KeyTypeFor(algorithm) != key.public_key.type) {
+    return absl::InvalidArgumentError(
+        "signature algorithm does not fit the key");
+  }
+  const Bytes blob = crypto::EncodePublicKeyBlob(key.public_key);
+  const absl::string_view alg_name = crypto::SignatureAlgorithmName(algorithm);
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(user);
+  w.WriteString(absl::string_view(kConnection));
+  w.WriteString(absl::string_view("publickey"));
+  w.WriteBool(true);
+  w.WriteString(alg_name);
+  w.WriteString(ByteView(blob));
+  // RFC 4252 section 7: the signature covers the session identifier
+  // followed by the request so far.
+  Bytes signed_data;
+  wire::Writer sw(&signed_data);
+  sw.WriteString(t_->session_id());
+  sw.WriteRaw(msg);
+  PARLEY_ASSIGN_OR_RETURN(
+      Bytes sig, crypto::SignSsh(t_->provider(), key, algorithm, signed_data));
+  w.WriteString(ByteView(sig));
+  method_ = "publickey";
+  return SendRequest(msg, false);
+}
+
 absl::Status UserAuth::HandleFailure(ByteView body) {
   wire::Reader r(body);
   std::vector<std::string> methods;
@@ -171,7 +257,20 @@ absl::Status UserAuth::Handle(ByteView msg) {
         return absl::InvalidArgumentError("unexpected USERAUTH_FAILURE");
       }
       return HandleFailure(body);
-    case kMsgUserauthInfoRequest:  // PASSWD_CHANGEREQ for "password"
+    case kMsgUserauthInfoRequest:  // also PASSWD_CHANGEREQ and PK_OK
+      if (state_ == AuthState::kMethodInFlight &&
+          method_ == "keyboard-interactive") {
+        if (outcome_.kind == AuthOutcome::kInfoRequest) {
+          return absl::InvalidArgumentError(
+              "INFO_REQUEST before the previous one was answered");
+        }
+        PARLEY_ASSIGN_OR_RETURN(InfoRequest info, DecodeInfoRequest(body));
+        ++rounds_;
+        outcome_ = AuthOutcome();
+        outcome_.kind = AuthOutcome::kInfoRequest;
+        outcome_.info = std::move(info);
+        return absl::OkStatus();
+      }
       if (state_ == AuthState::kMethodInFlight && method_ == "password") {
         wire::Reader r(body);
         absl::string_view prompt, lang;

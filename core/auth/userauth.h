@@ -11,8 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/auth/kbdint.h"
 #include "core/base/bytes.h"
 #include "core/base/secure_buffer.h"
+#include "core/crypto/signature.h"
 #include "core/transport/transport.h"
 
 namespace parley::auth {
@@ -33,7 +35,9 @@ struct AuthOutcome {
     kPartialSuccess,  // this method was accepted; more are required
     kFailure,         // refused; `methods` says what may continue
     kPasswordChange,  // the server asks for a new password (RFC 4252 8)
+    kInfoRequest,     // keyboard-interactive: answer `info` (RespondInfo)
   } kind = kPending;
+  InfoRequest info;                  // for kInfoRequest
   std::vector<std::string> methods;  // methods that can continue
   std::string prompt;                // password change prompt
 };
@@ -49,6 +53,25 @@ class UserAuth {
   absl::Status StartPasswordChange(absl::string_view user,
                                    ByteView old_password,
                                    ByteView new_password);
+  // RFC 4256: `submethods` is a comma-separated hint, usually empty.
+  absl::Status StartKeyboardInteractive(absl::string_view user,
+                                        absl::string_view submethods = "");
+  // Answers the pending INFO_REQUEST: one response per prompt, sent in a
+  // padded packet. The responses are not kept.
+  absl::Status RespondInfo(const std::vector<SecureBuffer>& responses);
+  // Signs and sends a publickey request (RFC 4252 section 7). `algorithm`
+  // must fit the key; see ChoosePublicKeyAlgorithm().
+  absl::Status StartPublicKey(absl::string_view user,
+                              const crypto::PrivateKey& key,
+                              crypto::SignatureAlgorithm algorithm);
+  // The signature algorithm for `key` with this server: for RSA,
+  // rsa-sha2-512 if its server-sig-algs (RFC 8308) lists it, else
+  // rsa-sha2-256.
+  crypto::SignatureAlgorithm ChoosePublicKeyAlgorithm(
+      const crypto::PrivateKey& key) const;
+
+  // Keyboard-interactive rounds received in the current attempt.
+  int rounds() const { return rounds_; }
 
   // Handles one userauth-range message (5, 6, 50-79). Returns
   // kInvalidArgument for a malformed or out-of-place message.
@@ -75,6 +98,7 @@ class UserAuth {
   AuthOutcome outcome_;
   std::vector<std::string> banners_;
   std::vector<std::string> methods_;
+  int rounds_ = 0;
   // A request built before the service was accepted.
   SecureBuffer queued_;
   bool queued_secret_ = false;

@@ -99,6 +99,44 @@ absl::StatusOr<auth::AuthOutcome> Session::AuthPassword(const std::string& user,
   return WaitAuth();
 }
 
+absl::StatusOr<auth::AuthOutcome> Session::AuthKeyboardInteractive(
+    const std::string& user, auth::Responder& responder,
+    const auth::KbdIntOptions& options) {
+  auth::KbdIntLogin login(&auth_, &responder, options);
+  PARLEY_RETURN_IF_ERROR(login.Start(user, auth::Clock::now()));
+  while (true) {
+    absl::StatusOr<auth::KbdIntLogin::Wait> wait;
+    bool responder_waiting = false;
+    auto step = [&] {
+      wait = login.Poll(auth::Clock::now());
+      if (!wait.ok() || *wait == auth::KbdIntLogin::Wait::kNone) return true;
+      if (*wait == auth::KbdIntLogin::Wait::kResponder) {
+        responder_waiting = true;
+        return true;
+      }
+      return false;
+    };
+    PARLEY_RETURN_IF_ERROR(RunUntil(step));
+    if (!wait.ok()) return wait.status();
+    if (*wait == auth::KbdIntLogin::Wait::kNone) return login.outcome();
+    if (responder_waiting) {
+      // Keep the connection serviced while the responder works.
+      (void)driver_.RunUntil(
+          [] { return false; },
+          transport::Clock::now() + std::chrono::milliseconds(20));
+      PARLEY_RETURN_IF_ERROR(Dispatch());
+      if (transport_->closed()) return transport_->error();
+    }
+  }
+}
+
+absl::StatusOr<auth::AuthOutcome> Session::AuthPublicKey(
+    const std::string& user, const crypto::PrivateKey& key) {
+  PARLEY_RETURN_IF_ERROR(
+      auth_.StartPublicKey(user, key, auth_.ChoosePublicKeyAlgorithm(key)));
+  return WaitAuth();
+}
+
 absl::StatusOr<ExecResult> Session::Exec(const std::string& command,
                                          ByteView stdin_data) {
   if (!auth_.authenticated()) {

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/optional.h"
+#include "core/auth/kbdint_login.h"
 #include "core/auth/userauth.h"
 #include "core/channel/connection.h"
 #include "core/transport/socket_driver.h"
@@ -52,6 +53,17 @@ class Session {
   absl::StatusOr<auth::AuthOutcome> AuthNone(const std::string& user);
   absl::StatusOr<auth::AuthOutcome> AuthPassword(const std::string& user,
                                                  ByteView password);
+  // Keyboard-interactive with a responder (RFC 4256). Errors besides
+  // transport failures: kCancelled, kDeadlineExceeded, kResourceExhausted
+  // (see KbdIntLogin). A responder that asks to retry later is polled every
+  // 20 ms while the network is pumped.
+  absl::StatusOr<auth::AuthOutcome> AuthKeyboardInteractive(
+      const std::string& user, auth::Responder& responder,
+      const auth::KbdIntOptions& options = {});
+  // Public key (RFC 4252 section 7), signature algorithm chosen with the
+  // server's server-sig-algs.
+  absl::StatusOr<auth::AuthOutcome> AuthPublicKey(
+      const std::string& user, const crypto::PrivateKey& key);
   bool authenticated() const { return auth_.authenticated(); }
 
   // Runs `command` on a new session channel, sends `stdin_data` followed by

@@ -504,7 +504,9 @@ absl::Status SshdServer::Prepare() {
                  : fs::temp_directory_path(tmp_ec);
     if (tmp_ec) return absl::InternalError("no temporary directory");
   }
-  parent = fs::absolute(parent);
+  std::error_code ec;
+  parent = fs::absolute(parent, ec);
+  if (ec) return absl::InternalError("cannot make the work directory absolute");
   const std::string parent_text = parent.string();
   if (std::any_of(parent_text.begin(), parent_text.end(), [](char c) {
         return absl::ascii_isspace(static_cast<unsigned char>(c));
@@ -513,7 +515,6 @@ absl::Status SshdServer::Prepare() {
     return absl::InvalidArgumentError(absl::StrCat(
         "work directory parent '", parent.string(), "' contains whitespace"));
   }
-  std::error_code ec;
   fs::create_directories(parent, ec);  // Keeps the mode of an existing one.
   if (ec) {
     return absl::InternalError(
@@ -567,8 +568,9 @@ absl::Status SshdServer::WriteUsersAndPam() {
       "root:x:0:0:root:/root:/bin/sh\n"
       "sshd:x:65534:65534:sshd privsep:/run/sshd:/usr/sbin/nologin\n";
   std::string group = "root:x:0:\nnogroup:x:65534:\n";
-  if (gid != 0 && gid != 65534)
+  if (gid != 0 && gid != 65534) {
     absl::StrAppend(&group, "parley:x:", gid, ":\n");
+  }
   std::string passdb;
   std::string oath_users;
   for (const TestUser& user : options_.users) {

@@ -7,15 +7,21 @@
 // it again. Nothing under /etc is read for users or PAM, and nothing under
 // /etc is written.
 //
+//   absl::StatusOr<KeyPair> key =
+//       GenerateKeyPair(KeyType::kEd25519, dir / "id_ed25519");
 //   SshdOptions options;
-//   options.users.push_back({"alice", "secret", {client_public_key_line}});
+//   options.users.push_back({"alice", "secret", {key->public_key}, ""});
 //   options.extra_config = {"Ciphers aes128-ctr"};
 //   SshdServer server(options);
-//   absl::Status started = server.Start();
-//   if (absl::IsFailedPrecondition(started)) GTEST_SKIP() << started;
-//   ASSERT_TRUE(started.ok()) << started;
-//   ... connect to 127.0.0.1:server.port(), trust server.known_hosts() ...
+//   PARLEY_START_SSHD_OR_SKIP(server);  // sshd_test_macros.h
+//   ... connect to 127.0.0.1:server.port(), trust server.known_hosts() or
+//   ... server.host_key_blob(KeyType::kEd25519), log in as alice ...
+//   EXPECT_TRUE(server.WaitForLog("Accepted publickey for alice").ok());
 //   // ~SshdServer stops sshd and deletes the work directory.
+//
+// Files in work_dir(): sshd_config, sshd.log, known_hosts, host_keys/,
+// home/<user>/, pam/ (service files, passdb, oath_users), nss/ (passwd,
+// group), tmp/ (sshd's /tmp when it has a private one).
 //
 // Test users: every user gets the uid and gid of the test process (root on
 // CI), a home directory under work_dir()/home and /bin/sh as shell, so exec
@@ -167,8 +173,9 @@ class SshdServer {
   // Whether sshd got a private /tmp (see SshdOptions::private_tmp).
   bool has_private_tmp() const { return use_private_tmp_; }
   static constexpr absl::string_view host() { return "127.0.0.1"; }
-  int port() const { return port_; }  // 0 before Start().
-  pid_t pid() const;                  // The sshd listener; 0 if not running.
+  // 0 before Start(); after Stop(), the port it had.
+  int port() const { return port_; }
+  pid_t pid() const;  // The sshd listener; 0 if not running.
   // The server's identification line, e.g. "SSH-2.0-OpenSSH_9.2p1 ...".
   const std::string& banner() const { return banner_; }
 

@@ -536,7 +536,9 @@ TEST_F(SshdHarnessTest, PrivateTmp) {
     options.private_tmp = wanted;
     SshdServer& server = NewServer(options);
     PARLEY_START_SSHD_OR_SKIP(server);
-    if (!wanted) EXPECT_FALSE(server.has_private_tmp());
+    if (!wanted) {
+      EXPECT_FALSE(server.has_private_tmp());
+    }
     // Root under Bazel (TEST_TMPDIR outside /tmp) gets one unless the
     // kernel refuses the mount namespace.
     std::cerr << "has_private_tmp() = " << server.has_private_tmp() << "\n";

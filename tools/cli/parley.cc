@@ -17,14 +17,19 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/auth/kbdint.h"
+#include "core/auth/responder.h"
 #include "core/base/secure_buffer.h"
 #include "core/client/session.h"
 #include "core/crypto/backend_loader.h"
@@ -42,18 +47,15 @@ int Usage() {
   return 255;
 }
 
-SecureBuffer ReadPassword(const std::string& prompt) {
+// Reads one line from the terminal; `echo` false hides what is typed.
+SecureBuffer ReadFromTerminal(const std::string& prompt, bool echo) {
   SecureBuffer out;
-  if (const char* env = std::getenv("PARLEY_PASSWORD")) {
-    out.assign(env, env + std::strlen(env));
-    return out;
-  }
   FILE* tty = std::fopen("/dev/tty", "r+");
   if (tty == nullptr) return out;
   std::fputs(prompt.c_str(), tty);
   std::fflush(tty);
   termios old{}, quiet{};
-  const bool is_tty = tcgetattr(fileno(tty), &old) == 0;
+  const bool is_tty = !echo && tcgetattr(fileno(tty), &old) == 0;
   if (is_tty) {
     quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
@@ -64,10 +66,42 @@ SecureBuffer ReadPassword(const std::string& prompt) {
     out.push_back(static_cast<uint8_t>(c));
   }
   if (is_tty) tcsetattr(fileno(tty), TCSAFLUSH, &old);
-  std::fputs("\n", tty);
+  if (!echo) std::fputs("\n", tty);
   std::fclose(tty);
   return out;
 }
+
+SecureBuffer ReadPassword(const std::string& prompt) {
+  if (const char* env = std::getenv("PARLEY_PASSWORD")) {
+    return SecureBuffer(env, env + std::strlen(env));
+  }
+  return ReadFromTerminal(prompt, false);
+}
+
+// Shows each keyboard-interactive round on the terminal (server text made
+// safe first) and reads the answers.
+class TerminalResponder : public auth::Responder {
+ public:
+  auth::ResponderStatus Respond(const auth::Challenge& c,
+                                std::vector<SecureBuffer>* answers) override {
+    if (!c.request.name.empty() || !c.request.instruction.empty()) {
+      FILE* tty = std::fopen("/dev/tty", "w");
+      if (tty != nullptr) {
+        for (const std::string* t : {&c.request.name, &c.request.instruction}) {
+          if (!t->empty()) {
+            std::fprintf(tty, "%s\n", auth::SanitizeForTerminal(*t).c_str());
+          }
+        }
+        std::fclose(tty);
+      }
+    }
+    for (const auth::Prompt& p : c.request.prompts) {
+      answers->push_back(
+          ReadFromTerminal(auth::SanitizeForTerminal(p.text), p.echo));
+    }
+    return auth::ResponderStatus::kAnswered;
+  }
+};
 
 int Main(int argc, char** argv) {
   std::string user = std::getenv("USER") ? std::getenv("USER") : "root";
@@ -182,7 +216,28 @@ int Main(int argc, char** argv) {
     std::cerr << "parley: " << none.status().message() << "\n";
     return 255;
   }
-  if (none->kind != auth::AuthOutcome::kSuccess) {
+  auto offered = [&](const char* m) {
+    return std::find(none->methods.begin(), none->methods.end(), m) !=
+           none->methods.end();
+  };
+  if (none->kind != auth::AuthOutcome::kSuccess &&
+      offered("keyboard-interactive")) {
+    // $PARLEY_PASSWORD answers password prompts unattended; otherwise ask.
+    std::unique_ptr<auth::Responder> responder;
+    if (const char* env = std::getenv("PARLEY_PASSWORD")) {
+      responder = std::make_unique<auth::PasswordResponder>(
+          SecureBuffer(env, env + std::strlen(env)));
+    } else {
+      responder = std::make_unique<TerminalResponder>();
+    }
+    auto r = s.AuthKeyboardInteractive(user, *responder);
+    if (!r.ok()) {
+      std::cerr << "parley: " << r.status().message() << "\n";
+      return 255;
+    }
+    none = r;
+  }
+  if (none->kind != auth::AuthOutcome::kSuccess && offered("password")) {
     SecureBuffer password = ReadPassword(user + "@" + host + "'s password: ");
     auto r = s.AuthPassword(user, View(password));
     if (!r.ok()) {
@@ -195,6 +250,12 @@ int Main(int argc, char** argv) {
                 << absl::StrJoin(r->methods, ",") << ")\n";
       return 255;
     }
+    none = r;
+  }
+  if (none->kind != auth::AuthOutcome::kSuccess) {
+    std::cerr << "parley: authentication failed (methods that can continue: "
+              << absl::StrJoin(none->methods, ",") << ")\n";
+    return 255;
   }
   auto result = s.Exec(absl::StrJoin(command, " "));
   if (!result.ok()) {
