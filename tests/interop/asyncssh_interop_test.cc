@@ -22,80 +22,10 @@
 #include "core/hostkeys/host_key_policy.h"
 #include "gtest/gtest.h"
 #include "tests/crypto/backend_fixture.h"
+#include "tests/interop/asyncssh_server.h"
 
 namespace parley::testing {
 namespace {
-
-constexpr char kPython[] = "/usr/bin/python3";
-constexpr char kScript[] = "tests/interop/asyncssh_server.py";
-
-// An AsyncSSH server child process; it exits when its stdin closes.
-class AsyncSshServer {
- public:
-  ~AsyncSshServer() { Stop(); }
-
-  absl::Status Start(const std::vector<std::string>& args) {
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-      return absl::InternalError("pipe");
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      std::vector<std::string> argv = {kPython, kScript};
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      setenv("PYTHONWARNINGS", "ignore", 1);
-      execv(kPython, cargv.data());
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    // First line: "PORT keytype base64".
-    std::string line;
-    pollfd pfd{out[0], POLLIN, 0};
-    char c;
-    while (line.find('\n') == std::string::npos) {
-      if (poll(&pfd, 1, 20000) != 1 || read(out[0], &c, 1) != 1) break;
-      line.push_back(c);
-    }
-    close(out[0]);
-    std::vector<std::string> parts = absl::StrSplit(line, ' ');
-    if (parts.size() < 3) {
-      return absl::UnavailableError(
-          absl::StrCat("AsyncSSH server did not start: \"", line, "\""));
-    }
-    port_ = static_cast<uint16_t>(std::stoi(parts[0]));
-    absl::StripAsciiWhitespace(&parts[2]);
-    known_hosts_line_ =
-        absl::StrCat("[127.0.0.1]:", port_, " ", parts[1], " ", parts[2]);
-    return absl::OkStatus();
-  }
-
-  void Stop() {
-    if (stdin_ >= 0) close(stdin_);
-    stdin_ = -1;
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
-  }
-
-  uint16_t port() const { return port_; }
-  const std::string& known_hosts_line() const { return known_hosts_line_; }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  uint16_t port_ = 0;
-  std::string known_hosts_line_;
-};
 
 struct Case {
   std::string backend;
@@ -119,7 +49,7 @@ class AsyncSshInteropTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(AsyncSshInteropTest, LoginExecAndStdin) {
   const Case& c = GetParam();
-  AsyncSshServer server;
+  AsyncSshServer server("tests/interop/asyncssh_server.py");
   ASSERT_TRUE(server.Start({c.host_key_type, c.kex, c.cipher, c.mac}).ok());
   const std::string kh = ::testing::TempDir() + "/asyncssh_known_hosts_" +
                          std::to_string(getpid());

@@ -1,0 +1,235 @@
+// Keyboard-interactive conversations scripted by an AsyncSSH server: several
+// rounds, zero-prompt rounds, mixed echo flags, UTF-8 text and a language
+// tag, 20 prompts in one round, an 8 KiB prompt, and a server that never
+// stops asking (the round cap ends it). The server checks that answer i of
+// round r is "r<r>p<i>", so every answer is proven to arrive in its place.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/auth/responder.h"
+#include "core/client/session.h"
+#include "core/hostkeys/host_key_policy.h"
+#include "gtest/gtest.h"
+#include "tests/crypto/backend_fixture.h"
+#include "tests/interop/asyncssh_server.h"
+
+namespace parley::testing {
+namespace {
+
+struct Seen {
+  std::vector<auth::InfoRequest> rounds;
+};
+
+// Answers "r<round>p<i>" and records what it was shown.
+class RecordingResponder : public auth::Responder {
+ public:
+  auth::ResponderStatus Respond(const auth::Challenge& c,
+                                std::vector<SecureBuffer>* answers) override {
+    seen.rounds.push_back(c.request);
+    EXPECT_EQ(c.round, static_cast<int>(seen.rounds.size()));
+    for (size_t i = 0; i < c.request.prompts.size(); ++i) {
+      std::string a = absl::StrCat("r", c.round, "p", i);
+      answers->emplace_back(a.begin(), a.end());
+    }
+    return auth::ResponderStatus::kAnswered;
+  }
+  Seen seen;
+};
+
+class AsyncSshKbdIntTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Starts the scenario and connects (host key checked), ready to log in.
+  void Connect(const std::string& scenario) {
+    server_ = std::make_unique<AsyncSshServer>(
+        "tests/interop/asyncssh_kbdint_server.py");
+    ASSERT_TRUE(server_->Start({scenario}).ok());
+    const std::string kh =
+        ::testing::TempDir() + "/kbdint_known_hosts_" + scenario + GetParam();
+    std::ofstream(kh) << server_->known_hosts_line() << "\n";
+    client::SessionOptions options;
+    options.provider = crypto::testing::MustLoad(GetParam());
+    ASSERT_NE(options.provider, nullptr);
+    auto p = options.provider;
+    const uint16_t port = server_->port();
+    options.verify_host_key = [p, port, kh](const transport::HostKeyInfo& i) {
+      hostkeys::HostKeyVerifyOptions hk;
+      hk.known_hosts_files = {kh};
+      return hostkeys::VerifyHostKey(hk, *p, "127.0.0.1", port, i.blob);
+    };
+    options.timeout = std::chrono::seconds(20);
+    auto s = client::Session::Connect("127.0.0.1", port, options);
+    ASSERT_TRUE(s.ok()) << s.status();
+    session_ = std::move(*s);
+  }
+
+  // Logs in and runs a command; returns the rounds the responder saw.
+  Seen LoginAndExec(const std::string& scenario, size_t want_rounds) {
+    Connect(scenario);
+    if (session_ == nullptr) return {};
+    RecordingResponder r;
+    auto outcome = session_->AuthKeyboardInteractive("alice", r);
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    if (!outcome.ok()) return r.seen;
+    EXPECT_EQ(outcome->kind, auth::AuthOutcome::kSuccess);
+    EXPECT_EQ(r.seen.rounds.size(), want_rounds);
+    auto exec = session_->Exec("x");
+    EXPECT_TRUE(exec.ok()) << exec.status();
+    if (exec.ok()) {
+      EXPECT_EQ(AsString(exec->stdout_data), "ok\n");
+    }
+    return r.seen;
+  }
+
+  std::unique_ptr<AsyncSshServer> server_;
+  std::unique_ptr<client::Session> session_;
+};
+
+TEST_P(AsyncSshKbdIntTest, SeveralRounds) {
+  Seen seen = LoginAndExec("multi", 3);
+  ASSERT_EQ(seen.rounds.size(), 3u);
+  EXPECT_EQ(seen.rounds[0].name, "Multi");
+  EXPECT_EQ(seen.rounds[0].instruction, "three rounds");
+  ASSERT_EQ(seen.rounds[1].prompts.size(), 2u);
+  EXPECT_EQ(seen.rounds[1].prompts[1].text, "Three: ");
+  EXPECT_TRUE(seen.rounds[1].prompts[1].echo);
+  EXPECT_EQ(seen.rounds[2].name, "Last");
+}
+
+TEST_P(AsyncSshKbdIntTest, ZeroPromptRounds) {
+  Seen seen = LoginAndExec("zero", 3);
+  ASSERT_EQ(seen.rounds.size(), 3u);
+  EXPECT_TRUE(seen.rounds[0].prompts.empty());
+  EXPECT_EQ(seen.rounds[0].instruction, "Nothing to answer yet");
+  EXPECT_EQ(seen.rounds[1].prompts.size(), 1u);
+  EXPECT_TRUE(seen.rounds[2].prompts.empty());
+}
+
+TEST_P(AsyncSshKbdIntTest, MixedEchoFlags) {
+  Seen seen = LoginAndExec("echo", 1);
+  ASSERT_EQ(seen.rounds.size(), 1u);
+  ASSERT_EQ(seen.rounds[0].prompts.size(), 3u);
+  EXPECT_TRUE(seen.rounds[0].prompts[0].echo);
+  EXPECT_FALSE(seen.rounds[0].prompts[1].echo);
+  EXPECT_TRUE(seen.rounds[0].prompts[2].echo);
+}
+
+TEST_P(AsyncSshKbdIntTest, Utf8TextAndLanguageTag) {
+  Seen seen = LoginAndExec("utf8", 1);
+  ASSERT_EQ(seen.rounds.size(), 1u);
+  const auth::InfoRequest& r = seen.rounds[0];
+  EXPECT_EQ(r.name, "Anmeldung für Grüße");
+  EXPECT_EQ(r.instruction, "Schlüssel eingeben ✓ 🔑");
+  EXPECT_EQ(r.language, "de-CH");
+  ASSERT_EQ(r.prompts.size(), 2u);
+  EXPECT_EQ(r.prompts[0].text, "Passwort (ä): ");
+  EXPECT_EQ(r.prompts[1].text, "Einmalcode ß: ");
+}
+
+TEST_P(AsyncSshKbdIntTest, TwentyPromptsInOneRound) {
+  Seen seen = LoginAndExec("twenty", 1);
+  ASSERT_EQ(seen.rounds.size(), 1u);
+  ASSERT_EQ(seen.rounds[0].prompts.size(), 20u);
+  EXPECT_EQ(seen.rounds[0].prompts[19].text, "Prompt 19: ");
+  EXPECT_FALSE(seen.rounds[0].prompts[19].echo);
+  EXPECT_TRUE(seen.rounds[0].prompts[18].echo);
+}
+
+TEST_P(AsyncSshKbdIntTest, EightKilobytePrompt) {
+  Seen seen = LoginAndExec("big", 1);
+  ASSERT_EQ(seen.rounds.size(), 1u);
+  ASSERT_EQ(seen.rounds[0].prompts.size(), 1u);
+  EXPECT_EQ(seen.rounds[0].prompts[0].text, std::string(8192, 'B'));
+}
+
+TEST_P(AsyncSshKbdIntTest, EndlessServerHitsTheRoundCap) {
+  Connect("endless");
+  ASSERT_NE(session_, nullptr);
+  RecordingResponder r;
+  auth::KbdIntOptions options;
+  options.max_rounds = 7;
+  auto outcome = session_->AuthKeyboardInteractive("alice", r, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.seen.rounds.size(), 7u);  // the 8th round is never answered
+  EXPECT_FALSE(session_->authenticated());
+}
+
+TEST_P(AsyncSshKbdIntTest, WrongAnswerFailsCleanly) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  auth::FunctionResponder wrong([](const auth::Challenge& c,
+                                   std::vector<SecureBuffer>* answers) {
+    answers->assign(c.request.prompts.size(), ToSecureBuffer(AsBytes("nope")));
+    return auth::ResponderStatus::kAnswered;
+  });
+  auto outcome = session_->AuthKeyboardInteractive("alice", wrong);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->kind, auth::AuthOutcome::kFailure);
+  EXPECT_FALSE(session_->authenticated());
+  // The session stays usable: a correct second attempt succeeds.
+  RecordingResponder right;
+  auto again = session_->AuthKeyboardInteractive("alice", right);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->kind, auth::AuthOutcome::kSuccess);
+}
+
+// Cancelling sends nothing further: no (empty) response reaches the server.
+TEST_P(AsyncSshKbdIntTest, ResponderCancels) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  int calls = 0;
+  auth::FunctionResponder cancel(
+      [&](const auth::Challenge&, std::vector<SecureBuffer>*) {
+        ++calls;
+        return auth::ResponderStatus::kCancel;
+      });
+  auto outcome = session_->AuthKeyboardInteractive("alice", cancel);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(calls, 1);
+}
+
+// A responder that keeps asking to be called later runs into the per-round
+// deadline; the network stays serviced meanwhile.
+TEST_P(AsyncSshKbdIntTest, RoundDeadline) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  int calls = 0;
+  auth::FunctionResponder busy(
+      [&](const auth::Challenge&, std::vector<SecureBuffer>*) {
+        ++calls;
+        return auth::ResponderStatus::kRetryLater;
+      });
+  auth::KbdIntOptions options;
+  options.round_timeout = std::chrono::milliseconds(300);
+  auto outcome = session_->AuthKeyboardInteractive("alice", busy, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_GT(calls, 3);
+}
+
+// The application cancels from another thread's flag.
+TEST_P(AsyncSshKbdIntTest, ApplicationCancels) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  std::atomic<bool> cancel{false};
+  auth::FunctionResponder later(
+      [&](const auth::Challenge&, std::vector<SecureBuffer>*) {
+        cancel = true;  // as if the user pressed "cancel" meanwhile
+        return auth::ResponderStatus::kRetryLater;
+      });
+  auth::KbdIntOptions options;
+  options.cancel = &cancel;
+  auto outcome = session_->AuthKeyboardInteractive("alice", later, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AsyncSshKbdIntTest,
+                         ::testing::Values("openssl", "cryptopp"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace parley::testing
