@@ -121,11 +121,11 @@ absl::StatusOr<Negotiated> Negotiate(const KexInit& c, const KexInit& s) {
       Contains(c.kex, kStrictKexClient) && Contains(s.kex, kStrictKexServer);
   n.server_ext_info = Contains(s.kex, "ext-info-s");
   if (s.first_kex_packet_follows) {
-    // The guess is right only if both first-listed KEX and host-key
-    // algorithms agree (RFC 4253 section 7).
+    // The guess is right only if both sides list the same KEX and host-key
+    // algorithms first (RFC 4253 section 7; OpenSSH's proposals_match()).
     const bool right = !s.kex.empty() && !s.host_key.empty() &&
                        !c.kex.empty() && !c.host_key.empty() &&
-                       s.kex[0] == n.kex && s.host_key[0] == n.host_key;
+                       s.kex[0] == c.kex[0] && s.host_key[0] == c.host_key[0];
     n.ignore_guessed_packet = !right;
   }
   return n;

@@ -228,12 +228,29 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
       }
       return HandleNewKeys();
     case kMsgExtInfo:
-      if (kex_count_ == 0 || in_kex()) {
+      // Allowed once keys are in place, also while our own rekey KEXINIT
+      // is on its way (RFC 8308 section 2.4), not inside the server's KEX.
+      if (kex_count_ == 0 || !i_s_.empty()) {
         return absl::InvalidArgumentError("EXT_INFO outside its place");
       }
       return HandleExtInfo(payload);
     default:
       break;
+  }
+  // Unknown transport-generic messages (RFC 4253 section 11.4) get
+  // UNIMPLEMENTED, also during a re-exchange (section 7.1 allows them).
+  if (t < kMsgKexInit && t != kMsgServiceRequest && t != kMsgServiceAccept) {
+    if (strict_initial) {
+      return Fail(absl::InvalidArgumentError(
+                      absl::StrCat("strict KEX violation: message ", t,
+                                   " during the initial key exchange")),
+                  kDisconnectProtocolError);
+    }
+    if (kex_count_ == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("message ", t, " before the first key exchange"));
+    }
+    return SendUnimplemented();
   }
   if (IsKexMethodMessage(t)) {
     if (ignore_next_kex_packet_ && state_ == State::kKexReply) {
@@ -258,12 +275,18 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
     payload = Bytes();
     return absl::OkStatus();
   }
-  // Unknown transport-range message: RFC 4253 section 11.4.
+  // Unknown message in the KEX-method or reserved ranges.
+  return SendUnimplemented();
+}
+
+absl::Status Transport::SendUnimplemented() {
+  // RFC 4253 section 11.4: names the rejected packet's sequence number.
   Bytes msg;
   wire::Writer w(&msg);
   w.WriteU8(kMsgUnimplemented);
   w.WriteU32(reader_.sequence() - 1);
-  return Send(msg);
+  // Transport-level: goes out at once, even during a key exchange.
+  return WritePacket(msg);
 }
 
 absl::Status Transport::HandleKexInit(ByteView payload) {
@@ -377,9 +400,19 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
                     verified.message())),
                 kDisconnectKeyExchangeFailed);
   }
-  // The host key is checked before NEWKEYS, so before any credential.
-  absl::Status trusted = options_.verify_host_key(hk);
-  if (!trusted.ok()) return Fail(trusted, kDisconnectHostKeyNotVerifiable);
+  // The host key is checked before NEWKEYS, so before any credential. A
+  // re-exchange must present the same key (as OpenSSH requires); it is not
+  // offered to the verifier again.
+  if (kex_count_ > 0) {
+    if (hk.blob != host_key_.blob) {
+      return Fail(absl::UnauthenticatedError(
+                      "server host key changed during key re-exchange"),
+                  kDisconnectHostKeyNotVerifiable);
+    }
+  } else {
+    absl::Status trusted = options_.verify_host_key(hk);
+    if (!trusted.ok()) return Fail(trusted, kDisconnectHostKeyNotVerifiable);
+  }
   host_key_ = std::move(hk);
   if (session_id_.empty()) session_id_ = h;
 
@@ -451,6 +484,12 @@ absl::Status Transport::HandleExtInfo(ByteView payload) {
 absl::Status Transport::Send(ByteView payload, size_t min_padded) {
   if (state_ == State::kClosed) return error_;
   if (payload.empty()) return absl::InvalidArgumentError("empty payload");
+  // Refuse now what could never be framed, rather than failing the whole
+  // connection when a queued message is flushed after a key exchange.
+  if (payload.size() > kMaxPayload) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "payload of ", payload.size(), " bytes exceeds the packet limit"));
+  }
   const bool can_write =
       (state_ == State::kEstablished || state_ == State::kNewKeys) &&
       pending_.empty();

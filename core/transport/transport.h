@@ -29,6 +29,10 @@
 
 namespace parley::transport {
 
+// Largest payload Send() accepts: the packet limit less the length, padding
+// length and minimum padding fields and a full block of alignment.
+inline constexpr size_t kMaxPayload = kMaxPacketLength - 1 - 4 - 32;
+
 struct HostKeyInfo {
   std::string algorithm;  // negotiated host-key algorithm
   Bytes blob;             // SSH public-key blob
@@ -104,7 +108,7 @@ class Transport {
 
   State state() const { return state_; }
   // True once the first key exchange has completed.
-  bool established() const { return !session_id_.empty(); }
+  bool established() const { return kex_count_ > 0; }
   bool closed() const { return state_ == State::kClosed; }
   // Why the transport closed (OK while open).
   const absl::Status& error() const { return error_; }
@@ -135,6 +139,7 @@ class Transport {
   absl::Status SendKexInit();
   absl::Status WritePacket(ByteView payload, size_t min_padded = 0);
   absl::Status MaybeRekey();
+  absl::Status SendUnimplemented();
   bool in_kex() const;
 
   TransportOptions options_;
