@@ -68,38 +68,34 @@ absl::Status UserAuth::StartNone(absl::string_view user) {
 
 absl::Status UserAuth::StartPassword(absl::string_view user,
                                      ByteView password) {
-  SecureBuffer msg;
-  wire::SecretWriter w(&msg);
-  w.WriteU8(kMsgUserauthRequest);
-  w.WriteString(user);
-  w.WriteString(absl::string_view(kConnection));
-  w.WriteString(absl::string_view("password"));
-  w.WriteBool(false);
-  w.WriteString(password);
-  method_ = "password";
-  Bytes body(msg.begin(), msg.end());
-  absl::Status s = SendRequest(body, true);
-  SecureWipe(body.data(), body.size());
-  return s;
+  return SendPasswordRequest(user, password, nullptr);
 }
 
 absl::Status UserAuth::StartPasswordChange(absl::string_view user,
                                            ByteView old_password,
                                            ByteView new_password) {
+  if (state_ == AuthState::kMethodInFlight &&
+      outcome_.kind == AuthOutcome::kPasswordChange) {
+    state_ = AuthState::kReady;
+  }
+  return SendPasswordRequest(user, old_password, &new_password);
+}
+
+absl::Status UserAuth::SendPasswordRequest(absl::string_view user,
+                                           ByteView password,
+                                           const ByteView* new_password) {
+  // RFC 4252 section 8: boolean FALSE and the password, or TRUE, the old
+  // and the new password.
   SecureBuffer msg;
   wire::SecretWriter w(&msg);
   w.WriteU8(kMsgUserauthRequest);
   w.WriteString(user);
   w.WriteString(absl::string_view(kConnection));
   w.WriteString(absl::string_view("password"));
-  w.WriteBool(true);
-  w.WriteString(old_password);
-  w.WriteString(new_password);
+  w.WriteBool(new_password != nullptr);
+  w.WriteString(password);
+  if (new_password != nullptr) w.WriteString(*new_password);
   method_ = "password";
-  if (state_ == AuthState::kMethodInFlight &&
-      outcome_.kind == AuthOutcome::kPasswordChange) {
-    state_ = AuthState::kReady;
-  }
   Bytes body(msg.begin(), msg.end());
   absl::Status s = SendRequest(body, true);
   SecureWipe(body.data(), body.size());

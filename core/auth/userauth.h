@@ -90,6 +90,8 @@ class UserAuth {
  private:
   absl::Status EnsureService();
   absl::Status SendRequest(const Bytes& body, bool secret);
+  absl::Status SendPasswordRequest(absl::string_view user, ByteView password,
+                                   const ByteView* new_password);
   absl::Status HandleFailure(ByteView body);
 
   transport::Transport* t_;

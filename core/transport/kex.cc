@@ -83,6 +83,37 @@ absl::StatusOr<KexInit> KexInit::Parse(ByteView payload) {
   return k;
 }
 
+bool KexMethod::finite_field() const {
+  return group == KexGroup::kModp2048 || group == KexGroup::kModp4096 ||
+         group == KexGroup::kModp8192;
+}
+
+absl::StatusOr<Bytes> ExchangeHash(const crypto::CryptoProvider& provider,
+                                   const KexMethod& method,
+                                   const ExchangeHashInput& in) {
+  Bytes data;
+  wire::Writer w(&data);
+  w.WriteString(in.client_version);
+  w.WriteString(in.server_version);
+  w.WriteString(in.client_kexinit);
+  w.WriteString(in.server_kexinit);
+  w.WriteString(in.host_key_blob);
+  if (method.finite_field()) {
+    w.WriteMpint(in.client_public);
+    w.WriteMpint(in.server_public);
+  } else {
+    w.WriteString(in.client_public);
+    w.WriteString(in.server_public);
+  }
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::Hash> hash,
+                          provider.NewHash(method.hash));
+  PARLEY_RETURN_IF_ERROR(hash->Update(data));
+  PARLEY_RETURN_IF_ERROR(hash->Update(in.shared_secret_mpint));
+  Bytes h(hash->digest_size());
+  PARLEY_RETURN_IF_ERROR(hash->Finish(MutableByteView(h)));
+  return h;
+}
+
 const KexMethod* FindKexMethod(absl::string_view name) {
   for (const auto& m : kMethods) {
     if (name == m.name) return &m;

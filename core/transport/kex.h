@@ -41,6 +41,9 @@ struct KexMethod {
   const char* name;
   crypto::KexGroup group;
   crypto::HashAlgorithm hash;
+  // Finite-field DH (RFC 4253 section 8): public values travel as mpints,
+  // not strings.
+  bool finite_field() const;
 };
 // nullptr if unknown.
 const KexMethod* FindKexMethod(absl::string_view name);
@@ -62,6 +65,25 @@ struct Negotiated {
 // the slot when none match.
 absl::StatusOr<Negotiated> Negotiate(const KexInit& client,
                                      const KexInit& server);
+
+// What the exchange hash covers, in both roles.
+struct ExchangeHashInput {
+  absl::string_view client_version;  // V_C, without CR LF
+  absl::string_view server_version;  // V_S
+  ByteView client_kexinit;           // I_C (payloads)
+  ByteView server_kexinit;           // I_S
+  ByteView host_key_blob;            // K_S
+  ByteView client_public;            // Q_C or e
+  ByteView server_public;            // Q_S or f
+  ByteView shared_secret_mpint;      // K, already an mpint
+};
+
+// H = HASH(V_C || V_S || I_C || I_S || K_S || Q_C || Q_S || K) with the
+// encodings of RFC 4253 section 8, RFC 5656 section 4 and RFC 8731
+// section 3 (mpints for finite-field DH, strings for the curves).
+absl::StatusOr<Bytes> ExchangeHash(const crypto::CryptoProvider& provider,
+                                   const KexMethod& method,
+                                   const ExchangeHashInput& in);
 
 // Keys derived from K and H (RFC 4253 section 7.2).
 struct DerivedKeys {

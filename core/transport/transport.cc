@@ -320,9 +320,7 @@ absl::Status Transport::HandleKexInit(ByteView payload) {
   Bytes init;
   wire::Writer w(&init);
   w.WriteU8(kMsgKexEcdhInit);
-  if (crypto::KexGroup g = method_->group; g == crypto::KexGroup::kModp2048 ||
-                                           g == crypto::KexGroup::kModp4096 ||
-                                           g == crypto::KexGroup::kModp8192) {
+  if (method_->finite_field()) {
     w.WriteMpint(agreement_->public_value());
   } else {
     w.WriteString(agreement_->public_value());
@@ -332,9 +330,7 @@ absl::Status Transport::HandleKexInit(ByteView payload) {
 }
 
 absl::Status Transport::HandleKexReply(ByteView payload) {
-  const bool dh = method_->group == crypto::KexGroup::kModp2048 ||
-                  method_->group == crypto::KexGroup::kModp4096 ||
-                  method_->group == crypto::KexGroup::kModp8192;
+  const bool dh = method_->finite_field();
   wire::Reader r(payload.subspan(1));
   ByteView k_s, q_s, sig;
   PARLEY_RETURN_IF_ERROR(r.ReadString(&k_s));
@@ -367,27 +363,17 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   wire::SecretWriter kw(&k_mpint);
   kw.WriteMpint(View(*shared));
 
-  // Exchange hash (RFC 4253 section 8; RFC 5656 section 4; RFC 8731).
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::Hash> hash,
-                          options_.provider->NewHash(method_->hash));
-  Bytes hin;
-  wire::Writer hw(&hin);
-  hw.WriteString(absl::string_view(options_.client_version));
-  hw.WriteString(absl::string_view(version_.server_version()));
-  hw.WriteString(ByteView(i_c_));
-  hw.WriteString(ByteView(i_s_));
-  hw.WriteString(k_s);
-  if (dh) {
-    hw.WriteMpint(agreement_->public_value());
-    hw.WriteMpint(q_s);
-  } else {
-    hw.WriteString(agreement_->public_value());
-    hw.WriteString(q_s);
-  }
-  PARLEY_RETURN_IF_ERROR(hash->Update(hin));
-  PARLEY_RETURN_IF_ERROR(hash->Update(View(k_mpint)));
-  Bytes h(hash->digest_size());
-  PARLEY_RETURN_IF_ERROR(hash->Finish(MutableByteView(h)));
+  ExchangeHashInput hin;
+  hin.client_version = options_.client_version;
+  hin.server_version = version_.server_version();
+  hin.client_kexinit = i_c_;
+  hin.server_kexinit = i_s_;
+  hin.host_key_blob = k_s;
+  hin.client_public = agreement_->public_value();
+  hin.server_public = q_s;
+  hin.shared_secret_mpint = View(k_mpint);
+  PARLEY_ASSIGN_OR_RETURN(Bytes h,
+                          ExchangeHash(*options_.provider, *method_, hin));
 
   crypto::VerifyOptions vo;
   vo.required = sig_alg;

@@ -17,11 +17,6 @@ bool Contains(const std::vector<std::string>& v, absl::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool IsModp(crypto::KexGroup g) {
-  return g == crypto::KexGroup::kModp2048 || g == crypto::KexGroup::kModp4096 ||
-         g == crypto::KexGroup::kModp8192;
-}
-
 // The host-key algorithm names a key of `type` can serve.
 std::vector<std::string> AlgorithmsForKey(crypto::KeyType type) {
   if (type == crypto::KeyType::kRsa) return {"rsa-sha2-512", "rsa-sha2-256"};
@@ -352,7 +347,7 @@ absl::Status FakeServer::HandleKexInit(ByteView payload) {
 }
 
 absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
-  const bool dh = IsModp(method_->group);
+  const bool dh = method_->finite_field();
   wire::Reader r(payload.subspan(1));
   ByteView q_c;
   if (dh) {
@@ -391,29 +386,18 @@ absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
   wire::SecretWriter kw(&k_mpint);
   kw.WriteMpint(View(shared));
 
-  // H = HASH(V_C || V_S || I_C || I_S || K_S || Q_C || Q_S || K), with the
-  // server as the responder (RFC 4253 section 8, RFC 5656 section 4,
-  // RFC 8731 section 3).
-  Bytes hin;
-  wire::Writer hw(&hin);
-  hw.WriteString(absl::string_view(client_version()));
-  hw.WriteString(absl::string_view(options_.version));
-  hw.WriteString(ByteView(i_c_));
-  hw.WriteString(ByteView(i_s_));
-  hw.WriteString(ByteView(host_key_blob_));
-  if (dh) {
-    hw.WriteMpint(q_c);
-    hw.WriteMpint(agreement->public_value());
-  } else {
-    hw.WriteString(q_c);
-    hw.WriteString(agreement->public_value());
-  }
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::Hash> hash,
-                          options_.provider->NewHash(method_->hash));
-  PARLEY_RETURN_IF_ERROR(hash->Update(hin));
-  PARLEY_RETURN_IF_ERROR(hash->Update(View(k_mpint)));
-  Bytes h(hash->digest_size());
-  PARLEY_RETURN_IF_ERROR(hash->Finish(MutableByteView(h)));
+  // The exchange hash with the server as the responder.
+  ExchangeHashInput hin;
+  hin.client_version = client_version();
+  hin.server_version = options_.version;
+  hin.client_kexinit = i_c_;
+  hin.server_kexinit = i_s_;
+  hin.host_key_blob = host_key_blob_;
+  hin.client_public = q_c;
+  hin.server_public = agreement->public_value();
+  hin.shared_secret_mpint = View(k_mpint);
+  PARLEY_ASSIGN_OR_RETURN(Bytes h,
+                          ExchangeHash(*options_.provider, *method_, hin));
 
   Hook(Stage::kBeforeKexReply);
   if (state_ == State::kClosed) return error_;
