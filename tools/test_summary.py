@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarises Bazel test results as test-case counts.
 
-Usage: test_summary.py [--bazel-log FILE] TESTLOGS_DIR //label ...
+Usage: test_summary.py [--bazel-log FILE] [--bazel-rc N] TESTLOGS_DIR //label ...
 
 Reads TESTLOGS_DIR/<package>/<name>/test.xml (JUnit XML written by
 GoogleTest, or by Bazel for other tests) for each label and prints one final
@@ -33,8 +33,12 @@ def bazel_statuses(path):
 def main(argv):
     args = argv[1:]
     statuses = None
-    if args and args[0] == "--bazel-log":
-        statuses = bazel_statuses(args[1])
+    bazel_rc = 0
+    while args and args[0].startswith("--"):
+        if args[0] == "--bazel-log":
+            statuses = bazel_statuses(args[1])
+        elif args[0] == "--bazel-rc":
+            bazel_rc = int(args[1])
         args = args[2:]
     logs, labels = args[0], args[1:]
     passed = failed = skipped = 0
@@ -72,6 +76,10 @@ def main(argv):
                 skipped += 1
             else:
                 passed += 1
+    if bazel_rc != 0 and failed == 0:
+        # Build or loading errors outside any test target still fail the run.
+        print(f"FAILED: bazel test exited with status {bazel_rc}")
+        failed += 1
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"
