@@ -84,8 +84,8 @@ absl::Status PacketWriter::Write(ByteView payload, Bytes* out,
   StoreBe32(static_cast<uint32_t>(packet_length), pkt);
   pkt[4] = static_cast<uint8_t>(padding);
   if (!payload.empty()) std::memcpy(pkt + 5, payload.data(), payload.size());
-  PARLEY_RETURN_IF_ERROR(provider_->RandomBytes(
-      MutableByteView(pkt + 5 + payload.size(), padding)));
+  PARLEY_RETURN_IF_ERROR(
+      RandomPadding(MutableByteView(pkt + 5 + payload.size(), padding)));
 
   absl::Status s = absl::OkStatus();
   const size_t body = 4 + packet_length;
@@ -114,6 +114,20 @@ absl::Status PacketWriter::Write(ByteView payload, Bytes* out,
   ++since_keys_.packets;
   since_keys_.bytes += total;
   since_keys_.blocks += (body + bs - 1) / bs;
+  return absl::OkStatus();
+}
+
+absl::Status PacketWriter::RandomPadding(MutableByteView out) {
+  // Padding bytes come from a pool refilled a few KiB at a time: one CSPRNG
+  // call per packet costs more than the rest of framing a small packet.
+  if (random_pool_.size() - random_used_ < out.size()) {
+    random_pool_.resize(4096);
+    PARLEY_RETURN_IF_ERROR(
+        provider_->RandomBytes(MutableByteView(random_pool_)));
+    random_used_ = 0;
+  }
+  std::memcpy(out.data(), random_pool_.data() + random_used_, out.size());
+  random_used_ += out.size();
   return absl::OkStatus();
 }
 

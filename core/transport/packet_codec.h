@@ -83,11 +83,14 @@ class PacketWriter {
   const TrafficCounters& since_keys() const { return since_keys_; }
 
  private:
+  absl::Status RandomPadding(MutableByteView out);
+
   const crypto::CryptoProvider* provider_;
   std::unique_ptr<PacketProtection> protection_;
   uint32_t seq_ = 0;
   TrafficCounters since_keys_;
-  Bytes padding_;
+  Bytes random_pool_;
+  size_t random_used_ = 0;
 };
 
 class PacketReader {

@@ -1,5 +1,6 @@
 #include "core/transport/socket_driver.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -29,13 +30,18 @@ absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port,
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
   addrinfo* res = nullptr;
   std::string host_only = host;
   if (host_only.size() > 2 && host_only.front() == '[' &&
       host_only.back() == ']') {
     host_only = host_only.substr(1, host_only.size() - 2);
   }
+  // A numeric address needs no resolver (AI_ADDRCONFIG would make glibc
+  // query the kernel's interface list on every connection).
+  in6_addr probe;
+  const bool numeric = inet_pton(AF_INET, host_only.c_str(), &probe) == 1 ||
+                       inet_pton(AF_INET6, host_only.c_str(), &probe) == 1;
+  hints.ai_flags = numeric ? AI_NUMERICHOST : AI_ADDRCONFIG;
   const std::string service = std::to_string(port);
   int rc = getaddrinfo(host_only.c_str(), service.c_str(), &hints, &res);
   if (rc != 0) {
