@@ -93,10 +93,9 @@ absl::Status BcryptPbkdf(const crypto::CryptoProvider& provider,
   WipedArray<kHashSize> block;
   WipedArray<kHashSize> tmp;
   for (size_t count = 1; count <= blocks; ++count) {
-    const uint8_t count_be[4] = {static_cast<uint8_t>(count >> 24),
-                                 static_cast<uint8_t>(count >> 16),
-                                 static_cast<uint8_t>(count >> 8),
-                                 static_cast<uint8_t>(count)};
+    const uint8_t count_be[4] = {
+        static_cast<uint8_t>(count >> 24), static_cast<uint8_t>(count >> 16),
+        static_cast<uint8_t>(count >> 8), static_cast<uint8_t>(count)};
     PARLEY_RETURN_IF_ERROR(sha512->Update(salt));
     PARLEY_RETURN_IF_ERROR(sha512->Update(ByteView(count_be, 4)));
     PARLEY_RETURN_IF_ERROR(sha512->Finish(sha2salt.view()));

@@ -68,9 +68,9 @@ absl::StatusOr<SecureBuffer> ReadKeyFile(const std::string& path) {
         st.st_mode & 07777, path));
   }
   if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > kMaxKeyFileSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "private key \"", path, "\" is larger than ", kMaxKeyFileSize,
-        " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("private key \"", path,
+                                                   "\" is larger than ",
+                                                   kMaxKeyFileSize, " bytes"));
   }
   // Read to end of file (it may have changed since fstat), growing the
   // buffer up to one byte past the limit; a reallocation wipes the old copy.
@@ -81,7 +81,8 @@ absl::StatusOr<SecureBuffer> ReadKeyFile(const std::string& path) {
       if (contents.size() > kMaxKeyFileSize) break;
       contents.resize(std::min(2 * contents.size(), kMaxKeyFileSize + 1));
     }
-    const ssize_t n = ::read(fd, contents.data() + used, contents.size() - used);
+    const ssize_t n =
+        ::read(fd, contents.data() + used, contents.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus(errno, "cannot read private key", path);
@@ -90,9 +91,9 @@ absl::StatusOr<SecureBuffer> ReadKeyFile(const std::string& path) {
     used += static_cast<size_t>(n);
   }
   if (used > kMaxKeyFileSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "private key \"", path, "\" is larger than ", kMaxKeyFileSize,
-        " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("private key \"", path,
+                                                   "\" is larger than ",
+                                                   kMaxKeyFileSize, " bytes"));
   }
   contents.resize(used);
   return contents;

@@ -22,7 +22,7 @@ inline constexpr size_t kMaxKeyFileSize = 1 << 20;
 // - it must not be accessible by group or others (any of mode 077):
 //   kPermissionDenied saying so. OpenSSH applies this only to files the
 //   user owns; Parley applies it to every key file.
-// Open errors map errno: ENOENT -> kNotFound, EACCES/EPERM ->
+// Open errors map errno: ENOENT/ENOTDIR -> kNotFound, EACCES/EPERM ->
 // kPermissionDenied, others -> kUnavailable. The file's bytes are held in a
 // wiping buffer.
 absl::StatusOr<crypto::PrivateKey> LoadPrivateKeyFile(

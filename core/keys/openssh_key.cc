@@ -161,7 +161,8 @@ absl::StatusOr<SecureBuffer> Dearmor(absl::string_view text) {
   bool ended = false;
   while (!rest.empty()) {
     eol = rest.find('\n');
-    const absl::string_view line = absl::StripAsciiWhitespace(rest.substr(0, eol));
+    const absl::string_view line =
+        absl::StripAsciiWhitespace(rest.substr(0, eol));
     rest = eol == absl::string_view::npos ? absl::string_view()
                                           : rest.substr(eol + 1);
     if (line == kEndMarker) {
@@ -199,8 +200,8 @@ absl::StatusOr<SecureBuffer> Decrypt(const KeyFileCipher& cipher,
                                      uint32_t rounds, ByteView encrypted,
                                      ByteView tag) {
   SecureBuffer key_iv(cipher.key_size + cipher.iv_size);
-  PARLEY_RETURN_IF_ERROR(BcryptPbkdf(provider, passphrase, salt, rounds,
-                                     MutableByteView(key_iv)));
+  PARLEY_RETURN_IF_ERROR(
+      BcryptPbkdf(provider, passphrase, salt, rounds, MutableByteView(key_iv)));
   const ByteView key(key_iv.data(), cipher.key_size);
   const ByteView iv(key_iv.data() + cipher.key_size, cipher.iv_size);
   SecureBuffer plain(encrypted.size());
@@ -244,7 +245,8 @@ absl::StatusOr<SecureBuffer> Decrypt(const KeyFileCipher& cipher,
       uint8_t expected[crypto::Poly1305::kTagSize];
       PARLEY_RETURN_IF_ERROR(
           poly->Compute(View(poly_key), encrypted, MutableByteView(expected)));
-      if (!ConstantTimeEquals(ByteView(expected), tag)) return WrongPassphrase();
+      if (!ConstantTimeEquals(ByteView(expected), tag))
+        return WrongPassphrase();
       PARLEY_RETURN_IF_ERROR(chacha->Crypt(nonce, 1, encrypted, plain.data()));
       break;
     }
@@ -260,7 +262,8 @@ absl::Status ReadEd25519(wire::Reader* r, PrivateKey* key) {
   // RFC 8032's 32-byte secret followed by the public key, as in NaCl.
   if (sk.size() != 64) return Malformed("Ed25519 private key is not 64 bytes");
   if (!ConstantTimeEquals(sk.subspan(32), pk)) {
-    return Malformed("the Ed25519 private key's copy of the public key differs");
+    return Malformed(
+        "the Ed25519 private key's copy of the public key differs");
   }
   key->public_key.type = KeyType::kEd25519;
   key->public_key.ed25519.assign(pk.begin(), pk.end());
@@ -290,8 +293,7 @@ absl::Status ReadEcdsa(wire::Reader* r, KeyType type, PrivateKey* key) {
   return absl::OkStatus();
 }
 
-absl::Status ReadRsa(wire::Reader* r, const PublicKey& outer,
-                     PrivateKey* key) {
+absl::Status ReadRsa(wire::Reader* r, const PublicKey& outer, PrivateKey* key) {
   ByteView n, e, d, iqmp, p, q;
   PARLEY_RETURN_IF_ERROR(Field(r->ReadMpint(&n), "RSA modulus"));
   PARLEY_RETURN_IF_ERROR(Field(r->ReadMpint(&e), "RSA public exponent"));
@@ -306,8 +308,8 @@ absl::Status ReadRsa(wire::Reader* r, const PublicKey& outer,
     return Malformed(
         "the private key's public half differs from the file's public key");
   }
-  if (d.empty() || iqmp.empty() || p.size() > n.size() ||
-      q.size() > n.size() || p.size() + q.size() < n.size()) {
+  if (d.empty() || iqmp.empty() || p.size() > n.size() || q.size() > n.size() ||
+      p.size() + q.size() < n.size()) {
     return Malformed("RSA private values are zero or of impossible sizes");
   }
   // OpenSSL's signer can recover from a wrong CRT result on its own (it
@@ -317,8 +319,9 @@ absl::Status ReadRsa(wire::Reader* r, const PublicKey& outer,
     return Malformed("RSA primes do not multiply to the modulus");
   }
   PARLEY_ASSIGN_OR_RETURN(SecureBuffer qinv, internal::Mod(iqmp, p));
-  PARLEY_ASSIGN_OR_RETURN(SecureBuffer check,
-                          internal::Mod(View(internal::Multiply(View(qinv), q)), p));
+  PARLEY_ASSIGN_OR_RETURN(
+      SecureBuffer check,
+      internal::Mod(View(internal::Multiply(View(qinv), q)), p));
   if (check.size() != 1 || check[0] != 1) {
     return Malformed("RSA iqmp is not the inverse of q modulo p");
   }
@@ -343,8 +346,7 @@ absl::Status ReadRsa(wire::Reader* r, const PublicKey& outer,
 absl::Status SelfTest(const CryptoProvider& provider, const PrivateKey& key) {
   static constexpr char kMessage[] = "Parley private key self-test";
   const ByteView message = AsBytes(kMessage);
-  const crypto::SignatureAlgorithm alg =
-      SelfTestAlgorithm(key.public_key.type);
+  const crypto::SignatureAlgorithm alg = SelfTestAlgorithm(key.public_key.type);
   absl::StatusOr<std::unique_ptr<crypto::Signer>> signer =
       provider.NewSigner(key, alg);
   if (!signer.ok()) {
@@ -417,7 +419,8 @@ absl::StatusOr<PrivateKey> ParsePrivateSection(ByteView plain,
     }
   }
   PARLEY_RETURN_IF_ERROR(SelfTest(provider, key));
-  if (comment != nullptr) comment->assign(comment_text.data(), comment_text.size());
+  if (comment != nullptr)
+    comment->assign(comment_text.data(), comment_text.size());
   return key;
 }
 
@@ -461,12 +464,12 @@ absl::StatusOr<PrivateKey> ParseKeyBlob(ByteView blob, ByteView passphrase,
   }
   const bool is_encrypted = kdf_name != "none";
   if (is_encrypted && kdf_name != "bcrypt") {
-    return absl::UnimplementedError(
-        absl::StrCat("private key KDF ", Quoted(kdf_name), " is not supported"));
+    return absl::UnimplementedError(absl::StrCat(
+        "private key KDF ", Quoted(kdf_name), " is not supported"));
   }
   if (!is_encrypted && cipher->mode != CipherMode::kNone) {
-    return Malformed(absl::StrCat("cipher ", Quoted(cipher_name),
-                                  " without a KDF"));
+    return Malformed(
+        absl::StrCat("cipher ", Quoted(cipher_name), " without a KDF"));
   }
   if (!is_encrypted && !kdf_options.empty()) {
     return Malformed("KDF \"none\" with non-empty KDF options");
@@ -532,7 +535,8 @@ absl::StatusOr<PublicKey> ParseTypeAndBlob(absl::string_view s) {
   if (b64.empty() || !internal::DecodeBase64(b64, &blob)) {
     return absl::InvalidArgumentError("the public key is not valid base64");
   }
-  PARLEY_ASSIGN_OR_RETURN(PublicKey key, crypto::ParsePublicKeyBlob(View(blob)));
+  PARLEY_ASSIGN_OR_RETURN(PublicKey key,
+                          crypto::ParsePublicKeyBlob(View(blob)));
   if (key.type != key_type) {
     return absl::InvalidArgumentError(
         absl::StrCat("key type ", type, " differs from the encoded key's ",

@@ -4,6 +4,7 @@
 // (Files made by the real ssh-keygen are in ssh_keygen_keys_test.cc.)
 #include "core/keys/openssh_key.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -93,13 +94,14 @@ void EncryptAes256Ctr(Parts* p, absl::string_view passphrase,
   w.WriteString(ByteView(salt));
   w.WriteU32(rounds);
   Bytes key_iv(48);
-  ASSERT_TRUE(BcryptPbkdf(testing::OpenSsl(), AsBytes(passphrase), salt,
-                          rounds, MutableByteView(key_iv))
+  ASSERT_TRUE(BcryptPbkdf(testing::OpenSsl(), AsBytes(passphrase), salt, rounds,
+                          MutableByteView(key_iv))
                   .ok());
   auto ctr = testing::OpenSsl().NewAesCtr(ByteView(key_iv.data(), 32),
                                           ByteView(key_iv.data() + 32, 16));
   ASSERT_TRUE(ctr.ok());
-  ASSERT_TRUE((*ctr)->Crypt(p->private_section, p->private_section.data()).ok());
+  ASSERT_TRUE(
+      (*ctr)->Crypt(p->private_section, p->private_section.data()).ok());
 }
 
 class Keys {
@@ -107,9 +109,9 @@ class Keys {
   static const PrivateKey& Get(KeyType type) {
     static auto* const keys = [] {
       auto* m = new std::map<KeyType, PrivateKey>;
-      for (KeyType t : {KeyType::kEd25519, KeyType::kEcdsaP256,
-                        KeyType::kEcdsaP384, KeyType::kEcdsaP521,
-                        KeyType::kRsa}) {
+      for (KeyType t :
+           {KeyType::kEd25519, KeyType::kEcdsaP256, KeyType::kEcdsaP384,
+            KeyType::kEcdsaP521, KeyType::kRsa}) {
         auto key = testing::OpenSsl().GenerateKey(t, 2048);
         if (!key.ok()) std::abort();
         (*m)[t] = *std::move(key);
@@ -122,19 +124,22 @@ class Keys {
 
 std::string Hex(const SecureBuffer& b) { return ToHex(View(b)); }
 
-absl::Status Parse(const std::string& text, absl::string_view passphrase = "",
-                   const crypto::CryptoProvider& provider = testing::OpenSsl()) {
+absl::Status Parse(
+    const std::string& text, absl::string_view passphrase = "",
+    const crypto::CryptoProvider& provider = testing::OpenSsl()) {
   return ParseOpenSshPrivateKey(text, AsBytes(passphrase), provider).status();
 }
 
-// --- Valid files --------------------------------------------------------------
+// --- Valid files
+// --------------------------------------------------------------
 
 class RoundTripTest
     : public ::testing::TestWithParam<std::tuple<KeyType, int>> {
  protected:
   KeyType type() const { return std::get<0>(GetParam()); }
   const crypto::CryptoProvider& provider() const {
-    return *testing::AllProviders()[static_cast<size_t>(std::get<1>(GetParam()))];
+    return *testing::AllProviders()[static_cast<size_t>(
+        std::get<1>(GetParam()))];
   }
 };
 
@@ -186,16 +191,15 @@ TEST_P(RoundTripTest, EncryptedAes256Ctr) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllTypesBothBackends, RoundTripTest,
-    ::testing::Combine(::testing::Values(KeyType::kEd25519,
-                                         KeyType::kEcdsaP256,
+    ::testing::Combine(::testing::Values(KeyType::kEd25519, KeyType::kEcdsaP256,
                                          KeyType::kEcdsaP384,
                                          KeyType::kEcdsaP521, KeyType::kRsa),
                        ::testing::Values(0, 1)),
     [](const ::testing::TestParamInfo<std::tuple<KeyType, int>>& info) {
       std::string name(crypto::KeyTypeName(std::get<0>(info.param)));
       absl::StrReplaceAll({{"-", "_"}}, &name);
-      return absl::StrCat(name, std::get<1>(info.param) == 0 ? "_openssl"
-                                                             : "_cryptopp");
+      return absl::StrCat(
+          name, std::get<1>(info.param) == 0 ? "_openssl" : "_cryptopp");
     });
 
 TEST(OpenSshKeyTest, ArmorToleratesCrlfAndSurroundingWhitespace) {
@@ -222,13 +226,14 @@ TEST(OpenSshKeyTest, PaddingLongerThanOneBlockIsAccepted) {
   // OpenSSH checks only the 1, 2, 3, ... pattern, not its length.
   Parts p = Unencrypted(Keys::Get(KeyType::kEd25519));
   for (uint8_t i = 0; i < 8; ++i) {
-    p.private_section.push_back(static_cast<uint8_t>(
-        p.private_section.back() + 1));
+    p.private_section.push_back(
+        static_cast<uint8_t>(p.private_section.back() + 1));
   }
   EXPECT_TRUE(Parse(Text(p)).ok()) << Parse(Text(p));
 }
 
-// --- Malformed files ------------------------------------------------------------
+// --- Malformed files
+// ------------------------------------------------------------
 
 struct BadCase {
   std::string name;
@@ -238,7 +243,15 @@ struct BadCase {
   std::string passphrase = "";
 };
 
-Parts Ed25519Parts() { return Unencrypted(Keys::Get(KeyType::kEd25519)); }
+// Padded to 16 bytes, so that switching the cipher name to an AES mode
+// leaves the block size right and the case tests what it means to.
+Parts Ed25519Parts() {
+  const PrivateKey& key = Keys::Get(KeyType::kEd25519);
+  Parts p = Unencrypted(key);
+  p.private_section = PrivateSection(testing::EncodePrivateKeyFields(key),
+                                     0x5eed1e55, 0x5eed1e55, kComment, 16);
+  return p;
+}
 
 std::string WithEd25519Parts(const std::function<void(Parts*)>& mutate) {
   Parts p = Ed25519Parts();
@@ -261,7 +274,8 @@ Bytes BcryptOptions(const Bytes& salt, uint32_t rounds) {
 }
 
 // An Ed25519 key whose private fields are replaced by `fields`.
-std::string Ed25519WithFields(const std::function<void(wire::Writer*)>& fields) {
+std::string Ed25519WithFields(
+    const std::function<void(wire::Writer*)>& fields) {
   Parts p = Ed25519Parts();
   Bytes f;
   wire::Writer w(&f);
@@ -303,9 +317,8 @@ std::vector<BadCase> BadCases() {
       {"public key line",
        [] { return std::string("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 x\n"); },
        kInvalid, "public key line"},
-      {"no END line",
-       [good] { return good.substr(0, good.find("-----END")); }, kInvalid,
-       "no \"-----END"},
+      {"no END line", [good] { return good.substr(0, good.find("-----END")); },
+       kInvalid, "no \"-----END"},
       {"text after BEGIN",
        [good] {
          return absl::StrReplaceAll(good, {{"KEY-----\n", "KEY----- x\n"}});
@@ -373,7 +386,9 @@ std::vector<BadCase> BadCases() {
        [] { return WithEd25519Parts([](Parts* p) { p->nkeys = 0xffffffff; }); },
        kInvalid, "exactly one"},
       {"unknown cipher",
-       [] { return WithEd25519Parts([](Parts* p) { p->cipher = "aes256-cbc"; }); },
+       [] {
+         return WithEd25519Parts([](Parts* p) { p->cipher = "aes256-cbc"; });
+       },
        kUnimpl, "cipher \"aes256-cbc\" is not supported"},
       {"unknown KDF",
        [] {
@@ -384,7 +399,9 @@ std::vector<BadCase> BadCases() {
        },
        kUnimpl, "KDF \"scrypt\" is not supported"},
       {"cipher without KDF",
-       [] { return WithEd25519Parts([](Parts* p) { p->cipher = "aes256-ctr"; }); },
+       [] {
+         return WithEd25519Parts([](Parts* p) { p->cipher = "aes256-ctr"; });
+       },
        kInvalid, "without a KDF"},
       {"bcrypt with cipher none",
        [] {
@@ -396,7 +413,9 @@ std::vector<BadCase> BadCases() {
        kInvalid, "cipher \"none\""},
       {"KDF none with options",
        [] {
-         return WithEd25519Parts([](Parts* p) { p->kdf_options = {0, 0, 0, 0}; });
+         return WithEd25519Parts([](Parts* p) {
+           p->kdf_options = {0, 0, 0, 0};
+         });
        },
        kInvalid, "non-empty KDF options"},
       {"unsupported key type",
@@ -415,13 +434,12 @@ std::vector<BadCase> BadCases() {
        },
        kInvalid, "public key:"},
       {"trailing bytes",
-       [] {
-         return WithEd25519Parts([](Parts* p) { p->trailing = {0}; });
-       },
+       [] { return WithEd25519Parts([](Parts* p) { p->trailing = {0}; }); },
        kInvalid, "1 trailing bytes"},
       {"private section not a multiple of the block size",
        [] {
-         return WithEd25519Parts([](Parts* p) { p->private_section.pop_back(); });
+         return WithEd25519Parts(
+             [](Parts* p) { p->private_section.pop_back(); });
        },
        kInvalid, "block size"},
       {"empty private section",
@@ -578,16 +596,16 @@ std::vector<BadCase> BadCases() {
          w.WriteU32(7);
          w.WriteRaw(testing::EncodePrivateKeyFields(ed));
          p.private_section = s;  // ends right after the key
-         while (p.private_section.size() % 8 != 0) p.private_section.push_back(0);
+         while (p.private_section.size() % 8 != 0)
+           p.private_section.push_back(0);
          return Text(p);
        },
        kInvalid, ""},
       {"NUL in comment",
        [ed] {
          Parts p = Unencrypted(ed);
-         p.private_section = PrivateSection(
-             testing::EncodePrivateKeyFields(ed), 9, 9,
-             absl::string_view("a\0b", 3));
+         p.private_section = PrivateSection(testing::EncodePrivateKeyFields(ed),
+                                            9, 9, absl::string_view("a\0b", 3));
          return Text(p);
        },
        kInvalid, "NUL byte in the comment"},
@@ -668,8 +686,8 @@ TEST(OpenSshKeyTest, MalformedFilesFailCleanly) {
 TEST(OpenSshKeyTest, EncryptedCheckIntegerMismatchIsWrongPassphrase) {
   const PrivateKey& key = Keys::Get(KeyType::kEd25519);
   Parts p = Unencrypted(key);
-  p.private_section = PrivateSection(testing::EncodePrivateKeyFields(key), 1,
-                                     2, kComment, 16);
+  p.private_section =
+      PrivateSection(testing::EncodePrivateKeyFields(key), 1, 2, kComment, 16);
   EncryptAes256Ctr(&p, "right");
   absl::Status s = Parse(Text(p), "right");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
@@ -679,8 +697,8 @@ TEST(OpenSshKeyTest, EncryptedCheckIntegerMismatchIsWrongPassphrase) {
 TEST(OpenSshKeyTest, RoundsLimitIsConfigurable) {
   const PrivateKey& key = Keys::Get(KeyType::kEd25519);
   Parts p = Unencrypted(key);
-  p.private_section = PrivateSection(testing::EncodePrivateKeyFields(key),
-                                     3, 3, kComment, 16);
+  p.private_section =
+      PrivateSection(testing::EncodePrivateKeyFields(key), 3, 3, kComment, 16);
   EncryptAes256Ctr(&p, "pw", 3);
   OpenSshKeyOptions options;
   options.max_bcrypt_rounds = 2;
@@ -699,8 +717,7 @@ TEST(OpenSshKeyTest, EveryTruncationFails) {
   for (KeyType type : {KeyType::kEd25519, KeyType::kEcdsaP521, KeyType::kRsa}) {
     const Bytes blob = Encode(Unencrypted(Keys::Get(type)));
     for (size_t len = 0; len < blob.size(); ++len) {
-      absl::Status s =
-          Parse(testing::Armor(ByteView(blob.data(), len)));
+      absl::Status s = Parse(testing::Armor(ByteView(blob.data(), len)));
       ASSERT_EQ(s.code(), absl::StatusCode::kInvalidArgument)
           << crypto::KeyTypeName(type) << " cut to " << len << ": " << s;
     }
@@ -732,19 +749,20 @@ TEST(OpenSshKeyTest, BitFlipsNeverYieldAnotherKey) {
   }
 }
 
-// --- Public-key lines -----------------------------------------------------------
+// --- Public-key lines
+// -----------------------------------------------------------
 
 std::string PubLine(const crypto::PublicKey& key, absl::string_view comment) {
-  return absl::StrCat(crypto::KeyTypeName(key.type), " ",
-                      absl::Base64Escape(AsString(
-                          crypto::EncodePublicKeyBlob(key))),
-                      comment.empty() ? "" : " ", comment);
+  return absl::StrCat(
+      crypto::KeyTypeName(key.type), " ",
+      absl::Base64Escape(AsString(crypto::EncodePublicKeyBlob(key))),
+      comment.empty() ? "" : " ", comment);
 }
 
 TEST(PublicKeyLineTest, ParsesPubFileLines) {
-  for (KeyType type : {KeyType::kEd25519, KeyType::kEcdsaP256,
-                       KeyType::kEcdsaP384, KeyType::kEcdsaP521,
-                       KeyType::kRsa}) {
+  for (KeyType type :
+       {KeyType::kEd25519, KeyType::kEcdsaP256, KeyType::kEcdsaP384,
+        KeyType::kEcdsaP521, KeyType::kRsa}) {
     const crypto::PublicKey& pub = Keys::Get(type).public_key;
     for (const std::string& line :
          {PubLine(pub, ""), PubLine(pub, "user@host"),
@@ -788,8 +806,8 @@ TEST(PublicKeyLineTest, RejectsBadLines) {
        absl::StatusCode::kInvalidArgument},
       // The type name must match the blob.
       {"ecdsa-sha2-nistp256 " + ed_b64, absl::StatusCode::kInvalidArgument},
-      {"ssh-ed25519 " + absl::Base64Escape(AsString(
-                            crypto::EncodePublicKeyBlob(p256))),
+      {"ssh-ed25519 " +
+           absl::Base64Escape(AsString(crypto::EncodePublicKeyBlob(p256))),
        absl::StatusCode::kInvalidArgument},
       {"ssh-dss AAAAB3NzaC1kc3M= c", absl::StatusCode::kUnimplemented},
       {"no-pty ssh-dss AAAAB3NzaC1kc3M= c", absl::StatusCode::kUnimplemented},

@@ -40,9 +40,9 @@ bool DecodeBase64(absl::string_view in, SecureBuffer* out) {
     uint32_t n = 0;
     for (size_t j = 0; j < 4; ++j) {
       const size_t pos = i + j;
-      const uint32_t v =
-          pos < data_chars ? SextetOf(static_cast<uint8_t>(in[pos]), &valid)
-                           : 0;
+      const uint32_t v = pos < data_chars
+                             ? SextetOf(static_cast<uint8_t>(in[pos]), &valid)
+                             : 0;
       n = (n << 6) | v;
     }
     const bool last_group = i + 4 == in.size();
@@ -52,7 +52,9 @@ bool DecodeBase64(absl::string_view in, SecureBuffer* out) {
     if (bytes > 2) out->push_back(static_cast<uint8_t>(n));
     if (last_group) {
       // The bits after the last byte must be zero.
-      const uint32_t spare = pad == 2 ? (n & 0xffff) : pad == 1 ? (n & 0xff) : 0;
+      const uint32_t spare = pad == 2   ? (n & 0xffff)
+                             : pad == 1 ? (n & 0xff)
+                                        : 0;
       valid &= 0u - static_cast<uint32_t>(spare == 0);
     }
   }

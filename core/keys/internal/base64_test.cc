@@ -36,19 +36,19 @@ TEST(Base64Test, RoundTripsEveryByteValue) {
 
 TEST(Base64Test, RejectsNonCanonicalInput) {
   for (const char* bad : {
-           "",           // empty
-           "Zg",         // unpadded
-           "Zg=",        // short padding
-           "Zh==",       // non-zero bits after the last byte
-           "Zm9=",       // likewise, one pad character
-           "Z===",       // too much padding
-           "====",       //
-           "Zg==Zg==",   // padding in the middle
-           "Zm=v",       // '=' inside a group
-           "Zm9\n",      // whitespace
-           "Zm 9",       //
-           "Zm9v-_==",   // URL-safe alphabet
-           "Zm9\x80",    // non-ASCII
+           "",          // empty
+           "Zg",        // unpadded
+           "Zg=",       // short padding
+           "Zh==",      // non-zero bits after the last byte
+           "Zm9=",      // likewise, one pad character
+           "Z===",      // too much padding
+           "====",      //
+           "Zg==Zg==",  // padding in the middle
+           "Zm=v",      // '=' inside a group
+           "Zm9\n",     // whitespace
+           "Zm 9",      //
+           "Zm9v-_==",  // URL-safe alphabet
+           "Zm9\x80",   // non-ASCII
        }) {
     SecureBuffer out;
     EXPECT_FALSE(DecodeBase64(bad, &out)) << absl::CEscape(bad);

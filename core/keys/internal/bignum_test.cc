@@ -11,7 +11,8 @@ namespace {
 
 Bytes BigEndian(uint64_t v) {
   Bytes out;
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 7; i >= 0; --i)
+    out.push_back(static_cast<uint8_t>(v >> (8 * i)));
   return Bytes(StripLeadingZeros(out).begin(), StripLeadingZeros(out).end());
 }
 
@@ -84,7 +85,8 @@ TEST(BignumTest, ModEdgeCases) {
   EXPECT_EQ(HexOf(*Mod(Hex(""), Hex("07"))), "");
   EXPECT_EQ(HexOf(*Mod(Hex("07"), Hex("07"))), "");
   EXPECT_EQ(HexOf(*Mod(Hex("06"), Hex("07"))), "06");
-  EXPECT_EQ(HexOf(*Mod(Hex("0000000106"), Hex("0007"))), "03");  // 262 = 37 * 7 + 3
+  EXPECT_EQ(HexOf(*Mod(Hex("0000000106"), Hex("0007"))),
+            "03");  // 262 = 37 * 7 + 3
   EXPECT_EQ(HexOf(*Mod(Hex("ffffffffffffffffffff"), Hex("01"))), "");
   // 2^80 mod (2^64 - 1) = 2^16.
   EXPECT_EQ(HexOf(*Mod(Hex("0100000000000000000000"), Hex("ffffffffffffffff"))),
