@@ -5,6 +5,9 @@
 // Options:
 //   -p PORT                 port (default 22)
 //   -l USER                 user name (default $USER)
+//   -i FILE                 OpenSSH private key for publickey authentication
+//                           (passphrase from $PARLEY_PASSPHRASE or the
+//                           terminal)
 //   --crypto NAME           crypto backend (default $PARLEY_CRYPTO or openssl)
 //   --kex/--hostkey/--cipher/--mac LIST   comma-separated algorithm lists
 //   --known-hosts FILE      known_hosts file (default ~/.ssh/known_hosts)
@@ -35,6 +38,7 @@
 #include "core/crypto/backend_loader.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/host_key_policy.h"
+#include "core/keys/key_file.h"
 
 namespace parley {
 namespace {
@@ -105,7 +109,7 @@ class TerminalResponder : public auth::Responder {
 
 int Main(int argc, char** argv) {
   std::string user = std::getenv("USER") ? std::getenv("USER") : "root";
-  std::string host, backend, known_hosts, policy = "yes";
+  std::string host, backend, known_hosts, policy = "yes", identity;
   uint16_t port = 22;
   int timeout = 30;
   bool verbose = false;
@@ -129,6 +133,8 @@ int Main(int argc, char** argv) {
       port = static_cast<uint16_t>(std::atoi(next().c_str()));
     } else if (a == "-l") {
       user = next();
+    } else if (a == "-i") {
+      identity = next();
     } else if (a == "--crypto") {
       backend = next();
     } else if (a == "--known-hosts") {
@@ -220,6 +226,31 @@ int Main(int argc, char** argv) {
     return std::find(none->methods.begin(), none->methods.end(), m) !=
            none->methods.end();
   };
+  if (!identity.empty() && none->kind != auth::AuthOutcome::kSuccess &&
+      offered("publickey")) {
+    auto key = keys::LoadPrivateKeyFile(identity, ByteView(), *provider);
+    if (key.status().code() == absl::StatusCode::kUnauthenticated) {
+      SecureBuffer passphrase;
+      if (const char* env = std::getenv("PARLEY_PASSPHRASE")) {
+        passphrase.assign(env, env + std::strlen(env));
+      } else {
+        passphrase =
+            ReadFromTerminal("Enter passphrase for " + identity + ": ", false);
+      }
+      key = keys::LoadPrivateKeyFile(identity, View(passphrase), *provider);
+    }
+    if (!key.ok()) {
+      std::cerr << "parley: " << identity << ": " << key.status().message()
+                << "\n";
+      return 255;
+    }
+    auto r = s.AuthPublicKey(user, *key);
+    if (!r.ok()) {
+      std::cerr << "parley: " << r.status().message() << "\n";
+      return 255;
+    }
+    none = r;
+  }
   if (none->kind != auth::AuthOutcome::kSuccess &&
       offered("keyboard-interactive")) {
     // $PARLEY_PASSWORD answers password prompts unattended; otherwise ask.
