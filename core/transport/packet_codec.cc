@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/base/secure_buffer.h"
 #include "core/base/status_macros.h"
 
 namespace parley::transport {
@@ -107,6 +108,7 @@ absl::Status PacketWriter::Write(ByteView payload, Bytes* out,
     if (s.ok()) s = p->stream_->Crypt(ByteView(pkt, body), pkt);
   }
   if (!s.ok()) {
+    SecureWipe(pkt, total);  // the plaintext may carry credentials
     out->resize(start);
     return s;
   }

@@ -425,7 +425,7 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   // under the new keys.
   while (!pending_.empty()) {
     PARLEY_RETURN_IF_ERROR(
-        WritePacket(pending_.front().first, pending_.front().second));
+        WritePacket(View(pending_.front().first), pending_.front().second));
     pending_.pop_front();
   }
   return absl::OkStatus();
@@ -480,7 +480,8 @@ absl::Status Transport::Send(ByteView payload, size_t min_padded) {
       (state_ == State::kEstablished || state_ == State::kNewKeys) &&
       pending_.empty();
   if (!can_write) {
-    pending_.emplace_back(Bytes(payload.begin(), payload.end()), min_padded);
+    pending_.emplace_back(SecureBuffer(payload.begin(), payload.end()),
+                          min_padded);
     return absl::OkStatus();
   }
   PARLEY_RETURN_IF_ERROR(WritePacket(payload, min_padded));

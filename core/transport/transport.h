@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/types/optional.h"
 #include "core/base/bytes.h"
+#include "core/base/secure_buffer.h"
 #include "core/crypto/provider.h"
 #include "core/crypto/signature.h"
 #include "core/transport/kex.h"
@@ -153,7 +154,9 @@ class Transport {
   Bytes out_;
   size_t out_start_ = 0;
   std::deque<Bytes> inbox_;
-  std::deque<std::pair<Bytes, size_t>> pending_;  // held during KEX
+  // Upper-layer messages held during a key exchange (they may carry
+  // credentials: wiped when sent).
+  std::deque<std::pair<SecureBuffer, size_t>> pending_;
 
   // Key exchange in progress.
   bool our_kexinit_sent_ = false;
