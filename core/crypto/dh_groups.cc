@@ -1,5 +1,6 @@
 #include "core/crypto/dh_groups.h"
 
+#include <array>
 #include <cstring>
 
 #include "absl/strings/string_view.h"
@@ -74,32 +75,36 @@ constexpr char kModp8192Prime[] =
     "f9ab48195ded7ea1b1d510bd7ee74d73faf36bc31ecfa268359046f4eb879f92"
     "4009438b481c6cd7889a002ed5ee382bc9190da6fc026e479558e4475677e9aa"
     "9e3050e2765694dfc81f56e880b96e7160c980dd98edd3dfffffffffffffffff";
-Bytes ParseHex(absl::string_view hex) {
-  Bytes out;
-  FromHex(hex, &out);
+constexpr uint8_t HexDigit(char c) {
+  return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+}
+
+// Decodes a lower-case hex literal at compile time, so that the groups need
+// no heap and no static initialisation (backend modules that hold them may
+// be unloaded).
+template <size_t N>
+constexpr std::array<uint8_t, N / 2> HexArray(const char (&hex)[N]) {
+  std::array<uint8_t, N / 2> out{};
+  for (size_t i = 0; i < N / 2; ++i) {
+    out[i] = static_cast<uint8_t>(HexDigit(hex[2 * i]) << 4 |
+                                  HexDigit(hex[2 * i + 1]));
+  }
   return out;
 }
 
+constexpr auto k2048 = HexArray(kModp2048Prime);
+constexpr auto k4096 = HexArray(kModp4096Prime);
+constexpr auto k8192 = HexArray(kModp8192Prime);
+static_assert(k2048.size() == 256 && k4096.size() == 512 &&
+              k8192.size() == 1024);
+
 // Private exponent sizes: twice the group's security strength, as
 // recommended by RFC 8268 section 4 and done by OpenSSH.
-const ModpGroup& Modp(KexGroup g) {
-  static const auto* const k2048 = new Bytes(ParseHex(kModp2048Prime));
-  static const auto* const k4096 = new Bytes(ParseHex(kModp4096Prime));
-  static const auto* const k8192 = new Bytes(ParseHex(kModp8192Prime));
-  static const ModpGroup* const kGroups = new ModpGroup[3]{
-      {2048, ByteView(*k2048), 2, 2 * 112},
-      {4096, ByteView(*k4096), 2, 2 * 152},
-      {8192, ByteView(*k8192), 2, 2 * 200},
-  };
-  switch (g) {
-    case KexGroup::kModp4096:
-      return kGroups[1];
-    case KexGroup::kModp8192:
-      return kGroups[2];
-    default:
-      return kGroups[0];
-  }
-}
+constexpr ModpGroup kGroups[] = {
+    {2048, ByteView(k2048.data(), k2048.size()), 2, 2 * 112},
+    {4096, ByteView(k4096.data(), k4096.size()), 2, 2 * 152},
+    {8192, ByteView(k8192.data(), k8192.size()), 2, 2 * 200},
+};
 
 // Compares big-endian numbers of equal length.
 int CompareEqualLength(const uint8_t* a, const uint8_t* b, size_t n) {
@@ -111,9 +116,11 @@ int CompareEqualLength(const uint8_t* a, const uint8_t* b, size_t n) {
 const ModpGroup* FindModpGroup(KexGroup group) {
   switch (group) {
     case KexGroup::kModp2048:
+      return &kGroups[0];
     case KexGroup::kModp4096:
+      return &kGroups[1];
     case KexGroup::kModp8192:
-      return &Modp(group);
+      return &kGroups[2];
     default:
       return nullptr;
   }

@@ -1,5 +1,6 @@
 // Cross-backend interoperability: what one backend seals, signs or sends in
 // a key exchange, the other opens, verifies or agrees with — byte for byte.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -63,8 +64,10 @@ TEST_P(CrossBackendTest, OpenSshAeadPacketsInteroperate) {
         ASSERT_TRUE((*seal_a)->Seal(seq, packet, sealed_a.data()).ok());
         ASSERT_TRUE((*seal_b)->Seal(seq, packet, sealed_b.data()).ok());
         EXPECT_EQ(sealed_a, sealed_b) << name << " seq " << seq;
-        EXPECT_NE(Bytes(sealed_a.begin() + 4, sealed_a.begin() + 20),
-                  Bytes(packet.begin() + 4, packet.begin() + 20));
+        // The body is encrypted (compare the first up to 16 bytes of it).
+        const size_t n = std::min<size_t>(16, packet.size() - 4);
+        EXPECT_NE(Bytes(sealed_a.begin() + 4, sealed_a.begin() + 4 + n),
+                  Bytes(packet.begin() + 4, packet.begin() + 4 + n));
         auto len = (*open_b)->DecryptLength(seq, ByteView(sealed_a).first(4));
         ASSERT_TRUE(len.ok());
         EXPECT_EQ(*len, size);
