@@ -1,0 +1,927 @@
+// The libssh2-compatible C API against a real OpenSSH sshd with PAM
+// (tests/sshd harness), with both crypto backends. The client side of every
+// test uses only the documented libssh2 API and parley_libssh2.h; the
+// harness (C++) only runs and inspects the server.
+#include <arpa/inet.h>
+#include <libssh2.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <parley_libssh2.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/sshd/sshd_test_macros.h"
+#include "tests/sshd/subprocess.h"
+
+#ifndef PARLEY_LIBSSH2
+#error "the test must compile against Parley's libssh2.h"
+#endif
+
+namespace parley::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The backend modules in the test's runfiles (see BUILD: data).
+const bool kBackendPath = [] {
+  setenv("PARLEY_BACKEND_PATH", "backends/openssl:backends/cryptopp", 1);
+  return true;
+}();
+
+std::string TmpDir() {
+  const char* d = getenv("TEST_TMPDIR");
+  return d != nullptr ? d : "/tmp";
+}
+
+std::string LastError(LIBSSH2_SESSION* s) {
+  char* msg = nullptr;
+  int len = 0;
+  libssh2_session_last_error(s, &msg, &len, 0);
+  return msg == nullptr ? "" : std::string(msg, len);
+}
+
+int ConnectTo(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  sin.sin_addr.s_addr = inet_addr("127.0.0.1");
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Stops (or resumes) the privileged sshd process serving our connection
+// (the listener's child): a server that says nothing, for deadline, timeout
+// and cancel tests. Only that process: sshd's PAM code treats a SIGCHLD from
+// a stopped or continued child as a dead privsep child and kills the PAM
+// conversation, so the unprivileged child and the PAM process keep running
+// (and wait for it).
+void SignalConnection(const SshdServer& server, int sig) {
+  for (pid_t pid : server.ProcessTree()) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)),
+                     std::istreambuf_iterator<char>());
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(text.substr(paren + 1));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == server.pid()) kill(pid, sig);
+  }
+}
+
+// What the keyboard-interactive callback sees and does. Reached through
+// the session's abstract pointer.
+struct KbdState {
+  std::string password = "secret";
+  int rounds = 0;
+  std::vector<int> num_prompts;
+  std::vector<std::string> prompts;
+  std::vector<std::string> names;
+  // Optional hook run at the start of each round (round number from 1).
+  std::function<void(int)> on_round;
+  // Allocates responses; strdup-like malloc when unset.
+  std::function<char*(const std::string&)> alloc;
+  // For the allocator functions of a test.
+  void* user = nullptr;
+};
+
+void KbdCallback(const char* name, int name_len, const char* instruction,
+                 int instruction_len, int num_prompts,
+                 const LIBSSH2_USERAUTH_KBDINT_PROMPT* prompts,
+                 LIBSSH2_USERAUTH_KBDINT_RESPONSE* responses, void** abstract) {
+  auto* st = static_cast<KbdState*>(*abstract);
+  ++st->rounds;
+  st->num_prompts.push_back(num_prompts);
+  st->names.emplace_back(name, name_len);
+  (void)instruction;
+  (void)instruction_len;
+  if (st->on_round) st->on_round(st->rounds);
+  for (int i = 0; i < num_prompts; ++i) {
+    st->prompts.emplace_back(reinterpret_cast<const char*>(prompts[i].text),
+                             prompts[i].length);
+    char* text = nullptr;
+    if (st->alloc) {
+      text = st->alloc(st->password);
+    } else {
+      text = static_cast<char*>(malloc(st->password.size() + 1));
+      memcpy(text, st->password.c_str(), st->password.size() + 1);
+    }
+    responses[i].text = text;
+    responses[i].length = static_cast<unsigned>(st->password.size());
+  }
+}
+
+// Runs a non-blocking libssh2 call until it stops returning EAGAIN, waiting
+// in poll() for libssh2_session_block_directions(). Counts the EAGAINs.
+int DriveNonBlocking(LIBSSH2_SESSION* s, int sock,
+                     const std::function<int()>& call, int* eagain) {
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (true) {
+    const int rc = call();
+    if (rc != LIBSSH2_ERROR_EAGAIN) return rc;
+    if (eagain != nullptr) ++*eagain;
+    if (Clock::now() > deadline) return LIBSSH2_ERROR_TIMEOUT;
+    const int dirs = libssh2_session_block_directions(s);
+    EXPECT_NE(dirs, 0) << "EAGAIN without a direction to wait for";
+    pollfd pfd{sock, 0, 0};
+    if (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) pfd.events |= POLLIN;
+    if (dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) pfd.events |= POLLOUT;
+    poll(&pfd, 1, 1000);
+  }
+}
+
+std::string Sha(const EVP_MD* md, const char* data, size_t len) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data, len, out, &n, md, nullptr);
+  return std::string(reinterpret_cast<char*>(out), n);
+}
+
+class CapiSshdTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void TearDown() override {
+    if (session_ != nullptr) {
+      libssh2_session_disconnect(session_, "test over");
+      libssh2_session_free(session_);
+    }
+    if (sock_ >= 0) close(sock_);
+  }
+
+  // A blocking session with the test's backend, handshake done.
+  LIBSSH2_SESSION* Open(const SshdServer& server, void* abstract,
+                        LIBSSH2_ALLOC_FUNC((*alloc)) = nullptr,
+                        LIBSSH2_FREE_FUNC((*free_fn)) = nullptr,
+                        LIBSSH2_REALLOC_FUNC((*realloc_fn)) = nullptr) {
+    sock_ = ConnectTo(server.port());
+    EXPECT_GE(sock_, 0);
+    session_ = libssh2_session_init_ex(alloc, free_fn, realloc_fn, abstract);
+    EXPECT_NE(session_, nullptr);
+    if (session_ == nullptr || sock_ < 0) return nullptr;
+    EXPECT_EQ(parley_session_set_crypto_backend(session_, GetParam().c_str()),
+              0)
+        << LastError(session_);
+    const int rc = libssh2_session_handshake(session_, sock_);
+    EXPECT_EQ(rc, 0) << LastError(session_);
+    return rc == 0 ? session_ : nullptr;
+  }
+
+  // Runs `command` on a new channel; returns stdout, stderr, exit status.
+  struct ExecResult {
+    std::string out, err;
+    int exit_status = -1;
+    std::string exit_signal;
+  };
+  ExecResult Exec(const std::string& command) {
+    ExecResult r;
+    LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(session_);
+    EXPECT_NE(ch, nullptr) << LastError(session_);
+    if (ch == nullptr) return r;
+    EXPECT_EQ(libssh2_channel_exec(ch, command.c_str()), 0)
+        << LastError(session_);
+    char buf[1024];
+    ssize_t n;
+    while ((n = libssh2_channel_read(ch, buf, sizeof(buf))) > 0) {
+      r.out.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(n, 0) << LastError(session_);
+    while ((n = libssh2_channel_read_stderr(ch, buf, sizeof(buf))) > 0) {
+      r.err.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(n, 0) << LastError(session_);
+    EXPECT_EQ(libssh2_channel_eof(ch), 1);
+    EXPECT_EQ(libssh2_channel_close(ch), 0) << LastError(session_);
+    EXPECT_EQ(libssh2_channel_wait_closed(ch), 0) << LastError(session_);
+    r.exit_status = libssh2_channel_get_exit_status(ch);
+    char* sig = nullptr;
+    size_t sig_len = 0;
+    EXPECT_EQ(libssh2_channel_get_exit_signal(ch, &sig, &sig_len, nullptr,
+                                              nullptr, nullptr, nullptr),
+              0);
+    if (sig != nullptr) {
+      r.exit_signal.assign(sig, sig_len);
+      libssh2_free(session_, sig);
+    }
+    EXPECT_EQ(libssh2_channel_free(ch), 0);
+    return r;
+  }
+
+  static SshdOptions Alice() {
+    SshdOptions so;
+    so.users.push_back({"alice", "secret", {}, ""});
+    return so;
+  }
+
+  LIBSSH2_SESSION* session_ = nullptr;
+  int sock_ = -1;
+};
+
+// Blocking: host key checked with the knownhost API, keyboard-interactive
+// through PAM, exec with stdout, stderr, exit status and exit signal.
+TEST_P(CapiSshdTest, BlockingLoginExecAndKnownHosts) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  EXPECT_STREQ(parley_session_crypto_backend(session_), GetParam().c_str());
+
+  const char* banner = libssh2_session_banner_get(session_);
+  ASSERT_NE(banner, nullptr);
+  EXPECT_EQ(std::string(banner).rfind("SSH-2.0-OpenSSH", 0), 0u) << banner;
+  for (int t : {LIBSSH2_METHOD_KEX, LIBSSH2_METHOD_HOSTKEY,
+                LIBSSH2_METHOD_CRYPT_CS, LIBSSH2_METHOD_CRYPT_SC}) {
+    const char* m = libssh2_session_methods(session_, t);
+    ASSERT_NE(m, nullptr);
+    EXPECT_GT(strlen(m), 0u) << t;
+  }
+  EXPECT_STREQ(libssh2_session_methods(session_, LIBSSH2_METHOD_COMP_CS),
+               "none");
+
+  // libssh2 semantics: the handshake accepted the key; the application
+  // checks it now.
+  size_t key_len = 0;
+  int key_type = -1;
+  const char* key = libssh2_session_hostkey(session_, &key_len, &key_type);
+  ASSERT_NE(key, nullptr);
+  EXPECT_GT(key_len, 0u);
+  EXPECT_NE(key_type, LIBSSH2_HOSTKEY_TYPE_UNKNOWN);
+  const char* sha1 = libssh2_hostkey_hash(session_, LIBSSH2_HOSTKEY_HASH_SHA1);
+  const char* sha256 =
+      libssh2_hostkey_hash(session_, LIBSSH2_HOSTKEY_HASH_SHA256);
+  ASSERT_NE(sha1, nullptr);
+  ASSERT_NE(sha256, nullptr);
+  EXPECT_EQ(std::string(sha1, 20), Sha(EVP_sha1(), key, key_len));
+  EXPECT_EQ(std::string(sha256, 32), Sha(EVP_sha256(), key, key_len));
+  EXPECT_EQ(libssh2_hostkey_hash(session_, LIBSSH2_HOSTKEY_HASH_MD5), nullptr);
+
+  LIBSSH2_KNOWNHOSTS* kh = libssh2_knownhost_init(session_);
+  ASSERT_NE(kh, nullptr);
+  const int read = libssh2_knownhost_readfile(
+      kh, server.known_hosts_path().c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+  EXPECT_GE(read, 1) << LastError(session_);
+  libssh2_knownhost* host = nullptr;
+  EXPECT_EQ(
+      libssh2_knownhost_checkp(
+          kh, "127.0.0.1", server.port(), key, key_len,
+          LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW, &host),
+      LIBSSH2_KNOWNHOST_CHECK_MATCH);
+  ASSERT_NE(host, nullptr);
+  EXPECT_EQ(std::string(host->name),
+            "[127.0.0.1]:" + std::to_string(server.port()));
+  EXPECT_EQ(
+      libssh2_knownhost_checkp(
+          kh, "127.0.0.1", server.port() + 1, key, key_len,
+          LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW, nullptr),
+      LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
+  libssh2_knownhost_free(kh);
+
+  const char* methods = libssh2_userauth_list(session_, "alice", 5);
+  ASSERT_NE(methods, nullptr) << LastError(session_);
+  EXPECT_NE(std::string(methods).find("keyboard-interactive"),
+            std::string::npos)
+      << methods;
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 0);
+
+  ASSERT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback), 0)
+      << LastError(session_);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+  EXPECT_EQ(kbd.rounds, 2);
+  ASSERT_FALSE(kbd.prompts.empty());
+  EXPECT_EQ(kbd.prompts[0], "Password: ");
+
+  ExecResult r = Exec("echo out; echo err >&2; exit 3");
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\n");
+  EXPECT_EQ(r.exit_status, 3);
+  EXPECT_EQ(r.exit_signal, "");
+
+  ExecResult killed = Exec("kill -TERM $$");
+  EXPECT_EQ(killed.exit_signal, "TERM");
+}
+
+// Data in both directions, EOF, a refused environment variable and a pty.
+TEST_P(CapiSshdTest, ChannelWriteEofSetenvAndPty) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  ASSERT_EQ(libssh2_userauth_password(session_, "alice", "secret"), 0)
+      << LastError(session_);
+
+  LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(session_);
+  ASSERT_NE(ch, nullptr) << LastError(session_);
+  // sshd accepts no environment variables without AcceptEnv.
+  EXPECT_EQ(libssh2_channel_setenv(ch, "PARLEY_TEST", "1"),
+            LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED);
+  ASSERT_EQ(libssh2_channel_exec(ch, "cat; echo done >&2"), 0)
+      << LastError(session_);
+  std::string sent(300 * 1024, '\0');
+  for (size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>(i * 7);
+  size_t off = 0;
+  std::string got;
+  char buf[8192];
+  while (off < sent.size()) {
+    const ssize_t n =
+        libssh2_channel_write(ch, sent.data() + off, sent.size() - off);
+    ASSERT_GT(n, 0) << LastError(session_);
+    off += static_cast<size_t>(n);
+  }
+  EXPECT_EQ(libssh2_channel_send_eof(ch), 0) << LastError(session_);
+  EXPECT_EQ(libssh2_channel_write(ch, "x", 1), LIBSSH2_ERROR_CHANNEL_EOF_SENT);
+  ssize_t n;
+  while ((n = libssh2_channel_read(ch, buf, sizeof(buf))) > 0) {
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(n, 0);
+  EXPECT_TRUE(got == sent) << got.size() << " bytes back";
+  EXPECT_EQ(libssh2_channel_wait_eof(ch), 0);
+  unsigned long avail = 0, initial = 0;
+  libssh2_channel_window_read_ex(ch, &avail, &initial);
+  EXPECT_EQ(avail, 5u);  // "done\n" on stderr, unread
+  EXPECT_GT(initial, 0u);
+  EXPECT_EQ(libssh2_channel_flush_stderr(ch), 0);
+  libssh2_channel_window_read_ex(ch, &avail, nullptr);
+  EXPECT_EQ(avail, 0u);
+  EXPECT_EQ(libssh2_channel_close(ch), 0);
+  EXPECT_EQ(libssh2_channel_get_exit_status(ch), 0);
+  EXPECT_EQ(libssh2_channel_free(ch), 0);
+
+  LIBSSH2_CHANNEL* pty = libssh2_channel_open_session(session_);
+  ASSERT_NE(pty, nullptr);
+  ASSERT_EQ(libssh2_channel_request_pty(pty, "vt100"), 0)
+      << LastError(session_);
+  ASSERT_EQ(libssh2_channel_exec(pty, "tty; stty size"), 0);
+  std::string out;
+  while ((n = libssh2_channel_read(pty, buf, sizeof(buf))) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(out.rfind("/dev/", 0), 0u) << out;
+  EXPECT_NE(out.find("24 80"), std::string::npos) << out;
+  EXPECT_EQ(libssh2_channel_free(pty), 0);  // closes it
+
+  // A keepalive goes out once the interval passed without I/O; the server's
+  // REQUEST_FAILURE answer is fine.
+  libssh2_keepalive_config(session_, 1, 2);
+  int next = -1;
+  EXPECT_EQ(libssh2_keepalive_send(session_, &next), 0);
+  EXPECT_GT(next, 0);
+  EXPECT_LE(next, 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(libssh2_keepalive_send(session_, &next), 0) << LastError(session_);
+  EXPECT_EQ(next, 2);
+  EXPECT_EQ(Exec("echo still here").out, "still here\n");
+}
+
+// Method preferences set before the handshake are what gets negotiated.
+TEST_P(CapiSshdTest, MethodPreferencesAreNegotiated) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  sock_ = ConnectTo(server.port());
+  ASSERT_GE(sock_, 0);
+  session_ = libssh2_session_init();
+  ASSERT_EQ(parley_session_set_crypto_backend(session_, GetParam().c_str()), 0);
+  ASSERT_EQ(libssh2_session_method_pref(session_, LIBSSH2_METHOD_KEX,
+                                        "ecdh-sha2-nistp256"),
+            0);
+  ASSERT_EQ(libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY,
+                                        "ssh-ed25519"),
+            0);
+  ASSERT_EQ(libssh2_session_method_pref(session_, LIBSSH2_METHOD_CRYPT_CS,
+                                        "aes128-ctr"),
+            0);
+  ASSERT_EQ(libssh2_session_method_pref(session_, LIBSSH2_METHOD_MAC_CS,
+                                        "hmac-sha2-256"),
+            0);
+  ASSERT_EQ(libssh2_session_banner_set(session_, "SSH-2.0-CapiTest_1.0"), 0);
+  ASSERT_EQ(libssh2_session_handshake(session_, sock_), 0)
+      << LastError(session_);
+  EXPECT_STREQ(libssh2_session_methods(session_, LIBSSH2_METHOD_KEX),
+               "ecdh-sha2-nistp256");
+  EXPECT_STREQ(libssh2_session_methods(session_, LIBSSH2_METHOD_HOSTKEY),
+               "ssh-ed25519");
+  EXPECT_STREQ(libssh2_session_methods(session_, LIBSSH2_METHOD_CRYPT_SC),
+               "aes128-ctr");
+  EXPECT_STREQ(libssh2_session_methods(session_, LIBSSH2_METHOD_MAC_SC),
+               "hmac-sha2-256");
+  int type = -1;
+  ASSERT_NE(libssh2_session_hostkey(session_, nullptr, &type), nullptr);
+  EXPECT_EQ(type, LIBSSH2_HOSTKEY_TYPE_ED25519);
+  // Too late now.
+  EXPECT_EQ(libssh2_session_method_pref(session_, LIBSSH2_METHOD_KEX,
+                                        "curve25519-sha256"),
+            LIBSSH2_ERROR_BAD_USE);
+  EXPECT_EQ(parley_session_set_crypto_backend(session_, "openssl"),
+            LIBSSH2_ERROR_BAD_USE);
+}
+
+// A wrong answer: LIBSSH2_ERROR_AUTHENTICATION_FAILED and an explanation;
+// a second attempt on the same session succeeds.
+TEST_P(CapiSshdTest, WrongPasswordFails) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  kbd.password = "wrong";
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback),
+      LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_EQ(libssh2_session_last_errno(session_),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_NE(LastError(session_).find("keyboard-interactive"), std::string::npos)
+      << LastError(session_);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 0);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 0);
+  const char* left = parley_userauth_methods_left(session_);
+  ASSERT_NE(left, nullptr);
+  EXPECT_NE(std::string(left).find("keyboard-interactive"), std::string::npos);
+  EXPECT_EQ(libssh2_userauth_password(session_, "alice", "nope"),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_NE(LastError(session_).find("password"), std::string::npos);
+
+  kbd.password = "secret";
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback), 0)
+      << LastError(session_);
+}
+
+// Allocation records of the application's allocator: which blocks are
+// keyboard-interactive responses, and whether they were wiped when freed.
+struct AllocState {
+  KbdState kbd;  // the session's abstract pointer; kbd.user points back
+  std::map<void*, size_t> sizes;
+  std::set<void*> responses;
+  int allocs = 0;
+  int frees = 0;
+  int response_frees = 0;
+  int unwiped_responses = 0;
+  bool fail = false;  // make every allocation fail
+};
+
+AllocState* Owner(void** abstract) {
+  return static_cast<AllocState*>(static_cast<KbdState*>(*abstract)->user);
+}
+
+void* TestAlloc(size_t n, void** abstract) {
+  AllocState* st = Owner(abstract);
+  if (st->fail) return nullptr;
+  void* p = malloc(n);
+  st->sizes[p] = n;
+  ++st->allocs;
+  return p;
+}
+
+void TestFree(void* p, void** abstract) {
+  AllocState* st = Owner(abstract);
+  ++st->frees;
+  if (st->responses.erase(p) > 0) {
+    ++st->response_frees;
+    const auto* bytes = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < st->sizes[p]; ++i) {
+      if (bytes[i] != 0) {
+        ++st->unwiped_responses;
+        break;
+      }
+    }
+  }
+  st->sizes.erase(p);
+  free(p);
+}
+
+void* TestRealloc(void* p, size_t n, void** abstract) {
+  AllocState* st = Owner(abstract);
+  void* q = realloc(p, n);
+  st->sizes.erase(p);
+  st->sizes[q] = n;
+  ++st->allocs;
+  return q;
+}
+
+// Non-blocking, driven by poll() on libssh2_session_block_directions():
+// EAGAIN really occurs, the callback runs exactly once per round (sshd with
+// pam_matrix sends a "Password: " round, then a round without prompts), and
+// every response is wiped and freed with the application's free function.
+TEST_P(CapiSshdTest, NonBlockingLoginWithApplicationAllocator) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  AllocState st;
+  st.kbd.user = &st;
+  sock_ = ConnectTo(server.port());
+  ASSERT_GE(sock_, 0);
+  session_ = libssh2_session_init_ex(TestAlloc, TestFree, TestRealloc, &st.kbd);
+  ASSERT_NE(session_, nullptr);
+  ASSERT_EQ(parley_session_set_crypto_backend(session_, GetParam().c_str()), 0);
+  st.kbd.alloc = [&st](const std::string& s) {
+    void* abstract = &st.kbd;
+    char* p = static_cast<char*>(TestAlloc(s.size() + 1, &abstract));
+    memcpy(p, s.c_str(), s.size() + 1);
+    st.responses.insert(p);
+    return p;
+  };
+  libssh2_session_set_blocking(session_, 0);
+  EXPECT_EQ(libssh2_session_get_blocking(session_), 0);
+
+  int eagain_handshake = 0;
+  ASSERT_EQ(DriveNonBlocking(
+                session_, sock_,
+                [&] { return libssh2_session_handshake(session_, sock_); },
+                &eagain_handshake),
+            0)
+      << LastError(session_);
+  EXPECT_GT(eagain_handshake, 0);
+
+  int eagain = 0;
+  const int rc = DriveNonBlocking(
+      session_, sock_,
+      [&] {
+        return libssh2_userauth_keyboard_interactive(session_, "alice",
+                                                     &KbdCallback);
+      },
+      &eagain);
+  ASSERT_EQ(rc, 0) << LastError(session_);
+  EXPECT_GT(eagain, 0) << "the login never had to wait";
+  EXPECT_EQ(st.kbd.rounds, 2);
+  EXPECT_EQ(st.kbd.num_prompts, (std::vector<int>{1, 0}));
+  EXPECT_EQ(st.response_frees, 1);
+  EXPECT_EQ(st.unwiped_responses, 0);
+  EXPECT_TRUE(st.responses.empty());
+
+  // A channel in non-blocking mode too.
+  LIBSSH2_CHANNEL* ch = nullptr;
+  ASSERT_EQ(DriveNonBlocking(
+                session_, sock_,
+                [&] {
+                  ch = libssh2_channel_open_session(session_);
+                  return ch != nullptr ? 0
+                                       : libssh2_session_last_errno(session_);
+                },
+                nullptr),
+            0)
+      << LastError(session_);
+  ASSERT_EQ(
+      DriveNonBlocking(
+          session_, sock_,
+          [&] { return libssh2_channel_exec(ch, "echo nb; exit 7"); }, nullptr),
+      0);
+  std::string out;
+  char buf[256];
+  int eagain_read = 0;
+  while (true) {
+    ssize_t n = 0;
+    const int r = DriveNonBlocking(
+        session_, sock_,
+        [&] {
+          n = libssh2_channel_read(ch, buf, sizeof(buf));
+          return n < 0 ? static_cast<int>(n) : 0;
+        },
+        &eagain_read);
+    ASSERT_EQ(r, 0) << LastError(session_);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(out, "nb\n");
+  ASSERT_EQ(
+      DriveNonBlocking(
+          session_, sock_, [&] { return libssh2_channel_close(ch); }, nullptr),
+      0);
+  EXPECT_EQ(libssh2_channel_get_exit_status(ch), 7);
+  ASSERT_EQ(
+      DriveNonBlocking(
+          session_, sock_, [&] { return libssh2_channel_free(ch); }, nullptr),
+      0);
+  ASSERT_EQ(
+      DriveNonBlocking(
+          session_, sock_,
+          [&] { return libssh2_session_disconnect(session_, "bye"); }, nullptr),
+      0);
+  libssh2_session_free(session_);
+  session_ = nullptr;
+  // Everything the library allocated with the application's allocator was
+  // given back to it.
+  EXPECT_EQ(st.allocs, st.frees);
+  EXPECT_TRUE(st.sizes.empty());
+}
+
+// The application's allocator fails: LIBSSH2_ERROR_ALLOC, and the callback
+// is never called with half-built prompts.
+TEST_P(CapiSshdTest, AllocationFailureIsReported) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  AllocState st;
+  st.kbd.user = &st;
+  ASSERT_NE(Open(server, &st.kbd, TestAlloc, TestFree, TestRealloc), nullptr);
+  st.fail = true;
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback),
+      LIBSSH2_ERROR_ALLOC);
+  EXPECT_EQ(libssh2_session_last_errno(session_), LIBSSH2_ERROR_ALLOC);
+  EXPECT_EQ(st.kbd.rounds, 0);
+  st.fail = false;
+}
+
+// libssh2_userauth_list and the server's USERAUTH_BANNER.
+TEST_P(CapiSshdTest, UserauthListAndBanner) {
+  const std::string banner_file = TmpDir() + "/capi_banner.txt";
+  {
+    std::ofstream f(banner_file);
+    f << "Welcome to the Parley test server\n";
+  }
+  SshdOptions so = Alice();
+  so.extra_config = {"Banner " + banner_file};
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  char* banner = nullptr;
+  EXPECT_EQ(libssh2_userauth_banner(session_, &banner),
+            LIBSSH2_ERROR_MISSING_USERAUTH_BANNER);
+  const char* list = libssh2_userauth_list(session_, "alice", 5);
+  ASSERT_NE(list, nullptr) << LastError(session_);
+  EXPECT_NE(std::string(list).find("password"), std::string::npos) << list;
+  EXPECT_NE(std::string(list).find("publickey"), std::string::npos) << list;
+  ASSERT_EQ(libssh2_userauth_banner(session_, &banner), 0);
+  EXPECT_STREQ(banner, "Welcome to the Parley test server\n");
+}
+
+// AuthenticationMethods publickey,keyboard-interactive: the key is a
+// partial success (AUTHENTICATION_FAILED for libssh2 programs,
+// parley_userauth_partial_success() for others), then keyboard-interactive
+// completes the login.
+TEST_P(CapiSshdTest, PartialSuccessPublicKeyThenKeyboardInteractive) {
+  const std::string dir = TmpDir() + "/capi_pk_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  absl::StatusOr<KeyPair> key =
+      GenerateKeyPair(KeyType::kEd25519, dir + "/id_ed25519");
+  ASSERT_TRUE(key.ok()) << key.status();
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {key->public_key}, ""});
+  so.authentication_methods = "publickey,keyboard-interactive";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  const std::string priv = key->private_key_path.string();
+  const std::string pub = priv + ".pub";
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", pub.c_str(),
+                                                priv.c_str(), nullptr),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 1);
+  ASSERT_NE(parley_userauth_methods_left(session_), nullptr);
+  EXPECT_STREQ(parley_userauth_methods_left(session_), "keyboard-interactive");
+  EXPECT_NE(LastError(session_).find("Partial success"), std::string::npos);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 0);
+  ASSERT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback), 0)
+      << LastError(session_);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 0);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+  EXPECT_EQ(Exec("echo ok").out, "ok\n");
+  EXPECT_TRUE(server.WaitForLog("Partial publickey for alice").ok());
+  EXPECT_TRUE(
+      server.WaitForLog("Accepted keyboard-interactive/pam for alice").ok());
+}
+
+// AuthenticationMethods password,keyboard-interactive.
+TEST_P(CapiSshdTest, PartialSuccessPasswordThenKeyboardInteractive) {
+  SshdOptions so = Alice();
+  so.authentication_methods = "password,keyboard-interactive";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  EXPECT_EQ(libssh2_userauth_password(session_, "alice", "secret"),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 1);
+  EXPECT_STREQ(parley_userauth_methods_left(session_), "keyboard-interactive");
+  ASSERT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback), 0)
+      << LastError(session_);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+  EXPECT_EQ(Exec("echo ok").out, "ok\n");
+}
+
+// Keys from memory, and passphrase-protected key files.
+TEST_P(CapiSshdTest, PublicKeyFromMemoryAndEncryptedFile) {
+  const std::string dir = TmpDir() + "/capi_mem_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  absl::StatusOr<KeyPair> key =
+      GenerateKeyPair(KeyType::kEcdsaP256, dir + "/id_ecdsa");
+  ASSERT_TRUE(key.ok()) << key.status();
+  const std::string enc = dir + "/id_enc";
+  unlink(enc.c_str());
+  unlink((enc + ".pub").c_str());
+  ASSERT_EQ(system(("/usr/bin/ssh-keygen -q -t ed25519 -N pass-phrase -C '' "
+                    "-f " +
+                    enc)
+                       .c_str()),
+            0);
+  std::ifstream pubf(enc + ".pub");
+  std::string enc_pub;
+  std::getline(pubf, enc_pub);
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {key->public_key, enc_pub}, ""});
+  so.authentication_methods = "publickey,publickey";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+
+  std::ifstream privf(key->private_key_path);
+  std::stringstream text;
+  text << privf.rdbuf();
+  const std::string priv = text.str();
+  EXPECT_EQ(libssh2_userauth_publickey_frommemory(
+                session_, "alice", 5, key->public_key.data(),
+                key->public_key.size(), priv.data(), priv.size(), nullptr),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 1);
+
+  // Wrong and missing passphrases never reach the server.
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                enc.c_str(), "wrong"),
+            LIBSSH2_ERROR_KEYFILE_AUTH_FAILED);
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                enc.c_str(), nullptr),
+            LIBSSH2_ERROR_KEYFILE_AUTH_FAILED);
+  EXPECT_EQ(
+      libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                          (dir + "/missing").c_str(), nullptr),
+      LIBSSH2_ERROR_FILE);
+  // The other key's public half does not match.
+  EXPECT_EQ(
+      libssh2_userauth_publickey_fromfile(
+          session_, "alice", (key->private_key_path.string() + ".pub").c_str(),
+          enc.c_str(), "pass-phrase"),
+      LIBSSH2_ERROR_FILE);
+  ASSERT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                enc.c_str(), "pass-phrase"),
+            0)
+      << LastError(session_);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+}
+
+// parley_userauth_cancel from another thread while the login waits for a
+// server that went silent: the blocked call returns PARLEY_ERROR_CANCELLED.
+TEST_P(CapiSshdTest, CancelFromAnotherThread) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  std::thread canceller;
+  kbd.on_round = [&](int round) {
+    if (round != 1) return;
+    SignalConnection(server, SIGSTOP);
+    LIBSSH2_SESSION* s = session_;
+    canceller = std::thread([s] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      parley_userauth_cancel(s);
+    });
+  };
+  const auto start = Clock::now();
+  const int rc =
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback);
+  const auto took = Clock::now() - start;
+  if (canceller.joinable()) canceller.join();
+  SignalConnection(server, SIGCONT);
+  EXPECT_EQ(rc, PARLEY_ERROR_CANCELLED) << LastError(session_);
+  EXPECT_NE(LastError(session_).find("cancelled"), std::string::npos)
+      << LastError(session_);
+  EXPECT_EQ(kbd.rounds, 1);
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 0);
+}
+
+// Round cap, round deadline and overall deadline of
+// parley_userauth_kbdint_set_limits().
+TEST_P(CapiSshdTest, KeyboardInteractiveLimits) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  {
+    // pam_matrix needs two rounds.
+    KbdState kbd;
+    ASSERT_NE(Open(server, &kbd), nullptr);
+    ASSERT_EQ(parley_userauth_kbdint_set_limits(session_, 1, 0, 0), 0);
+    EXPECT_EQ(
+        libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback),
+        PARLEY_ERROR_ROUND_LIMIT)
+        << LastError(session_);
+    EXPECT_EQ(kbd.rounds, 1);
+    TearDown();
+    session_ = nullptr;
+    sock_ = -1;
+  }
+  {
+    // The callback takes longer than the round deadline.
+    KbdState kbd;
+    kbd.on_round = [](int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    };
+    ASSERT_NE(Open(server, &kbd), nullptr);
+    ASSERT_EQ(parley_userauth_kbdint_set_limits(session_, 32, 100, 0), 0);
+    EXPECT_EQ(
+        libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback),
+        PARLEY_ERROR_DEADLINE)
+        << LastError(session_);
+    EXPECT_EQ(kbd.rounds, 1);
+    TearDown();
+    session_ = nullptr;
+    sock_ = -1;
+  }
+  {
+    // The server goes silent; the overall deadline ends the blocked call.
+    KbdState kbd;
+    kbd.on_round = [&](int round) {
+      if (round == 1) SignalConnection(server, SIGSTOP);
+    };
+    ASSERT_NE(Open(server, &kbd), nullptr);
+    ASSERT_EQ(parley_userauth_kbdint_set_limits(session_, 32, 0, 500), 0);
+    const auto start = Clock::now();
+    const int rc =
+        libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback);
+    const auto took = Clock::now() - start;
+    SignalConnection(server, SIGCONT);
+    EXPECT_EQ(rc, PARLEY_ERROR_DEADLINE) << LastError(session_);
+    EXPECT_GE(took, std::chrono::milliseconds(450));
+    EXPECT_LT(took, std::chrono::seconds(10));
+  }
+}
+
+// libssh2_session_set_timeout: a blocking call gives up with
+// LIBSSH2_ERROR_TIMEOUT, and calling it again resumes the same login
+// without asking the callback twice for a round.
+TEST_P(CapiSshdTest, SessionTimeoutThenResume) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  kbd.on_round = [&](int round) {
+    if (round == 1) SignalConnection(server, SIGSTOP);
+  };
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  libssh2_session_set_timeout(session_, 500);
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback),
+      LIBSSH2_ERROR_TIMEOUT);
+  EXPECT_EQ(kbd.rounds, 1);
+  SignalConnection(server, SIGCONT);
+  libssh2_session_set_timeout(session_, 0);
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback), 0)
+      << LastError(session_) << "\n"
+      << server.LogTail();
+  EXPECT_EQ(kbd.rounds, 2);
+  EXPECT_EQ(kbd.num_prompts, (std::vector<int>{1, 0}));
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+}
+
+// A C program written against libssh2's documented API (c_program.c),
+// compiled by the system's C compiler and linked with libparley.so.
+TEST_P(CapiSshdTest, CProgramLinkedWithLibparley) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  SubprocessOptions options;
+  options.env["PARLEY_CRYPTO"] = GetParam();
+  auto child =
+      Subprocess::Spawn({"core/capi/c_program", std::to_string(server.port()),
+                         "alice", "secret", "echo hello from C; exit 5"},
+                        options);
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::StatusOr<SubprocessResult> r = (*child)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString();
+  EXPECT_EQ(r->stdout_text, "hello from C\n");
+  EXPECT_NE(r->stderr_text.find("c_program: rounds=2 exit_status=5"),
+            std::string::npos)
+      << r->DebugString();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CapiSshdTest,
+                         ::testing::Values("openssl", "cryptopp"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace parley::testing

@@ -1,0 +1,658 @@
+// libssh2_channel_*: session channels on the connection engine.
+#include <string.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/capi/internal.h"
+
+namespace parley::capi {
+namespace {
+
+using State = channel::Channel::State;
+
+// A write waits while this much is queued for the server, and takes at most
+// this much per call, so a fast writer cannot queue unbounded memory.
+constexpr size_t kMaxQueuedOutput = 256 * 1024;
+constexpr size_t kMaxWriteChunk = 256 * 1024;
+
+bool ChannelGone(const channel::Channel* c) {
+  return c == nullptr || c->state != State::kOpen;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Session: channel bookkeeping
+
+LIBSSH2_CHANNEL* Session::OpenChannel(absl::string_view type) {
+  if (RequireConnected() < 0) return nullptr;
+  if (type != "session") {
+    SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
+             absl::StrCat("Parley opens only \"session\" channels, not \"",
+                          type.substr(0, 64), "\""));
+    return nullptr;
+  }
+  if (!authenticated()) {
+    SetError(LIBSSH2_ERROR_CHANNEL_FAILURE,
+             "cannot open a channel before authentication");
+    return nullptr;
+  }
+  if (!opening_channel_.has_value()) {
+    absl::StatusOr<uint32_t> id = connection_->OpenSession();
+    if (!id.ok()) {
+      if (absl::IsResourceExhausted(id.status())) {
+        SetError(LIBSSH2_ERROR_CHANNEL_FAILURE, id.status().message());
+      } else {
+        FailTransport(id.status());
+      }
+      return nullptr;
+    }
+    opening_channel_ = *id;
+  }
+  const uint32_t id = *opening_channel_;
+  const int rc = Run(
+      [this, id]() -> int {
+        const channel::Channel* c = connection_->Find(id);
+        if (c == nullptr) {
+          return SetError(LIBSSH2_ERROR_CHANNEL_FAILURE, "channel vanished");
+        }
+        return c->state == State::kOpening ? kStepWait : kStepDone;
+      },
+      "starting up channel");
+  if (Resumable(rc)) return nullptr;
+  opening_channel_.reset();
+  channel::Channel* c = connection_->Find(id);
+  if (rc < 0) {
+    // Close it if the server still confirms it (ReapClosedChannels).
+    if (c != nullptr) closing_ids_.push_back(id);
+    return nullptr;
+  }
+  if (c->state != State::kOpen) {
+    const std::string why = c->open_failure;
+    connection_->Free(id);
+    SetError(LIBSSH2_ERROR_CHANNEL_FAILURE,
+             absl::StrCat("Channel open failure (", why, ")"));
+    return nullptr;
+  }
+  auto* handle = new (std::nothrow) _LIBSSH2_CHANNEL(this, id);
+  if (handle == nullptr) {
+    (void)connection_->Close(id);
+    closing_ids_.push_back(id);
+    SetError(LIBSSH2_ERROR_ALLOC, "Unable to allocate a channel");
+    return nullptr;
+  }
+  channels_.insert(handle);
+  return handle;
+}
+
+void Session::ForgetChannel(Channel* handle, uint32_t id, bool closed) {
+  channels_.erase(handle);
+  if (connection_ == nullptr) return;
+  if (closed || transport_->closed()) {
+    connection_->Free(id);
+  } else {
+    closing_ids_.push_back(id);
+  }
+}
+
+void Session::ReapClosedChannels() {
+  for (auto it = closing_ids_.begin(); it != closing_ids_.end();) {
+    channel::Channel* c = connection_->Find(*it);
+    if (c == nullptr) {
+      it = closing_ids_.erase(it);
+      continue;
+    }
+    if (c->state == State::kOpen && !c->close_sent) {
+      (void)connection_->Close(*it);  // confirmed after we gave up on it
+    }
+    if (c->close_received || c->state == State::kOpenFailed) {
+      connection_->Free(*it);
+      it = closing_ids_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Channel
+
+channel::Channel* capi::Channel::engine() {
+  channel::Connection* conn = session_->connection();
+  return conn == nullptr ? nullptr : conn->Find(id_);
+}
+
+int capi::Channel::ClosedError() {
+  return session_->SetError(LIBSSH2_ERROR_CHANNEL_CLOSED,
+                            "The channel has been closed");
+}
+
+int capi::Channel::Request(absl::string_view request,
+                           const std::function<absl::Status()>& start) {
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  if (pending_request_ != request) {
+    if (!pending_request_.empty()) ++stale_replies_;  // abandoned earlier
+    pending_request_.clear();
+    channel::Channel* c = engine();
+    if (ChannelGone(c) || c->close_sent || c->close_received) {
+      return ClosedError();
+    }
+    absl::Status s = start();
+    if (!s.ok()) {
+      return absl::IsFailedPrecondition(s) ? ClosedError()
+                                           : session_->FailTransport(s);
+    }
+    pending_request_ = std::string(request);
+  }
+  const int rc = session_->Run(
+      [this]() -> int {
+        channel::Channel* c = engine();
+        if (c == nullptr) return ClosedError();
+        while (stale_replies_ > 0 && !c->replies.empty()) {
+          c->replies.pop_front();
+          --stale_replies_;
+        }
+        return !c->replies.empty() || c->close_received ? kStepDone : kStepWait;
+      },
+      absl::StrCat("requesting channel ", request));
+  if (session_->Resumable(rc)) return rc;
+  pending_request_.clear();
+  if (rc < 0) return rc;
+  channel::Channel* c = engine();
+  if (c == nullptr || c->replies.empty()) {
+    return session_->SetError(
+        LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,
+        absl::StrCat("the channel closed before the reply to \"", request,
+                     "\""));
+  }
+  const bool ok = c->replies.front();
+  c->replies.pop_front();
+  if (!ok) {
+    return session_->SetError(
+        LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,
+        absl::StrCat("Unable to complete request for channel ", request,
+                     ": the server refused it"));
+  }
+  return 0;
+}
+
+ssize_t capi::Channel::Read(int stream_id, char* buf, size_t buflen) {
+  if (stream_id != 0 && stream_id != SSH_EXTENDED_DATA_STDERR) {
+    return session_->SetError(
+        LIBSSH2_ERROR_INVAL,
+        "Parley reads stream 0 (stdout) and SSH_EXTENDED_DATA_STDERR only");
+  }
+  const bool err = stream_id == SSH_EXTENDED_DATA_STDERR;
+  if (buflen == 0) return 0;
+  auto buffered = [this, err]() -> size_t {
+    channel::Channel* c = engine();
+    if (c == nullptr) return 0;
+    return (err ? c->stderr_data : c->stdout_data).size();
+  };
+  channel::Channel* c = engine();
+  if (c == nullptr) return ClosedError();
+  const bool at_end =
+      c->eof_received || c->close_received || c->state != State::kOpen;
+  if (buffered() == 0 && !at_end) {
+    if (int rc = session_->RequireConnected(); rc < 0) return rc;
+    const int rc = session_->Run(
+        [&]() -> int {
+          channel::Channel* c = engine();
+          if (c == nullptr) return kStepDone;
+          return buffered() > 0 || c->eof_received || c->close_received ||
+                         c->state != State::kOpen
+                     ? kStepDone
+                     : kStepWait;
+        },
+        "reading channel data");
+    if (rc < 0) return rc;
+  }
+  if (engine() == nullptr) return ClosedError();
+  // 0 at EOF (libssh2: "no payload data was read").
+  const size_t n = session_->connection()->Read(
+      id_, err, reinterpret_cast<uint8_t*>(buf), buflen);
+  // Reading may have queued a WINDOW_ADJUST: send it now if the socket
+  // takes it (a failure shows at the next call that waits).
+  if (session_->pending_output() > 0) (void)session_->PumpOnce();
+  return static_cast<ssize_t>(n);
+}
+
+ssize_t capi::Channel::Write(int stream_id, const char* buf, size_t buflen) {
+  if (stream_id != 0 && stream_id != SSH_EXTENDED_DATA_STDERR) {
+    return session_->SetError(
+        LIBSSH2_ERROR_INVAL,
+        "Parley writes stream 0 and SSH_EXTENDED_DATA_STDERR only");
+  }
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  if (buflen == 0) return 0;
+  auto check = [this]() -> int {
+    channel::Channel* c = engine();
+    if (c == nullptr) return ClosedError();
+    // As libssh2: our EOF is reported first, whatever the server did since.
+    if (c->eof_sent) {
+      return session_->SetError(LIBSSH2_ERROR_CHANNEL_EOF_SENT,
+                                "EOF has already been sent on this channel");
+    }
+    if (c->close_sent || c->close_received || c->state != State::kOpen) {
+      return ClosedError();
+    }
+    return 0;
+  };
+  if (int rc = check(); rc < 0) return rc;
+  const int rc = session_->Run(
+      [&]() -> int {
+        if (int e = check(); e < 0) return e;
+        return session_->pending_output() < kMaxQueuedOutput &&
+                       engine()->remote_window > 0
+                   ? kStepDone
+                   : kStepWait;
+      },
+      "sending channel data");
+  if (rc < 0) return rc;
+  if (int e = check(); e < 0) return e;
+  absl::StatusOr<size_t> n = session_->connection()->Write(
+      id_,
+      ByteView(reinterpret_cast<const uint8_t*>(buf),
+               std::min(buflen, kMaxWriteChunk)),
+      stream_id == SSH_EXTENDED_DATA_STDERR);
+  if (!n.ok()) return session_->FailTransport(n.status());
+  // Start sending now; what the socket does not take goes on the next call.
+  if (int e = session_->PumpOnce(); e < 0) return e;
+  return static_cast<ssize_t>(*n);
+}
+
+int capi::Channel::Flush(int stream_id) {
+  channel::Channel* c = engine();
+  if (c == nullptr) return ClosedError();
+  bool out = false, err = false;
+  switch (stream_id) {
+    case 0:
+      out = true;
+      break;
+    case SSH_EXTENDED_DATA_STDERR:
+    case LIBSSH2_CHANNEL_FLUSH_EXTENDED_DATA:
+      err = true;
+      break;
+    case LIBSSH2_CHANNEL_FLUSH_ALL:
+      out = err = true;
+      break;
+    default:
+      return 0;  // other extended streams are never buffered
+  }
+  // Read() re-opens the window for what is discarded.
+  uint8_t scratch[16 * 1024];
+  if (out) {
+    while (session_->connection()->Read(id_, false, scratch, sizeof(scratch)) >
+           0) {
+    }
+  }
+  if (err) {
+    while (session_->connection()->Read(id_, true, scratch, sizeof(scratch)) >
+           0) {
+    }
+  }
+  SecureWipe(scratch, sizeof(scratch));
+  return 0;
+}
+
+int capi::Channel::SendEof() {
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  channel::Channel* c = engine();
+  if (ChannelGone(c)) return ClosedError();
+  absl::Status s = session_->connection()->SendEof(id_);  // idempotent
+  if (!s.ok()) {
+    return absl::IsFailedPrecondition(s) ? ClosedError()
+                                         : session_->FailTransport(s);
+  }
+  return session_->Run(
+      [this] {
+        return session_->pending_output() == 0 ? kStepDone : kStepWait;
+      },
+      "sending EOF");
+}
+
+int capi::Channel::Eof() {
+  channel::Channel* c = engine();
+  if (c == nullptr) return 1;
+  return c->eof_received && c->stdout_data.empty() && c->stderr_data.empty()
+             ? 1
+             : 0;
+}
+
+int capi::Channel::WaitEof() {
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  return session_->Run(
+      [this]() -> int {
+        channel::Channel* c = engine();
+        return c == nullptr || c->eof_received || c->close_received ? kStepDone
+                                                                    : kStepWait;
+      },
+      "waiting for EOF");
+}
+
+int capi::Channel::Close() {
+  channel::Channel* c = engine();
+  if (c == nullptr) return 0;
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  if (!c->close_sent) {
+    absl::Status s = session_->connection()->Close(id_);
+    if (!s.ok()) return session_->FailTransport(s);
+  }
+  // As libssh2 does: wait for the server's CLOSE too, so that the exit
+  // status is in when this returns.
+  return session_->Run(
+      [this]() -> int {
+        channel::Channel* e = engine();
+        return e == nullptr || e->close_received ? kStepDone : kStepWait;
+      },
+      "closing the channel");
+}
+
+int capi::Channel::WaitClosed() {
+  channel::Channel* c = engine();
+  if (c == nullptr) return 0;
+  if (!c->eof_received) {
+    return session_->SetError(LIBSSH2_ERROR_INVAL,
+                              "libssh2_channel_wait_closed() invoked when "
+                              "the channel is not in EOF state");
+  }
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  return session_->Run(
+      [this]() -> int {
+        channel::Channel* e = engine();
+        return e == nullptr || e->close_received ? kStepDone : kStepWait;
+      },
+      "waiting for the channel to close");
+}
+
+int capi::Channel::ExitStatus() {
+  channel::Channel* c = engine();
+  if (c == nullptr || !c->exit_status.has_value()) return 0;
+  return static_cast<int>(*c->exit_status);
+}
+
+int capi::Channel::ExitSignal(char** exitsignal, size_t* exitsignal_len,
+                              char** errmsg, size_t* errmsg_len, char** langtag,
+                              size_t* langtag_len) {
+  if (exitsignal != nullptr) *exitsignal = nullptr;
+  if (exitsignal_len != nullptr) *exitsignal_len = 0;
+  if (errmsg != nullptr) *errmsg = nullptr;
+  if (errmsg_len != nullptr) *errmsg_len = 0;
+  if (langtag != nullptr) *langtag = nullptr;  // not kept by Parley
+  if (langtag_len != nullptr) *langtag_len = 0;
+  channel::Channel* c = engine();
+  if (c == nullptr || !c->exit_signal.has_value()) return 0;
+  const channel::ExitSignal& sig = *c->exit_signal;
+  char* name = nullptr;
+  char* message = nullptr;
+  if (exitsignal != nullptr) {
+    name = session_->CopyString(sig.name);
+    if (name == nullptr) {
+      return session_->SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
+    }
+  }
+  if (errmsg != nullptr && !sig.message.empty()) {
+    message = session_->CopyString(sig.message);
+    if (message == nullptr) {
+      session_->Free(name);
+      return session_->SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
+    }
+  }
+  if (exitsignal != nullptr) *exitsignal = name;
+  if (exitsignal_len != nullptr) *exitsignal_len = sig.name.size();
+  if (errmsg != nullptr) *errmsg = message;
+  if (errmsg_len != nullptr && message != nullptr) {
+    *errmsg_len = sig.message.size();
+  }
+  return 0;
+}
+
+unsigned long capi::Channel::WindowRead(unsigned long* read_avail,
+                                        unsigned long* window_size_initial) {
+  channel::Channel* c = engine();
+  if (read_avail != nullptr) {
+    *read_avail =
+        c == nullptr ? 0 : c->stdout_data.size() + c->stderr_data.size();
+  }
+  if (window_size_initial != nullptr) {
+    *window_size_initial = channel::kLocalWindow;
+  }
+  return c == nullptr ? 0 : static_cast<unsigned long>(c->local_window);
+}
+
+int capi::Channel::Free() {
+  channel::Channel* c = engine();
+  transport::Transport* t = session_->transport();
+  const bool alive = t != nullptr && !t->closed();
+  if (c != nullptr && alive && c->state == State::kOpen && !c->close_received) {
+    // libssh2 closes a channel that is freed while open.
+    if (!c->close_sent) (void)session_->connection()->Close(id_);
+    const int rc = session_->Run(
+        [this]() -> int {
+          channel::Channel* e = engine();
+          return e == nullptr || e->close_received ? kStepDone : kStepWait;
+        },
+        "closing the channel");
+    if (rc == LIBSSH2_ERROR_EAGAIN) return rc;  // keep the handle
+  }
+  c = engine();
+  session_->ForgetChannel(this, id_, c == nullptr || c->close_received);
+  magic_ = 0;
+  return 0;
+}
+
+}  // namespace parley::capi
+
+// ---------------------------------------------------------------------------
+// The C API
+
+using parley::capi::Guarded;
+
+namespace {
+
+// The channel behind a handle, or null for a null or foreign pointer.
+_LIBSSH2_CHANNEL* C(LIBSSH2_CHANNEL* channel) {
+  return channel != nullptr && channel->valid() && channel->session()->valid()
+             ? channel
+             : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+LIBSSH2_CHANNEL* libssh2_channel_open_ex(LIBSSH2_SESSION* session,
+                                         const char* channel_type,
+                                         unsigned int channel_type_len,
+                                         unsigned int /*window_size*/,
+                                         unsigned int /*packet_size*/,
+                                         const char* /*message*/,
+                                         unsigned int /*message_len*/) {
+  if (session == nullptr || !session->valid()) return nullptr;
+  if (channel_type == nullptr) {
+    session->SetError(LIBSSH2_ERROR_INVAL, "channel_type is NULL");
+    return nullptr;
+  }
+  return Guarded<LIBSSH2_CHANNEL*>(session, nullptr, [&] {
+    return session->OpenChannel(
+        absl::string_view(channel_type, channel_type_len));
+  });
+}
+
+int libssh2_channel_setenv_ex(LIBSSH2_CHANNEL* channel, const char* varname,
+                              unsigned int varname_len, const char* value,
+                              unsigned int value_len) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if ((varname == nullptr && varname_len > 0) ||
+      (value == nullptr && value_len > 0)) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "NULL argument");
+  }
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    const absl::string_view name(varname, varname_len);
+    const absl::string_view val(value, value_len);
+    return c->Request("env", [&] {
+      return c->session()->connection()->SetEnv(c->id(), name, val);
+    });
+  });
+}
+
+int libssh2_channel_request_pty_ex(LIBSSH2_CHANNEL* channel, const char* term,
+                                   unsigned int term_len, const char* /*modes*/,
+                                   unsigned int /*modes_len*/, int width,
+                                   int height, int /*width_px*/,
+                                   int /*height_px*/) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if (term == nullptr && term_len > 0) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "term is NULL");
+  }
+  if (width < 0 || height < 0) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "negative pty size");
+  }
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    const absl::string_view t(term, term_len);
+    return c->Request("pty-req", [&] {
+      return c->session()->connection()->RequestPty(
+          c->id(), t, static_cast<uint32_t>(width),
+          static_cast<uint32_t>(height));
+    });
+  });
+}
+
+int libssh2_channel_process_startup(LIBSSH2_CHANNEL* channel,
+                                    const char* request,
+                                    unsigned int request_len,
+                                    const char* message,
+                                    unsigned int message_len) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if (request == nullptr || (message == nullptr && message_len > 0)) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "NULL argument");
+  }
+  const absl::string_view req(request, request_len);
+  const absl::string_view msg(message, message_len);
+  if (req != "exec" && req != "shell" && req != "subsystem") {
+    return c->session()->SetError(
+        LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
+        "Parley starts \"exec\", \"shell\" and \"subsystem\" only");
+  }
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    return c->Request(req, [&]() -> absl::Status {
+      parley::channel::Connection* conn = c->session()->connection();
+      if (req == "exec") return conn->Exec(c->id(), msg);
+      if (req == "shell") return conn->Shell(c->id());
+      return conn->Subsystem(c->id(), msg);
+    });
+  });
+}
+
+ssize_t libssh2_channel_read_ex(LIBSSH2_CHANNEL* channel, int stream_id,
+                                char* buf, size_t buflen) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if (buf == nullptr && buflen > 0) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "buf is NULL");
+  }
+  return Guarded<ssize_t>(c->session(), LIBSSH2_ERROR_ALLOC,
+                          [&] { return c->Read(stream_id, buf, buflen); });
+}
+
+unsigned long libssh2_channel_window_read_ex(
+    LIBSSH2_CHANNEL* channel, unsigned long* read_avail,
+    unsigned long* window_size_initial) {
+  auto* c = C(channel);
+  if (c == nullptr) {
+    if (read_avail != nullptr) *read_avail = 0;
+    if (window_size_initial != nullptr) *window_size_initial = 0;
+    return 0;
+  }
+  return c->WindowRead(read_avail, window_size_initial);
+}
+
+ssize_t libssh2_channel_write_ex(LIBSSH2_CHANNEL* channel, int stream_id,
+                                 const char* buf, size_t buflen) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if (buf == nullptr && buflen > 0) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "buf is NULL");
+  }
+  return Guarded<ssize_t>(c->session(), LIBSSH2_ERROR_ALLOC,
+                          [&] { return c->Write(stream_id, buf, buflen); });
+}
+
+void libssh2_channel_set_blocking(LIBSSH2_CHANNEL* channel, int blocking) {
+  if (auto* c = C(channel)) c->session()->set_blocking(blocking != 0);
+}
+
+int libssh2_channel_flush_ex(LIBSSH2_CHANNEL* channel, int streamid) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC,
+                 [&] { return c->Flush(streamid); });
+}
+
+int libssh2_channel_get_exit_status(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  return c == nullptr ? 0 : c->ExitStatus();
+}
+
+int libssh2_channel_get_exit_signal(LIBSSH2_CHANNEL* channel, char** exitsignal,
+                                    size_t* exitsignal_len, char** errmsg,
+                                    size_t* errmsg_len, char** langtag,
+                                    size_t* langtag_len) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    return c->ExitSignal(exitsignal, exitsignal_len, errmsg, errmsg_len,
+                         langtag, langtag_len);
+  });
+}
+
+int libssh2_channel_send_eof(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC,
+                 [&] { return c->SendEof(); });
+}
+
+int libssh2_channel_eof(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  return c == nullptr ? LIBSSH2_ERROR_BAD_USE : c->Eof();
+}
+
+int libssh2_channel_wait_eof(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC,
+                 [&] { return c->WaitEof(); });
+}
+
+int libssh2_channel_close(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] { return c->Close(); });
+}
+
+int libssh2_channel_wait_closed(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC,
+                 [&] { return c->WaitClosed(); });
+}
+
+int libssh2_channel_free(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  const int rc =
+      Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] { return c->Free(); });
+  if (rc == LIBSSH2_ERROR_EAGAIN) return rc;
+  if (c->valid()) {  // Free() failed half-way: forget the handle anyway
+    c->session()->ForgetChannel(c, c->id(), /*closed=*/true);
+  }
+  delete c;
+  return rc;
+}
+
+}  // extern "C"

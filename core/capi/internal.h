@@ -1,0 +1,380 @@
+// Internals of the libssh2-compatible C API: the objects behind
+// LIBSSH2_SESSION, LIBSSH2_CHANNEL and LIBSSH2_KNOWNHOSTS.
+//
+// A Session drives Parley's engines (transport, userauth, connection) over
+// the application's socket with a SocketDriver. Every API call that talks to
+// the server is a step function run by Session::Run(): in blocking mode Run()
+// waits in poll() (bounded by the session timeout) until the step is done; in
+// non-blocking mode it returns LIBSSH2_ERROR_EAGAIN as soon as the socket
+// would block, with libssh2_session_block_directions() taken from the
+// driver's wants(). The state an operation needs to resume (a login in
+// progress, a channel being opened, a request awaiting its reply) lives in
+// the session or channel, so calling the function again continues where it
+// stopped without repeating anything already sent or asked.
+//
+// Memory: buffers handed to the application or taken from it go through the
+// allocator given to libssh2_session_init_ex(). Internal state uses C++
+// allocation. No exception leaves the C functions (see Guarded()).
+#ifndef PARLEY_CORE_CAPI_INTERNAL_H_
+#define PARLEY_CORE_CAPI_INTERNAL_H_
+
+#include <libssh2.h>
+#include <parley_libssh2.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "core/auth/kbdint_login.h"
+#include "core/auth/userauth.h"
+#include "core/base/secure_buffer.h"
+#include "core/channel/connection.h"
+#include "core/crypto/provider.h"
+#include "core/transport/socket_driver.h"
+#include "core/transport/transport.h"
+
+namespace parley::capi {
+
+using Clock = std::chrono::steady_clock;
+
+using AllocFn = void* (*)(size_t, void**);
+using FreeFn = void (*)(void*, void**);
+using ReallocFn = void* (*)(void*, size_t, void**);
+using KbdIntCallback = void (*)(const char*, int, const char*, int, int,
+                                const LIBSSH2_USERAUTH_KBDINT_PROMPT*,
+                                LIBSSH2_USERAUTH_KBDINT_RESPONSE*, void**);
+using PasswordChangeCallback = void (*)(LIBSSH2_SESSION*, char**, int*, void**);
+
+// Step results for Session::Run(); errors are negative LIBSSH2_ERROR_*.
+inline constexpr int kStepWait = 0;
+inline constexpr int kStepDone = 1;
+
+class Channel;
+class KbdIntResponder;
+
+// A C string allocated with the session's allocator and owned by the
+// session (userauth_list, banners, host key data...).
+class OwnedBuffer {
+ public:
+  OwnedBuffer() = default;
+  OwnedBuffer(const OwnedBuffer&) = delete;
+  OwnedBuffer& operator=(const OwnedBuffer&) = delete;
+
+  char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  friend class Session;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// The authentication call in progress (one at a time per session).
+struct AuthOp {
+  enum class Kind { kNone, kList, kPassword, kPublicKey, kKbdInt };
+  Kind kind = Kind::kNone;
+  std::string user;
+  SecureBuffer password;  // kPassword: the current password
+  std::unique_ptr<KbdIntResponder> responder;
+  std::unique_ptr<auth::KbdIntLogin> login;
+};
+
+class Session {
+ public:
+  Session(AllocFn alloc, FreeFn free_fn, ReallocFn realloc_fn, void* abstract);
+  virtual ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  static constexpr uint32_t kMagic = 0x50534553;  // "PSES"
+  bool valid() const { return magic_ == kMagic; }
+  // The C handle of this session.
+  LIBSSH2_SESSION* handle();
+
+  // --- Memory (the application's allocator) ---
+  void* Alloc(size_t n);
+  void Free(void* p);
+  // Wipes `n` bytes at `p`, then frees it.
+  void WipeAndFree(void* p, size_t n);
+  // A NUL-terminated copy, or null when allocation fails.
+  char* CopyString(absl::string_view s);
+  // Replaces `slot` with a NUL-terminated copy of `s`; false when allocation
+  // fails (then `slot` is empty).
+  bool Store(OwnedBuffer& slot, absl::string_view s);
+  void Release(OwnedBuffer& slot);
+  void** abstract() { return &abstract_; }
+
+  // --- Errors ---
+  // Records the error and returns `code`.
+  int SetError(int code, absl::string_view message);
+  int last_errno() const { return err_code_; }
+  const std::string& last_error() const { return err_msg_; }
+  int LastError(char** errmsg, int* errmsg_len, int want_buf);
+
+  // --- Settings ---
+  void set_blocking(bool b) { blocking_ = b; }
+  bool blocking() const { return blocking_; }
+  void set_timeout_ms(long ms) { timeout_ms_ = ms < 0 ? 0 : ms; }
+  long timeout_ms() const { return timeout_ms_; }
+  int block_directions() const { return block_directions_; }
+  int BannerSet(const char* banner);
+  const char* BannerGet();
+  int MethodPref(int method_type, const char* prefs);
+  const char* Methods(int method_type);
+  int SupportedAlgs(int method_type, const char*** algs);
+  void KeepaliveConfig(bool want_reply, unsigned interval);
+  int KeepaliveSend(int* seconds_to_next);
+  int SetCryptoBackend(const char* name);
+  const char* CryptoBackendName();
+
+  // --- Transport ---
+  int Handshake(int sock);
+  int Disconnect(int reason, const char* description);
+  const char* HostKey(size_t* len, int* type);
+  const char* HostKeyHash(int hash_type);
+  // The session's provider, loading the default backend on first use.
+  // Null (with the error recorded) when it cannot be loaded.
+  const crypto::CryptoProvider* Provider();
+
+  // --- Userauth (userauth.cc) ---
+  char* UserauthList(absl::string_view user);
+  int UserauthBanner(char** banner);
+  bool authenticated() const {
+    return auth_ != nullptr && auth_->authenticated();
+  }
+  int UserauthPassword(absl::string_view user, absl::string_view password,
+                       PasswordChangeCallback change_cb);
+  // `key_file` or `key_text` names the private key; `pub_file` /
+  // `pub_text` optionally the public key.
+  struct KeySource {
+    const char* key_file = nullptr;
+    absl::optional<absl::string_view> key_text;
+    const char* pub_file = nullptr;
+    absl::optional<absl::string_view> pub_text;
+    const char* passphrase = nullptr;
+  };
+  int UserauthPublicKey(absl::string_view user, const KeySource& source);
+  int UserauthKbdInt(absl::string_view user, KbdIntCallback callback);
+  int partial_success() const { return partial_success_ ? 1 : 0; }
+  const char* MethodsLeft();
+  int SetKbdIntLimits(int max_rounds, long round_ms, long overall_ms);
+  // Thread-safe, async-signal-safe.
+  void Cancel();
+
+  // --- Channels (channel.cc) ---
+  LIBSSH2_CHANNEL* OpenChannel(absl::string_view type);
+  // Forgets a channel handle; the engine's channel goes when it closed.
+  void ForgetChannel(Channel* channel, uint32_t id, bool closed);
+
+  // --- Engine driving ---
+  // Runs the engines until `step` returns kStepDone (0) or an error (< 0);
+  // EAGAIN in non-blocking mode, TIMEOUT when the session timeout passes in
+  // blocking mode. `what` completes the EAGAIN message ("Would block ...").
+  int Run(const std::function<int()>& step, absl::string_view what);
+  // One non-blocking round of I/O and message dispatch; 0 or an error.
+  int PumpOnce();
+  // 0 when the handshake completed and the transport is open, else an
+  // error (recorded).
+  int RequireConnected();
+  // Bytes queued for the server.
+  size_t pending_output() const;
+  // Whether an operation that returned `rc` may be resumed by calling the
+  // function again: would-block, or the session timeout of a blocking call
+  // (the operation itself is still alive).
+  bool Resumable(int rc) const {
+    return rc == LIBSSH2_ERROR_EAGAIN ||
+           (rc == LIBSSH2_ERROR_TIMEOUT && wait_timed_out_);
+  }
+
+  transport::Transport* transport() { return transport_.get(); }
+  channel::Connection* connection() { return connection_.get(); }
+  auth::UserAuth* userauth() { return auth_.get(); }
+
+  // Maps a transport/driver failure to a libssh2 code and records it.
+  int FailTransport(const absl::Status& status);
+
+ private:
+  int Dispatch();
+  int WaitSocket(int wants, Clock::time_point call_start);
+  int FlushDisconnect();
+  void ReapClosedChannels();
+  void NoteIo();
+  // Error of a Start* call of the userauth engine.
+  int AuthError(const absl::Status& s);
+  // Checks that no other kind of authentication call is in progress.
+  int BeginAuth(AuthOp::Kind kind);
+  // Waits for the outcome of the request in flight.
+  int RunAuth(absl::string_view what);
+  int FinishAuth(const auth::AuthOutcome& outcome, absl::string_view method);
+  int KbdIntError(const absl::Status& s);
+
+  uint32_t magic_ = kMagic;
+  AllocFn alloc_;
+  FreeFn free_;
+  ReallocFn realloc_;
+  void* abstract_;
+
+  int err_code_ = 0;
+  std::string err_msg_;
+
+  bool blocking_ = true;
+  long timeout_ms_ = 0;
+  int block_directions_ = 0;
+  bool wait_timed_out_ = false;
+  std::string banner_ = transport::kParleyVersion;
+  crypto::AlgorithmLists prefs_;
+  bool keepalive_want_reply_ = false;
+  unsigned keepalive_interval_ = 0;
+  Clock::time_point last_io_;
+  Clock::time_point last_keepalive_;
+  uint64_t io_bytes_seen_ = 0;
+
+  std::shared_ptr<const crypto::CryptoProvider> provider_;
+  std::string backend_name_;
+
+  int sock_ = -1;
+  int restore_flags_ = -1;  // the socket's fcntl flags before the handshake
+  std::unique_ptr<transport::Transport> transport_;
+  std::unique_ptr<transport::SocketDriver> driver_;
+  std::unique_ptr<auth::UserAuth> auth_;
+  std::unique_ptr<channel::Connection> connection_;
+  bool disconnect_sent_ = false;
+
+  // Userauth.
+  AuthOp auth_op_;
+  bool partial_success_ = false;
+  auth::KbdIntOptions kbdint_options_;
+  std::atomic<bool> cancel_{false};
+  int cancel_fd_ = -1;  // eventfd that wakes a blocked poll() on cancel
+  absl::optional<Clock::time_point> wake_at_;
+
+  // Channels.
+  absl::optional<uint32_t> opening_channel_;
+  std::set<Channel*> channels_;
+  std::vector<uint32_t> closing_ids_;  // freed handles, engine channel open
+
+  OwnedBuffer userauth_list_;
+  OwnedBuffer userauth_banner_;
+  OwnedBuffer server_banner_;
+  OwnedBuffer host_key_;
+  OwnedBuffer host_key_sha1_;
+  OwnedBuffer host_key_sha256_;
+  OwnedBuffer methods_left_;
+  OwnedBuffer backend_name_out_;
+};
+
+class Channel {
+ public:
+  Channel(Session* session, uint32_t id) : session_(session), id_(id) {}
+  virtual ~Channel() = default;
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  static constexpr uint32_t kMagic = 0x5043484e;  // "PCHN"
+  bool valid() const { return magic_ == kMagic && session_ != nullptr; }
+  Session* session() const { return session_; }
+  uint32_t id() const { return id_; }
+
+  // `request` is "exec", "shell", "subsystem", "env" or "pty-req";
+  // `start` sends it (called once; not again on resumption).
+  int Request(absl::string_view request,
+              const std::function<absl::Status()>& start);
+  ssize_t Read(int stream_id, char* buf, size_t buflen);
+  ssize_t Write(int stream_id, const char* buf, size_t buflen);
+  int Flush(int stream_id);
+  int SendEof();
+  int Eof();
+  int WaitEof();
+  int Close();
+  int WaitClosed();
+  int ExitStatus();
+  int ExitSignal(char** exitsignal, size_t* exitsignal_len, char** errmsg,
+                 size_t* errmsg_len, char** langtag, size_t* langtag_len);
+  unsigned long WindowRead(unsigned long* read_avail,
+                           unsigned long* window_size_initial);
+  // libssh2_channel_free: closes if needed; EAGAIN keeps the handle.
+  int Free();
+
+ private:
+  // The engine's channel (null once the transport dropped it).
+  channel::Channel* engine();
+  int ClosedError();
+
+  uint32_t magic_ = kMagic;
+  Session* session_;
+  uint32_t id_;
+  // The want-reply request awaiting its reply, if any, and replies still
+  // owed to requests that were abandoned.
+  std::string pending_request_;
+  int stale_replies_ = 0;
+};
+
+// Moves the application's keyboard-interactive responses into wiping
+// buffers, calling the libssh2 callback once per round.
+class KbdIntResponder : public auth::Responder {
+ public:
+  explicit KbdIntResponder(Session* session) : session_(session) {}
+  void set_callback(KbdIntCallback cb) { callback_ = cb; }
+  auth::ResponderStatus Respond(const auth::Challenge& challenge,
+                                std::vector<SecureBuffer>* answers) override;
+  // The round deadline (KbdIntOptions::round_timeout). The callback is
+  // synchronous, so its time is measured here: an answer that came too late
+  // is not sent, and the login ends (too_slow()).
+  void set_round_timeout(std::chrono::milliseconds t) { round_timeout_ = t; }
+  bool allocation_failed() const { return allocation_failed_; }
+  bool too_slow() const { return too_slow_; }
+
+ private:
+  Session* session_;
+  KbdIntCallback callback_ = nullptr;
+  std::chrono::milliseconds round_timeout_{0};
+  bool allocation_failed_ = false;
+  bool too_slow_ = false;
+};
+
+// Runs `body`, turning any exception into `on_error` (recorded as the
+// session's error when `session` is known): C callers never see one.
+template <typename T, typename F>
+T Guarded(Session* session, T on_error, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    if (session != nullptr)
+      session->SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
+  } catch (...) {
+    if (session != nullptr) {
+      session->SetError(LIBSSH2_ERROR_SOCKET_NONE, "internal error");
+    }
+  }
+  return on_error;
+}
+
+}  // namespace parley::capi
+
+// The C handles are the C++ objects.
+struct _LIBSSH2_SESSION final : parley::capi::Session {
+  using Session::Session;
+};
+struct _LIBSSH2_CHANNEL final : parley::capi::Channel {
+  using Channel::Channel;
+};
+
+namespace parley::capi {
+
+// The session behind a handle, or null for a null (or freed) handle.
+inline Session* ValidSession(LIBSSH2_SESSION* session) {
+  return session != nullptr && session->valid() ? session : nullptr;
+}
+
+}  // namespace parley::capi
+
+#endif  // PARLEY_CORE_CAPI_INTERNAL_H_

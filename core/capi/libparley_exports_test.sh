@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# libparley.so exports exactly the functions its headers declare (libssh2_*
+# and parley_*), has the soname tools/install expects, and links no crypto
+# library: the backends are loaded at run time.
+set -euo pipefail
+lib=core/capi/libparley.so
+fail=0
+exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVWiu]$/ {print $3}' | sort -u)
+bad=$(grep -Ev '^(libssh2_|parley_)' <<<"$exported" || true)
+if [[ -n "$bad" ]]; then echo "FAIL: unexpected exports:"; echo "$bad"; fail=1; fi
+declared=$(cat core/capi/include/libssh2.h core/capi/include/parley_libssh2.h |
+  tr '\n' ' ' | grep -oE '\b(libssh2|parley)_[a-z0-9_]+\(' | tr -d '(' | sort -u)
+for f in $declared; do
+  # Function-like macros (libssh2_channel_read(...)) are not symbols.
+  if grep -Eq "#define $f\(" core/capi/include/*.h; then continue; fi
+  if ! grep -qx "$f" <<<"$exported"; then echo "FAIL: $f declared, not exported"; fail=1; fi
+done
+for f in $exported; do
+  if ! grep -qx "$f" <<<"$declared"; then echo "FAIL: $f exported, not declared"; fail=1; fi
+done
+needed=$(readelf -d "$lib" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+if grep -Eq '^libcrypto|^libssl|crypto\+\+|^libssh2' <<<"$needed"; then
+  echo "FAIL: $lib links: $needed"; fail=1
+fi
+if ! readelf -d "$lib" | grep -q 'Library soname: \[libparley.so.0\]'; then
+  echo "FAIL: soname is not libparley.so.0"; fail=1
+fi
+echo "$(wc -l <<<"$exported") exported functions"
+exit $fail
