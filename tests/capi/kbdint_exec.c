@@ -156,8 +156,8 @@ int main(int argc, char **argv) {
   fingerprint = libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256);
   if (!fingerprint) return 16;
 
-  methods = libssh2_userauth_list(session, argv[3],
-                                  (unsigned int)strlen(argv[3]));
+  methods =
+      libssh2_userauth_list(session, argv[3], (unsigned int)strlen(argv[3]));
   fprintf(stderr, "methods: %s\n", methods ? methods : "(none)");
   if (!methods || !strstr(methods, "keyboard-interactive")) return 17;
 

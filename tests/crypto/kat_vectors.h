@@ -10,7 +10,8 @@ namespace parley::crypto::testing {
 
 // Hash algorithm names as used here: "sha1", "sha256", "sha384", "sha512".
 struct HashVector {
-  const char* source;  // e.g. "FIPS 180-4 / NIST CSRC example SHA256.pdf, one block"
+  const char*
+      source;  // e.g. "FIPS 180-4 / NIST CSRC example SHA256.pdf, one block"
   const char* algorithm;
   const char* message_hex;
   const char* digest_hex;
@@ -21,7 +22,8 @@ struct HmacVector {
   const char* algorithm;
   const char* key_hex;
   const char* data_hex;
-  const char* mac_hex;  // may be truncated (RFC 4231 test case 5): compare a prefix
+  const char*
+      mac_hex;  // may be truncated (RFC 4231 test case 5): compare a prefix
 };
 
 // NIST SP 800-38A F.5.x CTR-AES: initial counter block and four blocks.
@@ -43,13 +45,15 @@ struct AesGcmVector {
   const char* tag_hex;  // 16 bytes
 };
 
-// RFC 8439 ChaCha20 block/encryption vectors (IETF 96-bit nonce, 32-bit counter).
+// RFC 8439 ChaCha20 block/encryption vectors (IETF 96-bit nonce, 32-bit
+// counter).
 struct ChaCha20Vector {
   const char* source;
   const char* key_hex;
   const char* nonce_hex;  // 12 bytes
   unsigned counter;
-  const char* plaintext_hex;   // for keystream-only vectors: zero bytes of the right length
+  const char* plaintext_hex;   // for keystream-only vectors: zero bytes of the
+                               // right length
   const char* ciphertext_hex;  // plaintext XOR keystream
 };
 
@@ -68,7 +72,7 @@ struct X25519Vector {
 };
 
 struct Ed25519Vector {
-  const char* source;  // RFC 8032 7.1 TEST n
+  const char* source;          // RFC 8032 7.1 TEST n
   const char* secret_key_hex;  // 32-byte seed
   const char* public_key_hex;
   const char* message_hex;
