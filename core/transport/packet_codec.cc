@@ -58,6 +58,23 @@ absl::StatusOr<std::unique_ptr<PacketProtection>> PacketProtection::New(
   return p;
 }
 
+absl::StatusOr<Protections> NewProtections(
+    const crypto::CryptoProvider& provider, const Negotiated& a,
+    const DerivedKeys& k, bool client) {
+  Protections p;
+  PARLEY_ASSIGN_OR_RETURN(
+      std::unique_ptr<PacketProtection> c2s,
+      PacketProtection::New(provider, a.cipher_c2s, a.mac_c2s, View(k.key_c2s),
+                            View(k.iv_c2s), View(k.mac_c2s)));
+  PARLEY_ASSIGN_OR_RETURN(
+      std::unique_ptr<PacketProtection> s2c,
+      PacketProtection::New(provider, a.cipher_s2c, a.mac_s2c, View(k.key_s2c),
+                            View(k.iv_s2c), View(k.mac_s2c)));
+  p.send = std::move(client ? c2s : s2c);
+  p.receive = std::move(client ? s2c : c2s);
+  return p;
+}
+
 size_t PacketProtection::trailer_size() const {
   if (aead_) return crypto::PacketAead::kTagSize;
   return mac_info_->tag_size;

@@ -20,6 +20,7 @@
 #include "core/base/secure_buffer.h"
 #include "core/crypto/provider.h"
 #include "core/crypto/ssh_aead.h"
+#include "core/transport/kex.h"
 
 namespace parley::transport {
 
@@ -55,6 +56,17 @@ class PacketProtection {
   std::unique_ptr<crypto::StreamCipher> stream_;
   std::unique_ptr<crypto::Mac> mac_;
 };
+
+// Both directions' protection from a key exchange's output. `client` says
+// which end we are: a client sends with the client-to-server keys, a server
+// with the server-to-client ones.
+struct Protections {
+  std::unique_ptr<PacketProtection> send;
+  std::unique_ptr<PacketProtection> receive;
+};
+absl::StatusOr<Protections> NewProtections(
+    const crypto::CryptoProvider& provider, const Negotiated& algorithms,
+    const DerivedKeys& keys, bool client);
 
 // Traffic counters that drive rekeying.
 struct TrafficCounters {

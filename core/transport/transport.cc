@@ -406,19 +406,13 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
       DerivedKeys keys, DeriveKeys(*options_.provider, method_->hash,
                                    View(k_mpint), h, session_id_, negotiated_));
   PARLEY_ASSIGN_OR_RETURN(
-      std::unique_ptr<PacketProtection> out_prot,
-      PacketProtection::New(*options_.provider, negotiated_.cipher_c2s,
-                            negotiated_.mac_c2s, View(keys.key_c2s),
-                            View(keys.iv_c2s), View(keys.mac_c2s)));
-  PARLEY_ASSIGN_OR_RETURN(
-      pending_in_,
-      PacketProtection::New(*options_.provider, negotiated_.cipher_s2c,
-                            negotiated_.mac_s2c, View(keys.key_s2c),
-                            View(keys.iv_s2c), View(keys.mac_s2c)));
+      Protections prot,
+      NewProtections(*options_.provider, negotiated_, keys, /*client=*/true));
+  pending_in_ = std::move(prot.receive);
   agreement_.reset();
   const uint8_t newkeys = kMsgNewKeys;
   PARLEY_RETURN_IF_ERROR(WritePacket(ByteView(&newkeys, 1)));
-  writer_.SetProtection(std::move(out_prot));
+  writer_.SetProtection(std::move(prot.send));
   if (strict_) writer_.ResetSequence();
   state_ = State::kNewKeys;
   // Upper-layer messages held back during the exchange go out now, in order,

@@ -17,6 +17,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Under --config=asan the library is instrumented, so the program must be
+// too (the ASan runtime has to come first).
+#ifdef __SANITIZE_ADDRESS__
+constexpr char kSanitize[] = " -fsanitize=address";
+#else
+constexpr char kSanitize[] = "";
+#endif
+
 TEST(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
   const fs::path runfiles = fs::current_path();
   const fs::path work = fs::path(::testing::TempDir()) / "capi_program";
@@ -41,8 +49,9 @@ TEST(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
   const fs::path program = work / "kbdint_exec";
   auto built = RunSubprocess(
       {"sh", "-c",
-       absl::StrCat("cc -std=c99 -Wall -Wextra -Werror -o ", program.string(),
-                    " tests/capi/kbdint_exec.c ", flags->stdout_text)});
+       absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
+                    program.string(), " tests/capi/kbdint_exec.c ",
+                    flags->stdout_text)});
   ASSERT_TRUE(built.ok()) << built.status();
   ASSERT_EQ(built->exit_code, 0) << built->DebugString();
 

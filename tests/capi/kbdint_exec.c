@@ -96,6 +96,14 @@ static LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(kbd_callback) {
   }
 }
 
+/* Failures after the session exists still release everything (the test
+ * also runs under LeakSanitizer). */
+#define FAIL(code)   \
+  do {               \
+    result = (code); \
+    goto cleanup;    \
+  } while (0)
+
 int main(int argc, char **argv) {
   LIBSSH2_SESSION *session;
   LIBSSH2_CHANNEL *channel;
@@ -107,7 +115,7 @@ int main(int argc, char **argv) {
   char *methods;
   size_t key_len;
   int key_type;
-  int sock, rc, exit_status, check;
+  int sock, rc, check, result = 0;
   char buf[4096];
   ssize_t n;
 
@@ -136,55 +144,65 @@ int main(int argc, char **argv) {
     char *msg;
     libssh2_session_last_error(session, &msg, NULL, 0);
     fprintf(stderr, "handshake failed: %s\n", msg);
-    return 13;
+    FAIL(13);
   }
 
   /* Host key against known_hosts, as libssh2's examples do. */
   known = libssh2_knownhost_init(session);
+  if (!known) FAIL(14);
   if (libssh2_knownhost_readfile(known, argv[5],
-                                 LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 1)
-    return 14;
+                                 LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 1) {
+    libssh2_knownhost_free(known);
+    FAIL(14);
+  }
   key = libssh2_session_hostkey(session, &key_len, &key_type);
   check = libssh2_knownhost_checkp(
       known, argv[1], atoi(argv[2]), key, key_len,
       LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW, &found);
+  libssh2_knownhost_free(known);
   if (check != LIBSSH2_KNOWNHOST_CHECK_MATCH) {
     fprintf(stderr, "host key not trusted (check %d)\n", check);
-    return 15;
+    FAIL(15);
   }
-  libssh2_knownhost_free(known);
   fingerprint = libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256);
-  if (!fingerprint) return 16;
+  if (!fingerprint) FAIL(16);
 
   methods =
       libssh2_userauth_list(session, argv[3], (unsigned int)strlen(argv[3]));
   fprintf(stderr, "methods: %s\n", methods ? methods : "(none)");
-  if (!methods || !strstr(methods, "keyboard-interactive")) return 17;
+  if (!methods || !strstr(methods, "keyboard-interactive")) FAIL(17);
 
   rc = libssh2_userauth_keyboard_interactive(session, argv[3], &kbd_callback);
   if (rc != 0) {
     char *msg;
     libssh2_session_last_error(session, &msg, NULL, 0);
     fprintf(stderr, "keyboard-interactive failed (%d): %s\n", rc, msg);
-    return rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ? 18 : 19;
+    FAIL(rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ? 18 : 19);
   }
-  if (!libssh2_userauth_authenticated(session)) return 20;
+  if (!libssh2_userauth_authenticated(session)) FAIL(20);
 
   channel = libssh2_channel_open_session(session);
-  if (!channel) return 21;
-  if (libssh2_channel_exec(channel, argv[6]) != 0) return 22;
+  if (!channel) FAIL(21);
+  if (libssh2_channel_exec(channel, argv[6]) != 0) {
+    libssh2_channel_free(channel);
+    FAIL(22);
+  }
   while ((n = libssh2_channel_read(channel, buf, sizeof(buf))) > 0) {
     fwrite(buf, 1, (size_t)n, stdout);
   }
-  if (n < 0) return 23;
+  if (n < 0) {
+    libssh2_channel_free(channel);
+    FAIL(23);
+  }
   while ((n = libssh2_channel_read_stderr(channel, buf, sizeof(buf))) > 0) {
     fwrite(buf, 1, (size_t)n, stderr);
   }
   libssh2_channel_close(channel);
   libssh2_channel_wait_closed(channel);
-  exit_status = libssh2_channel_get_exit_status(channel);
+  result = libssh2_channel_get_exit_status(channel);
   libssh2_channel_free(channel);
   libssh2_session_disconnect(session, "bye");
+cleanup:
   libssh2_session_free(session);
   close(sock);
   libssh2_exit();
@@ -193,5 +211,5 @@ int main(int argc, char **argv) {
           g_rounds, g_responses_allocated, g_responses_freed_wiped,
           g_responses_freed_dirty);
   fflush(stdout);
-  return exit_status;
+  return result;
 }
