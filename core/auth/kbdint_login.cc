@@ -23,18 +23,28 @@ absl::StatusOr<KbdIntLogin::Wait> KbdIntLogin::Poll(Clock::time_point now) {
     failed_ = true;
     return s;
   };
-  if (options_.cancel != nullptr && options_.cancel->load()) {
-    return fail(absl::CancelledError("keyboard-interactive login cancelled"));
-  }
-  if (options_.overall_timeout.count() > 0 &&
-      now - started_ >= options_.overall_timeout) {
-    return fail(absl::DeadlineExceededError(
-        "keyboard-interactive login exceeded its overall deadline"));
-  }
+  // The server's final answer wins over a cancel or deadline that came
+  // after it.
   const AuthOutcome& o = auth_->outcome();
-  if (o.kind != AuthOutcome::kInfoRequest) {
-    return o.kind == AuthOutcome::kPending ? Wait::kNetwork : Wait::kNone;
+  if (o.kind != AuthOutcome::kInfoRequest && o.kind != AuthOutcome::kPending) {
+    return Wait::kNone;
   }
+  // Checked before asking the responder and again before sending its
+  // answers: a cancel or the overall deadline that strikes while the
+  // responder works must keep them from being sent.
+  auto interrupted = [&](Clock::time_point t) -> absl::Status {
+    if (options_.cancel != nullptr && options_.cancel->load()) {
+      return absl::CancelledError("keyboard-interactive login cancelled");
+    }
+    if (options_.overall_timeout.count() > 0 &&
+        t - started_ >= options_.overall_timeout) {
+      return absl::DeadlineExceededError(
+          "keyboard-interactive login exceeded its overall deadline");
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = interrupted(now); !s.ok()) return fail(s);
+  if (o.kind == AuthOutcome::kPending) return Wait::kNetwork;
   const int round = auth_->rounds();
   if (round > options_.max_rounds) {
     return fail(absl::ResourceExhaustedError(
@@ -71,6 +81,10 @@ absl::StatusOr<KbdIntLogin::Wait> KbdIntLogin::Poll(Clock::time_point now) {
       now - round_started_ > options_.round_timeout) {
     return fail(absl::DeadlineExceededError(
         absl::StrCat("responder took too long to answer round ", round)));
+  }
+  if (absl::Status s = interrupted(Clock::now()); !s.ok()) {
+    for (SecureBuffer& a : answers) SecureWipe(a.data(), a.size());
+    return fail(s);
   }
   if (answers.size() != o.info.prompts.size()) {
     return fail(absl::InvalidArgumentError(

@@ -40,10 +40,18 @@ absl::Status UserAuth::SendRequest(const Bytes& body, bool secret) {
   if (state_ == AuthState::kSucceeded) {
     return absl::FailedPreconditionError("already authenticated");
   }
-  if (state_ == AuthState::kMethodInFlight || !queued_.empty()) {
+  // A request the server is waiting on us for (an INFO_REQUEST or a
+  // password change we did not answer) may be abandoned: RFC 4252 section 5
+  // lets the client send a new request at any time, and servers drop the
+  // unfinished one. A request still waiting for the server may not.
+  const bool server_waits_on_us = outcome_.kind == AuthOutcome::kInfoRequest ||
+                                  outcome_.kind == AuthOutcome::kPasswordChange;
+  if ((state_ == AuthState::kMethodInFlight && !server_waits_on_us) ||
+      !queued_.empty()) {
     return absl::FailedPreconditionError(
         "an authentication request is already in flight");
   }
+  if (state_ == AuthState::kMethodInFlight) state_ = AuthState::kReady;
   PARLEY_RETURN_IF_ERROR(EnsureService());
   outcome_ = AuthOutcome();
   if (state_ == AuthState::kServiceRequested) {
@@ -74,10 +82,6 @@ absl::Status UserAuth::StartPassword(absl::string_view user,
 absl::Status UserAuth::StartPasswordChange(absl::string_view user,
                                            ByteView old_password,
                                            ByteView new_password) {
-  if (state_ == AuthState::kMethodInFlight &&
-      outcome_.kind == AuthOutcome::kPasswordChange) {
-    state_ = AuthState::kReady;
-  }
   return SendPasswordRequest(user, old_password, &new_password);
 }
 

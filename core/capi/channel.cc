@@ -649,7 +649,9 @@ int libssh2_channel_free(LIBSSH2_CHANNEL* channel) {
       Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] { return c->Free(); });
   if (rc == LIBSSH2_ERROR_EAGAIN) return rc;
   if (c->valid()) {  // Free() failed half-way: forget the handle anyway
-    c->session()->ForgetChannel(c, c->id(), /*closed=*/true);
+    // Not known to be closed: keep the engine channel until the server's
+    // CLOSE, so its late messages are not "for an unknown channel".
+    c->session()->ForgetChannel(c, c->id(), /*closed=*/false);
   }
   delete c;
   return rc;

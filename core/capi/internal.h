@@ -123,7 +123,12 @@ class Session {
   // --- Settings ---
   void set_blocking(bool b) { blocking_ = b; }
   bool blocking() const { return blocking_; }
-  void set_timeout_ms(long ms) { timeout_ms_ = ms < 0 ? 0 : ms; }
+  // Negative means 0 (wait forever); huge values are capped at a year so
+  // that deadline arithmetic cannot overflow.
+  void set_timeout_ms(long ms) {
+    timeout_ms_ = ms < 0 ? 0 : (ms > kMaxTimeoutMs ? kMaxTimeoutMs : ms);
+  }
+  static constexpr long kMaxTimeoutMs = 365L * 24 * 3600 * 1000;
   long timeout_ms() const { return timeout_ms_; }
   int block_directions() const { return block_directions_; }
   int BannerSet(const char* banner);
@@ -357,6 +362,10 @@ T Guarded(Session* session, T on_error, F&& body) noexcept {
   }
   return on_error;
 }
+
+// Reads a regular file of at most `max_bytes` (a FIFO, a device or an
+// oversized file is refused before anything is read). Errors name the path.
+absl::StatusOr<std::string> ReadRegularFile(const char* path, size_t max_bytes);
 
 }  // namespace parley::capi
 

@@ -171,6 +171,31 @@ absl::StatusOr<Bytes> KnownHosts::KeyBlob(const char* key, size_t keylen,
   return Bytes(p, p + keylen);
 }
 
+namespace {
+
+// What may stand in a host field written to known_hosts: no whitespace,
+// control characters or list separator (which would split it into several
+// patterns), and for a plain host no pattern characters either.
+bool SafeHostField(absl::string_view h, bool plain) {
+  if (h.empty() || h.size() > hostkeys::kMaxHostNameLength) return false;
+  for (char c : h) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == ',' || c == '#') return false;
+    if (plain && (c == '*' || c == '?' || c == '!' || c == '|' || c == '@')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A comment ends the line: no line breaks or NULs.
+bool SafeComment(absl::string_view c) {
+  return c.find_first_of(absl::string_view("\r\n\0", 3)) ==
+         absl::string_view::npos;
+}
+
+}  // namespace
+
 int KnownHosts::Add(const char* host, const char* salt, const char* key,
                     size_t keylen, absl::optional<absl::string_view> comment,
                     int typemask, libssh2_knownhost** store) {
@@ -182,7 +207,7 @@ int KnownHosts::Add(const char* host, const char* salt, const char* key,
   node->host_type = typemask & LIBSSH2_KNOWNHOST_TYPE_MASK;
   switch (node->host_type) {
     case LIBSSH2_KNOWNHOST_TYPE_PLAIN:
-      if (*host == '\0' || strlen(host) > hostkeys::kMaxHostNameLength) {
+      if (!SafeHostField(host, /*plain=*/true)) {
         return session_->SetError(LIBSSH2_ERROR_INVAL, "bad host name");
       }
       node->entry.patterns.push_back({absl::AsciiStrToLower(host), false});
@@ -204,6 +229,9 @@ int KnownHosts::Add(const char* host, const char* salt, const char* key,
       break;
     }
     case LIBSSH2_KNOWNHOST_TYPE_CUSTOM:
+      if (!SafeHostField(host, /*plain=*/false)) {
+        return session_->SetError(LIBSSH2_ERROR_INVAL, "bad custom host name");
+      }
       node->custom = host;
       break;
     default:
@@ -231,6 +259,10 @@ int KnownHosts::Add(const char* host, const char* salt, const char* key,
   node->entry.key_type = *blob_type;
   node->entry.key_blob = *std::move(blob);
   if (comment.has_value()) {
+    if (!SafeComment(*comment)) {
+      return session_->SetError(LIBSSH2_ERROR_INVAL,
+                                "comment contains a line break or NUL");
+    }
     node->has_comment = true;
     node->entry.comment = std::string(*comment);
   }
@@ -370,19 +402,15 @@ int KnownHosts::ReadLine(absl::string_view line, int type) {
 
 int KnownHosts::ReadFile(const char* filename, int type) {
   if (type != LIBSSH2_KNOWNHOST_FILE_OPENSSH) return TypeError(type);
-  std::ifstream in(filename, std::ios::binary);
-  if (!in) {
-    return session_->SetError(LIBSSH2_ERROR_FILE,
-                              absl::StrCat("Failed to open file ", filename));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return session_->SetError(LIBSSH2_ERROR_FILE,
-                              absl::StrCat("Failed to read file ", filename));
+  // The known_hosts parser's own limit is 64 MiB.
+  absl::StatusOr<std::string> text = ReadRegularFile(filename, 64u << 20);
+  if (!text.ok()) {
+    return session_->SetError(
+        LIBSSH2_ERROR_FILE,
+        absl::StrCat("Failed to read file: ", text.status().message()));
   }
   absl::StatusOr<hostkeys::KnownHostsFile> parsed =
-      hostkeys::ParseKnownHosts(text.str(), filename);
+      hostkeys::ParseKnownHosts(*text, filename);
   if (!parsed.ok()) {
     return session_->SetError(LIBSSH2_ERROR_KNOWN_HOSTS,
                               parsed.status().message());

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -567,6 +568,9 @@ int Session::PumpOnce() {
 int Session::Run(const std::function<int()>& step, absl::string_view what) {
   const Clock::time_point start = Clock::now();
   wait_timed_out_ = false;
+  // A condition that already holds (say the CLOSE arrived during an earlier
+  // call) needs no I/O, which might only report the peer's TCP close.
+  if (int rc = step(); rc != kStepWait) return rc == kStepDone ? 0 : rc;
   while (true) {
     absl::Status s = driver_->Pump();
     NoteIo();
@@ -724,6 +728,37 @@ const char* Session::HostKeyHash(int hash_type) {
     return nullptr;
   }
   return slot->data();
+}
+
+absl::StatusOr<std::string> ReadRegularFile(const char* path,
+                                            size_t max_bytes) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    return absl::NotFoundError(
+        absl::StrCat("Unable to open ", path, ": ", strerror(errno)));
+  }
+  struct stat st;
+  std::string out;
+  absl::Status status;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    status = absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a regular file"));
+  } else if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    status = absl::InvalidArgumentError(absl::StrCat(path, " is too large"));
+  } else {
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    out.resize(done);
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return out;
 }
 
 }  // namespace parley::capi

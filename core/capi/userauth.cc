@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -137,6 +138,8 @@ int Session::BeginAuth(AuthOp::Kind kind) {
                                  " call is in progress: call it again until "
                                  "it stops returning LIBSSH2_ERROR_EAGAIN"));
   }
+  // A new attempt (not a resumed one) starts with no partial success.
+  if (auth_op_.kind == AuthOp::Kind::kNone) partial_success_ = false;
   return 0;
 }
 
@@ -277,18 +280,14 @@ int Session::UserauthPublicKey(absl::string_view user,
     // An explicit public key must be the private key's.
     std::string pub_text;
     if (source.pub_file != nullptr) {
-      std::ifstream in(source.pub_file, std::ios::binary);
-      if (!in) {
-        return SetError(
-            LIBSSH2_ERROR_FILE,
-            absl::StrCat("Unable to open public key file ", source.pub_file));
+      absl::StatusOr<std::string> text =
+          ReadRegularFile(source.pub_file, kMaxPublicKeyFile);
+      if (!text.ok()) {
+        return SetError(LIBSSH2_ERROR_FILE,
+                        absl::StrCat("Unable to read public key file: ",
+                                     text.status().message()));
       }
-      std::ostringstream buf;
-      buf << in.rdbuf();
-      pub_text = buf.str();
-      if (pub_text.size() > kMaxPublicKeyFile) {
-        return SetError(LIBSSH2_ERROR_FILE, "public key file is too large");
-      }
+      pub_text = std::move(*text);
     } else if (source.pub_text.has_value()) {
       pub_text = std::string(*source.pub_text);
     }
@@ -406,8 +405,10 @@ int Session::SetKbdIntLimits(int max_rounds, long round_ms, long overall_ms) {
                     "max_rounds must be >= 1 and the timeouts >= 0");
   }
   kbdint_options_.max_rounds = max_rounds;
-  kbdint_options_.round_timeout = std::chrono::milliseconds(round_ms);
-  kbdint_options_.overall_timeout = std::chrono::milliseconds(overall_ms);
+  kbdint_options_.round_timeout =
+      std::chrono::milliseconds(std::min(round_ms, kMaxTimeoutMs));
+  kbdint_options_.overall_timeout =
+      std::chrono::milliseconds(std::min(overall_ms, kMaxTimeoutMs));
   return 0;
 }
 
