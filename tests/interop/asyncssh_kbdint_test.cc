@@ -189,6 +189,11 @@ TEST_P(AsyncSshKbdIntTest, ResponderCancels) {
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(calls, 1);
+  // A new request abandons the unfinished one (RFC 4252 section 5).
+  RecordingResponder right;
+  auto again = session_->AuthKeyboardInteractive("alice", right);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->kind, auth::AuthOutcome::kSuccess);
 }
 
 // A responder that keeps asking to be called later runs into the per-round
@@ -225,6 +230,34 @@ TEST_P(AsyncSshKbdIntTest, ApplicationCancels) {
   auto outcome = session_->AuthKeyboardInteractive("alice", later, options);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled);
+}
+
+// A cancel that arrives while the responder is working (the user pressed
+// "cancel" while the OTP was being fetched) keeps its answers from being
+// sent: not one byte leaves after the responder returns.
+TEST_P(AsyncSshKbdIntTest, CancelDuringResponderSendsNothing) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  std::atomic<bool> cancel{false};
+  uint64_t written_at_callback = 0;
+  auth::FunctionResponder answers_then_cancelled(
+      [&](const auth::Challenge& c, std::vector<SecureBuffer>* answers) {
+        written_at_callback = session_->driver().bytes_written();
+        for (size_t i = 0; i < c.request.prompts.size(); ++i) {
+          answers->push_back(ToSecureBuffer(AsBytes("secret-otp")));
+        }
+        cancel = true;
+        return auth::ResponderStatus::kAnswered;
+      });
+  auth::KbdIntOptions options;
+  options.cancel = &cancel;
+  auto outcome = session_->AuthKeyboardInteractive(
+      "alice", answers_then_cancelled, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_GT(written_at_callback, 0u);
+  EXPECT_EQ(session_->driver().bytes_written(), written_at_callback);
+  EXPECT_FALSE(session_->transport().has_output());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AsyncSshKbdIntTest,
