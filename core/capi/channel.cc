@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "absl/strings/str_cat.h"
 #include "core/capi/internal.h"
@@ -280,20 +281,22 @@ int capi::Channel::Flush(int stream_id) {
     default:
       return 0;  // other extended streams are never buffered
   }
-  // Read() re-opens the window for what is discarded.
+  // Read() re-opens the window for what is discarded. libssh2 returns the
+  // number of bytes flushed.
   uint8_t scratch[16 * 1024];
-  if (out) {
-    while (session_->connection()->Read(id_, false, scratch, sizeof(scratch)) >
-           0) {
-    }
-  }
-  if (err) {
-    while (session_->connection()->Read(id_, true, scratch, sizeof(scratch)) >
-           0) {
+  size_t flushed = 0;
+  for (bool stderr_stream : {false, true}) {
+    if (stderr_stream ? !err : !out) continue;
+    size_t n;
+    while ((n = session_->connection()->Read(id_, stderr_stream, scratch,
+                                             sizeof(scratch))) > 0) {
+      flushed += n;
     }
   }
   SecureWipe(scratch, sizeof(scratch));
-  return 0;
+  // A WINDOW_ADJUST the reads queued goes out now if the socket takes it.
+  if (session_->transport()->has_output()) (void)session_->PumpOnce();
+  return static_cast<int>(std::min<size_t>(flushed, INT_MAX));
 }
 
 int capi::Channel::SendEof() {
