@@ -222,6 +222,11 @@ int Main(int argc, char** argv) {
     std::cerr << "parley: " << none.status().message() << "\n";
     return 255;
   }
+  // The server's pre-login banner (USERAUTH_BANNER), made safe to print, as
+  // ssh shows it.
+  for (const std::string& banner : s.userauth().banners()) {
+    std::cerr << auth::SanitizeForTerminal(banner);
+  }
   auto offered = [&](const char* m) {
     return std::find(none->methods.begin(), none->methods.end(), m) !=
            none->methods.end();
