@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/base/base64.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/status_macros.h"
 #include "core/crypto/mac.h"
@@ -57,48 +58,12 @@ std::string Quote(absl::string_view s) {
                       cut ? "...\"" : "\"");
 }
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Strict RFC 4648 base64: standard alphabet, padded to a multiple of four,
-// no whitespace, zero trailing bits (one encoding per byte string, as
-// OpenSSH's b64_pton requires).
+// Strict RFC 4648 base64, one encoding per byte string (as OpenSSH's
+// b64_pton requires).
 bool DecodeBase64Strict(absl::string_view in, Bytes* out) {
-  out->clear();
-  if (in.empty() || in.size() % 4 != 0) return false;
-  out->reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    const bool last = i + 4 == in.size();
-    int v[4];
-    int pad = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      const char c = in[i + j];
-      if (c == '=') {
-        if (!last || j < 2) return false;
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad != 0) return false;  // data after padding
-      v[j] = Base64Value(c);
-      if (v[j] < 0) return false;
-    }
-    if (pad == 2 && (v[1] & 0x0f) != 0) return false;
-    if (pad == 1 && (v[2] & 0x03) != 0) return false;
-    const uint32_t n = (static_cast<uint32_t>(v[0]) << 18) |
-                       (static_cast<uint32_t>(v[1]) << 12) |
-                       (static_cast<uint32_t>(v[2]) << 6) |
-                       static_cast<uint32_t>(v[3]);
-    out->push_back(static_cast<uint8_t>(n >> 16));
-    if (pad < 2) out->push_back(static_cast<uint8_t>(n >> 8));
-    if (pad < 1) out->push_back(static_cast<uint8_t>(n));
-  }
+  SecureBuffer decoded;
+  if (!DecodeBase64(in, &decoded)) return false;
+  out->assign(decoded.begin(), decoded.end());
   return true;
 }
 

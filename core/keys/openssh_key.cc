@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/base/base64.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/status_macros.h"
 #include "core/crypto/aead.h"
@@ -17,7 +18,6 @@
 #include "core/crypto/mac.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/keys/bcrypt_pbkdf.h"
-#include "core/keys/internal/base64.h"
 #include "core/keys/internal/bignum.h"
 #include "core/wire/reader.h"
 
@@ -180,7 +180,7 @@ absl::StatusOr<SecureBuffer> Dearmor(absl::string_view text) {
   }
   if (body.empty()) return Malformed("empty key body");
   SecureBuffer blob;
-  if (!internal::DecodeBase64(AsString(View(body)), &blob)) {
+  if (!DecodeBase64(AsString(View(body)), &blob)) {
     return Malformed("the key body is not valid base64");
   }
   return blob;
@@ -532,7 +532,7 @@ absl::StatusOr<PublicKey> ParseTypeAndBlob(absl::string_view s) {
       absl::StripLeadingAsciiWhitespace(s.substr(type_end));
   const absl::string_view b64 = rest.substr(0, rest.find_first_of(" \t"));
   SecureBuffer blob;
-  if (b64.empty() || !internal::DecodeBase64(b64, &blob)) {
+  if (b64.empty() || !DecodeBase64(b64, &blob)) {
     return absl::InvalidArgumentError("the public key is not valid base64");
   }
   PARLEY_ASSIGN_OR_RETURN(PublicKey key,

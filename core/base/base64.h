@@ -1,12 +1,13 @@
-// Strict base64 (RFC 4648 section 4) for key files, decoding into a wiping
-// buffer because an unencrypted private key file is the key itself.
-#ifndef PARLEY_CORE_KEYS_INTERNAL_BASE64_H_
-#define PARLEY_CORE_KEYS_INTERNAL_BASE64_H_
+// Strict base64 (RFC 4648 section 4) for key files and known_hosts, decoding
+// into a wiping buffer because an unencrypted private key file is the key
+// itself.
+#ifndef PARLEY_CORE_BASE_BASE64_H_
+#define PARLEY_CORE_BASE_BASE64_H_
 
 #include "absl/strings/string_view.h"
 #include "core/base/secure_buffer.h"
 
-namespace parley::keys::internal {
+namespace parley {
 
 // Decodes `in`: the standard alphabet, padded with '=' to a multiple of four
 // characters, no whitespace, zero bits after the last byte (one encoding per
@@ -15,6 +16,6 @@ namespace parley::keys::internal {
 // else (including empty input).
 bool DecodeBase64(absl::string_view in, SecureBuffer* out);
 
-}  // namespace parley::keys::internal
+}  // namespace parley
 
-#endif  // PARLEY_CORE_KEYS_INTERNAL_BASE64_H_
+#endif  // PARLEY_CORE_BASE_BASE64_H_

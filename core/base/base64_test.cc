@@ -1,4 +1,4 @@
-#include "core/keys/internal/base64.h"
+#include "core/base/base64.h"
 
 #include <random>
 #include <string>
@@ -6,7 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
-namespace parley::keys::internal {
+namespace parley {
 namespace {
 
 std::string Decode(absl::string_view in) {
@@ -59,4 +59,4 @@ TEST(Base64Test, RejectsNonCanonicalInput) {
 }
 
 }  // namespace
-}  // namespace parley::keys::internal
+}  // namespace parley

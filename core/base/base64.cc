@@ -1,8 +1,8 @@
-#include "core/keys/internal/base64.h"
+#include "core/base/base64.h"
 
 #include <cstdint>
 
-namespace parley::keys::internal {
+namespace parley {
 namespace {
 
 // All ones if lo <= c <= hi, else zero (c, lo, hi < 256).
@@ -65,4 +65,4 @@ bool DecodeBase64(absl::string_view in, SecureBuffer* out) {
   return true;
 }
 
-}  // namespace parley::keys::internal
+}  // namespace parley
