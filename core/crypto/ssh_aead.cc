@@ -27,18 +27,6 @@ constexpr SshMacInfo kMacs[] = {
     {"hmac-sha1", HashAlgorithm::kSha1, 20, 20, false},
 };
 
-uint32_t LoadBe32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
-         uint32_t{p[3]};
-}
-
-void StoreBe64(uint64_t v, uint8_t* p) {
-  for (int i = 7; i >= 0; --i) {
-    p[i] = static_cast<uint8_t>(v);
-    v >>= 8;
-  }
-}
-
 class OpenSshAesGcm : public PacketAead {
  public:
   OpenSshAesGcm(std::unique_ptr<Aead> aead, ByteView iv)

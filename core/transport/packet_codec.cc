@@ -9,18 +9,6 @@
 namespace parley::transport {
 namespace {
 
-uint32_t LoadBe32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
-         uint32_t{p[3]};
-}
-
-void StoreBe32(uint32_t v, uint8_t* p) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
 // Block size that packets are aligned to: the cipher's, at least 8.
 size_t BlockSize(const PacketProtection* p) {
   if (p == nullptr) return 8;
