@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "backends/cryptopp/kex.h"
+#include "backends/cryptopp/key_agreement.h"
 #include "backends/cryptopp/signature.h"
 #include "backends/cryptopp/symmetric.h"
 #include "backends/cryptopp/util.h"
@@ -76,12 +76,12 @@ class CryptoppProvider final : public CryptoProvider {
     return NewCryptoppKeyAgreementFromPrivate(group, private_key);
   }
 
-  absl::StatusOr<std::unique_ptr<Verifier>> NewVerifier(
+  absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewVerifier(
       const PublicKey& key, SignatureAlgorithm alg) const override {
     return NewCryptoppVerifier(key, alg);
   }
 
-  absl::StatusOr<std::unique_ptr<Signer>> NewSigner(
+  absl::StatusOr<std::unique_ptr<PublicKeySign>> NewSigner(
       const PrivateKey& key, SignatureAlgorithm alg) const override {
     return NewCryptoppSigner(key, alg, rng_);
   }

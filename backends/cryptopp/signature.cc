@@ -112,7 +112,7 @@ absl::StatusOr<CryptoPP::RSA::PublicKey> ImportRsaPublic(const PublicKey& key) {
 // --- Verifiers and signers ---------------------------------------------------
 
 // Any Crypto++ PK_Verifier over raw signatures of one exact length.
-class CryptoppVerifier final : public Verifier {
+class CryptoppVerifier final : public PublicKeyVerify {
  public:
   CryptoppVerifier(std::unique_ptr<CryptoPP::PK_Verifier> verifier,
                    size_t signature_size)
@@ -138,7 +138,7 @@ class CryptoppVerifier final : public Verifier {
   const size_t signature_size_;
 };
 
-class CryptoppSigner final : public Signer {
+class CryptoppSigner final : public PublicKeySign {
  public:
   CryptoppSigner(std::unique_ptr<CryptoPP::PK_Signer> signer,
                  std::shared_ptr<RandomSource> rng)
@@ -192,7 +192,7 @@ std::unique_ptr<CryptoPP::PK_Signer> MakeRsaSigner(
       typename CryptoPP::RSASS<CryptoPP::PKCS1v15, H>::Signer>(key);
 }
 
-absl::StatusOr<std::unique_ptr<Verifier>> NewVerifierUnguarded(
+absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewVerifierUnguarded(
     const PublicKey& key, SignatureAlgorithm alg) {
   std::unique_ptr<CryptoPP::PK_Verifier> verifier;
   size_t signature_size = 0;
@@ -440,7 +440,7 @@ absl::StatusOr<PrivateKey> GenerateUnguarded(KeyType type, size_t rsa_bits,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Verifier>> NewCryptoppVerifier(
+absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewCryptoppVerifier(
     const PublicKey& key, SignatureAlgorithm alg) {
   absl::Status s = CheckAlgorithmForKey(alg, key.type);
   if (!s.ok()) return s;
@@ -448,13 +448,13 @@ absl::StatusOr<std::unique_ptr<Verifier>> NewCryptoppVerifier(
                [&] { return NewVerifierUnguarded(key, alg); });
 }
 
-absl::StatusOr<std::unique_ptr<Signer>> NewCryptoppSigner(
+absl::StatusOr<std::unique_ptr<PublicKeySign>> NewCryptoppSigner(
     const PrivateKey& key, SignatureAlgorithm alg,
     std::shared_ptr<RandomSource> rng) {
   absl::Status s = CheckAlgorithmForKey(alg, key.public_key.type);
   if (!s.ok()) return s;
   return Guard(
-      "signer setup", [&]() -> absl::StatusOr<std::unique_ptr<Signer>> {
+      "signer setup", [&]() -> absl::StatusOr<std::unique_ptr<PublicKeySign>> {
         absl::StatusOr<std::unique_ptr<CryptoPP::PK_Signer>> signer;
         switch (key.public_key.type) {
           case KeyType::kEd25519:

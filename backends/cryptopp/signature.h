@@ -12,12 +12,12 @@
 
 namespace parley::crypto::cryptopp_backend {
 
-absl::StatusOr<std::unique_ptr<Verifier>> NewCryptoppVerifier(
+absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewCryptoppVerifier(
     const PublicKey& key, SignatureAlgorithm alg);
 
 // `rng` feeds RSA blinding; the signer keeps it (the provider's random source
 // outlives every object the provider makes).
-absl::StatusOr<std::unique_ptr<Signer>> NewCryptoppSigner(
+absl::StatusOr<std::unique_ptr<PublicKeySign>> NewCryptoppSigner(
     const PrivateKey& key, SignatureAlgorithm alg,
     std::shared_ptr<RandomSource> rng);
 

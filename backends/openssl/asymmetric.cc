@@ -330,7 +330,7 @@ size_t RsaModulusBytes(const PublicKey& k) {
   return n;
 }
 
-class PkeyVerifier : public Verifier {
+class PkeyVerifier : public PublicKeyVerify {
  public:
   PkeyVerifier(SignatureAlgorithm alg, PkeyPtr key, size_t raw_size)
       : alg_(alg), key_(std::move(key)), raw_size_(raw_size) {}
@@ -384,7 +384,7 @@ class PkeyVerifier : public Verifier {
   size_t raw_size_;
 };
 
-class PkeySigner : public Signer {
+class PkeySigner : public PublicKeySign {
  public:
   PkeySigner(SignatureAlgorithm alg, PkeyPtr key, size_t raw_size)
       : alg_(alg), key_(std::move(key)), raw_size_(raw_size) {}
@@ -500,7 +500,7 @@ absl::StatusOr<std::unique_ptr<KeyAgreement>> NewOsslKeyAgreement(
       new PkeyAgreement(group, std::move(key), std::move(pub)));
 }
 
-absl::StatusOr<std::unique_ptr<Verifier>> NewOsslVerifier(
+absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewOsslVerifier(
     const PublicKey& key, SignatureAlgorithm alg) {
   PARLEY_RETURN_IF_ERROR(CheckPair(key.type, alg));
   PkeyPtr pkey;
@@ -537,12 +537,12 @@ absl::StatusOr<std::unique_ptr<Verifier>> NewOsslVerifier(
       break;
     }
   }
-  return std::unique_ptr<Verifier>(
+  return std::unique_ptr<PublicKeyVerify>(
       new PkeyVerifier(alg, std::move(pkey), raw_size));
 }
 
-absl::StatusOr<std::unique_ptr<Signer>> NewOsslSigner(const PrivateKey& key,
-                                                      SignatureAlgorithm alg) {
+absl::StatusOr<std::unique_ptr<PublicKeySign>> NewOsslSigner(
+    const PrivateKey& key, SignatureAlgorithm alg) {
   const PublicKey& pub = key.public_key;
   PARLEY_RETURN_IF_ERROR(CheckPair(pub.type, alg));
   PkeyPtr pkey;
@@ -576,7 +576,7 @@ absl::StatusOr<std::unique_ptr<Signer>> NewOsslSigner(const PrivateKey& key,
       raw_size = RsaModulusBytes(pub);
       break;
   }
-  return std::unique_ptr<Signer>(
+  return std::unique_ptr<PublicKeySign>(
       new PkeySigner(alg, std::move(pkey), raw_size));
 }
 

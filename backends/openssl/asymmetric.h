@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "core/crypto/kex.h"
+#include "core/crypto/key_agreement.h"
 #include "core/crypto/signature.h"
 
 namespace parley::crypto::openssl_backend {
@@ -14,10 +14,10 @@ namespace parley::crypto::openssl_backend {
 absl::StatusOr<std::unique_ptr<KeyAgreement>> NewOsslKeyAgreement(
     KexGroup group, ByteView private_key);
 
-absl::StatusOr<std::unique_ptr<Verifier>> NewOsslVerifier(
+absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewOsslVerifier(
     const PublicKey& key, SignatureAlgorithm alg);
-absl::StatusOr<std::unique_ptr<Signer>> NewOsslSigner(const PrivateKey& key,
-                                                      SignatureAlgorithm alg);
+absl::StatusOr<std::unique_ptr<PublicKeySign>> NewOsslSigner(
+    const PrivateKey& key, SignatureAlgorithm alg);
 absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits);
 
 }  // namespace parley::crypto::openssl_backend

@@ -57,11 +57,11 @@ class OpenSslProvider : public CryptoProvider {
     }
     return NewOsslKeyAgreement(group, private_key);
   }
-  absl::StatusOr<std::unique_ptr<Verifier>> NewVerifier(
+  absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewVerifier(
       const PublicKey& key, SignatureAlgorithm alg) const override {
     return NewOsslVerifier(key, alg);
   }
-  absl::StatusOr<std::unique_ptr<Signer>> NewSigner(
+  absl::StatusOr<std::unique_ptr<PublicKeySign>> NewSigner(
       const PrivateKey& key, SignatureAlgorithm alg) const override {
     return NewOsslSigner(key, alg);
   }

@@ -1,100 +1,193 @@
 #include "core/auth/kbdint_login.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/base/error.h"
 #include "core/base/status_macros.h"
 
 namespace parley::auth {
 
-absl::Status KbdIntLogin::Start(absl::string_view user, Clock::time_point now) {
-  user_ = std::string(user);
+KbdIntLogin::KbdIntLogin(UserAuth* auth, Responder* responder, std::string user,
+                         KbdIntOptions options, AttemptContext context)
+    : auth_(auth),
+      responder_(responder),
+      user_(std::move(user)),
+      options_(std::move(options)),
+      context_(std::move(context)) {}
+
+absl::Status KbdIntLogin::Start(TimePoint now) {
   started_ = now;
   round_started_ = now;
-  answered_round_ = 0;
   seen_round_ = 0;
-  failed_ = false;
-  return auth_->StartKeyboardInteractive(user, options_.submethods);
+  state_ = State::kWaitServer;
+  return auth_->StartKeyboardInteractive(user_, options_.submethods);
 }
 
-absl::StatusOr<KbdIntLogin::Wait> KbdIntLogin::Poll(Clock::time_point now) {
-  if (failed_) {
-    return absl::FailedPreconditionError("keyboard-interactive attempt ended");
+absl::StatusOr<AttemptWait> KbdIntLogin::Fail(absl::Status s) {
+  if (state_ == State::kWaitResponder) responder_->Abort();
+  for (SecureBuffer& a : answers_) SecureWipe(a.data(), a.size());
+  answers_.clear();
+  state_ = State::kFinished;
+  return s;
+}
+
+void KbdIntLogin::Abort() {
+  if (state_ == State::kWaitResponder) responder_->Abort();
+  answers_.clear();
+  state_ = State::kFinished;
+}
+
+absl::Status KbdIntLogin::Interrupted(TimePoint now) const {
+  if (options_.cancel != nullptr && options_.cancel->load()) {
+    return Error(ErrorKind::kCancelled,
+                 absl::CancelledError("keyboard-interactive login cancelled"));
   }
-  auto fail = [this](absl::Status s) -> absl::StatusOr<Wait> {
-    failed_ = true;
-    return s;
-  };
-  // The server's final answer wins over a cancel or deadline that came
-  // after it.
-  const AuthOutcome& o = auth_->outcome();
-  if (o.kind != AuthOutcome::kInfoRequest && o.kind != AuthOutcome::kPending) {
-    return Wait::kNone;
+  if (options_.overall_timeout.count() > 0 &&
+      now - started_ >= options_.overall_timeout) {
+    return Error(ErrorKind::kDeadline,
+                 absl::DeadlineExceededError(
+                     "keyboard-interactive login exceeded its overall "
+                     "deadline"));
   }
-  // Checked before asking the responder and again before sending its
-  // answers: a cancel or the overall deadline that strikes while the
-  // responder works must keep them from being sent.
-  auto interrupted = [&](Clock::time_point t) -> absl::Status {
-    if (options_.cancel != nullptr && options_.cancel->load()) {
-      return absl::CancelledError("keyboard-interactive login cancelled");
-    }
-    if (options_.overall_timeout.count() > 0 &&
-        t - started_ >= options_.overall_timeout) {
-      return absl::DeadlineExceededError(
-          "keyboard-interactive login exceeded its overall deadline");
-    }
-    return absl::OkStatus();
-  };
-  if (absl::Status s = interrupted(now); !s.ok()) return fail(s);
-  if (o.kind == AuthOutcome::kPending) return Wait::kNetwork;
-  const int round = auth_->rounds();
-  if (round > options_.max_rounds) {
-    return fail(absl::ResourceExhaustedError(
-        absl::StrCat("server asked more than ", options_.max_rounds,
-                     " keyboard-interactive rounds")));
-  }
-  if (round != answered_round_ + 1) {
-    return fail(absl::InternalError("keyboard-interactive round mismatch"));
-  }
-  if (round != seen_round_) {  // a new challenge: its deadline starts now
-    seen_round_ = round;
-    round_started_ = now;
-  }
-  std::vector<SecureBuffer> answers;
-  Challenge challenge{o.info, round, user_};
-  const ResponderStatus rs = responder_->Respond(challenge, &answers);
-  switch (rs) {
-    case ResponderStatus::kAnswered:
-      break;
-    case ResponderStatus::kRetryLater:
-      if (options_.round_timeout.count() > 0 &&
-          now - round_started_ >= options_.round_timeout) {
-        return fail(absl::DeadlineExceededError(absl::StrCat(
-            "responder did not answer round ", round, " in time")));
-      }
-      return Wait::kResponder;
-    case ResponderStatus::kCancel:
-    case ResponderStatus::kDecline:
-      return fail(absl::CancelledError(absl::StrCat(
-          "keyboard-interactive login cancelled by the responder in round ",
-          round)));
+  return absl::OkStatus();
+}
+
+bool KbdIntLogin::RoundExpired(TimePoint now) const {
+  return options_.round_timeout.count() > 0 &&
+         now - round_started_ > options_.round_timeout;
+}
+
+absl::optional<TimePoint> KbdIntLogin::deadline() const {
+  absl::optional<TimePoint> d;
+  if (state_ == State::kFinished) return d;
+  if (options_.overall_timeout.count() > 0) {
+    d = started_ + options_.overall_timeout;
   }
   if (options_.round_timeout.count() > 0 &&
-      now - round_started_ > options_.round_timeout) {
-    return fail(absl::DeadlineExceededError(
-        absl::StrCat("responder took too long to answer round ", round)));
+      (state_ == State::kWaitResponder || state_ == State::kAsk ||
+       state_ == State::kHaveAnswers)) {
+    // Just past the limit: RoundExpired() is "more than round_timeout".
+    const TimePoint r =
+        round_started_ + options_.round_timeout + std::chrono::milliseconds(1);
+    if (!d.has_value() || r < *d) d = r;
   }
-  if (absl::Status s = interrupted(Clock::now()); !s.ok()) {
-    for (SecureBuffer& a : answers) SecureWipe(a.data(), a.size());
-    return fail(s);
+  return d;
+}
+
+absl::StatusOr<AttemptWait> KbdIntLogin::Poll(TimePoint now) {
+  if (state_ == State::kFinished) {
+    return Error(ErrorKind::kBadUse, absl::FailedPreconditionError(
+                                         "keyboard-interactive attempt ended"));
   }
-  if (answers.size() != o.info.prompts.size()) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrCat("responder gave ", answers.size(), " answers to ",
-                     o.info.prompts.size(), " prompts")));
+  // The server's final answer wins over a cancel or deadline that came
+  // after it (a responder still at work is told to stop).
+  const AuthOutcome& o = auth_->outcome();
+  if (o.kind != AuthOutcome::kInfoRequest && o.kind != AuthOutcome::kPending) {
+    if (state_ == State::kWaitResponder) responder_->Abort();
+    answers_.clear();
+    state_ = State::kFinished;
+    return AttemptWait::kDone;
   }
-  absl::Status sent = auth_->RespondInfo(answers);
-  if (!sent.ok()) return fail(sent);
-  answered_round_ = round;
-  return Wait::kNetwork;
+  // Checked at every step, so also before answers are sent: a cancel or the
+  // overall deadline that struck while the responder worked keeps them
+  // from being sent.
+  if (absl::Status s = Interrupted(now); !s.ok()) return Fail(s);
+  if (o.kind == AuthOutcome::kPending) {
+    state_ = State::kWaitServer;
+    return AttemptWait::kServer;
+  }
+  const int round = auth_->rounds();
+  if (round != seen_round_) {
+    // A new challenge: its deadline starts now.
+    if (round > options_.max_rounds) {
+      return Fail(Error(ErrorKind::kRoundLimit,
+                        absl::ResourceExhaustedError(absl::StrCat(
+                            "server asked more than ", options_.max_rounds,
+                            " keyboard-interactive rounds"))));
+    }
+    seen_round_ = round;
+    round_started_ = now;
+    challenge_ = Challenge();
+    challenge_.request = o.info;
+    challenge_.round = round;
+    challenge_.user = user_;
+    challenge_.host = context_.host;
+    challenge_.port = context_.port;
+    challenge_.host_key_fingerprint = context_.host_key_fingerprint;
+    challenge_.waker = context_.waker;
+    state_ = State::kAsk;
+    woken_ = false;
+  }
+  switch (state_) {
+    case State::kAsk:
+      return Ask();
+    case State::kWaitResponder:
+      if (RoundExpired(now)) {
+        return Fail(
+            Error(ErrorKind::kDeadline,
+                  absl::DeadlineExceededError(absl::StrCat(
+                      "responder did not answer round ", round, " in time"))));
+      }
+      if (!woken_) return AttemptWait::kResponder;
+      woken_ = false;
+      return Ask();
+    case State::kHaveAnswers: {
+      if (RoundExpired(now)) {
+        return Fail(
+            Error(ErrorKind::kDeadline,
+                  absl::DeadlineExceededError(absl::StrCat(
+                      "responder took too long to answer round ", round))));
+      }
+      std::vector<SecureBuffer> answers = std::move(answers_);
+      answers_.clear();
+      absl::Status sent = auth_->RespondInfo(answers);
+      for (SecureBuffer& a : answers) SecureWipe(a.data(), a.size());
+      if (!sent.ok()) return Fail(sent);
+      state_ = State::kWaitServer;
+      return AttemptWait::kServer;
+    }
+    case State::kWaitServer:
+    case State::kFinished:
+      break;
+  }
+  return Fail(
+      Error(ErrorKind::kBadUse,
+            absl::InternalError("keyboard-interactive state mismatch")));
+}
+
+absl::StatusOr<AttemptWait> KbdIntLogin::Ask() {
+  answers_.clear();
+  const ResponderStatus rs = responder_->Respond(challenge_, &answers_);
+  // A cancel made while the responder ran (by the responder's own thread,
+  // say) is seen at once.
+  if (options_.cancel != nullptr && options_.cancel->load()) {
+    if (rs == ResponderStatus::kRetryLater) state_ = State::kWaitResponder;
+    return Fail(Error(ErrorKind::kCancelled,
+                      absl::CancelledError("keyboard-interactive login "
+                                           "cancelled")));
+  }
+  switch (rs) {
+    case ResponderStatus::kAnswered:
+      if (answers_.size() != challenge_.request.prompts.size()) {
+        return Fail(
+            Error(ErrorKind::kBadUse,
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "responder gave ", answers_.size(), " answers to ",
+                      challenge_.request.prompts.size(), " prompts"))));
+      }
+      state_ = State::kHaveAnswers;
+      return AttemptWait::kReady;
+    case ResponderStatus::kRetryLater:
+      state_ = State::kWaitResponder;
+      return AttemptWait::kResponder;
+    case ResponderStatus::kCancel:
+    case ResponderStatus::kDecline:
+      break;
+  }
+  return Fail(Error(
+      ErrorKind::kCancelled,
+      absl::CancelledError(absl::StrCat(
+          "keyboard-interactive login cancelled by the responder in round ",
+          challenge_.round))));
 }
 
 }  // namespace parley::auth

@@ -4,13 +4,25 @@ namespace parley::auth {
 
 ResponderStatus ResponderChain::Respond(const Challenge& challenge,
                                         std::vector<SecureBuffer>* answers) {
+  bool skip = waiting_ != nullptr;
   for (const auto& r : chain_) {
+    // After a kRetryLater, resume with the responder that asked for it.
+    if (skip && r.get() != waiting_) continue;
+    skip = false;
     answers->clear();
-    ResponderStatus s = r->Respond(challenge, answers);
-    if (s != ResponderStatus::kDecline) return s;
+    const ResponderStatus s = r->Respond(challenge, answers);
+    if (s == ResponderStatus::kDecline) continue;
+    waiting_ = s == ResponderStatus::kRetryLater ? r.get() : nullptr;
+    return s;
   }
+  waiting_ = nullptr;
   answers->clear();
   return ResponderStatus::kCancel;
+}
+
+void ResponderChain::Abort() {
+  if (waiting_ != nullptr) waiting_->Abort();
+  waiting_ = nullptr;
 }
 
 ResponderStatus PasswordResponder::Respond(const Challenge& challenge,

@@ -4,12 +4,20 @@
 //
 // A responder gets the typed, already validated challenge and either answers
 // (one response per prompt), asks to be called again later (a smartcard is
-// busy, a push approval is pending: the non-blocking driver then returns
-// "would block on the responder" instead of blocking the thread), cancels
-// the login, or declines so that the next responder of a chain may answer.
+// busy, a push approval is pending), cancels the login, or declines so that
+// the next responder of a chain may answer.
+//
+// Answering later: a responder that returns kRetryLater must make sure that
+// challenge.waker.Wake() is called once it can answer (from any thread);
+// the engine then calls Respond() again with the same challenge. Nothing is
+// polled: without a wake the responder is asked again only when the round
+// deadline passes (which ends the login). The challenge is an owned value:
+// a responder that works on another thread copies what it needs (or the
+// whole Challenge) and must not keep references into it after returning.
 #ifndef PARLEY_CORE_AUTH_RESPONDER_H_
 #define PARLEY_CORE_AUTH_RESPONDER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,18 +25,27 @@
 
 #include "core/auth/kbdint.h"
 #include "core/base/secure_buffer.h"
+#include "core/base/waker.h"
 
 namespace parley::auth {
 
 struct Challenge {
-  const InfoRequest& request;
-  int round;         // 1 for the first INFO_REQUEST of this attempt
+  InfoRequest request;
+  int round = 0;     // 1 for the first INFO_REQUEST of this attempt
   std::string user;  // the user being authenticated
+  // The server (as the application named it) and its host key's
+  // fingerprint ("SHA256:..."), for responders that keep per-server state.
+  std::string host;
+  uint16_t port = 0;
+  std::string host_key_fingerprint;
+  // Wake() when an answer is ready after kRetryLater.
+  Waker waker;
 };
 
 enum class ResponderStatus {
   kAnswered,    // `answers` holds one response per prompt
-  kRetryLater,  // call again later with the same challenge
+  kRetryLater,  // call again (after challenge.waker.Wake()) with the same
+                // challenge
   kCancel,      // abort the login; nothing more is sent
   kDecline,     // not mine: let the next responder of a chain answer
 };
@@ -40,18 +57,26 @@ class Responder {
   // kRetryLater, on the thread that drives the login.
   virtual ResponderStatus Respond(const Challenge& challenge,
                                   std::vector<SecureBuffer>* answers) = 0;
+  // The round this responder was asked about ended without its answer
+  // (cancel, deadline, the connection failed): drop any work in progress.
+  // Called on the driving thread, only after a kRetryLater.
+  virtual void Abort() {}
 };
 
 // Asks each responder in turn; the first that does not decline decides.
-// If all decline, the login is cancelled.
+// A responder that asked to be called later is asked again first. If all
+// decline, the login is cancelled.
 class ResponderChain : public Responder {
  public:
   void Add(std::shared_ptr<Responder> r) { chain_.push_back(std::move(r)); }
   ResponderStatus Respond(const Challenge& challenge,
                           std::vector<SecureBuffer>* answers) override;
+  void Abort() override;
 
  private:
   std::vector<std::shared_ptr<Responder>> chain_;
+  // The responder that returned kRetryLater for the current round.
+  Responder* waiting_ = nullptr;
 };
 
 // Adapts a function.

@@ -19,6 +19,16 @@ constexpr char kConnection[] = "ssh-connection";
 constexpr size_t kMaxBanner = 64 * 1024;
 constexpr size_t kMaxBanners = 64;
 
+// The header every USERAUTH_REQUEST starts with (RFC 4252 section 5).
+template <typename Writer>
+void WriteRequestHeader(Writer& w, absl::string_view user,
+                        absl::string_view method) {
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(user);
+  w.WriteString(absl::string_view(kConnection));
+  w.WriteString(method);
+}
+
 }  // namespace
 
 bool UserAuth::Owns(uint8_t t) {
@@ -66,10 +76,7 @@ absl::Status UserAuth::SendRequest(const Bytes& body, bool secret) {
 absl::Status UserAuth::StartNone(absl::string_view user) {
   Bytes msg;
   wire::Writer w(&msg);
-  w.WriteU8(kMsgUserauthRequest);
-  w.WriteString(user);
-  w.WriteString(absl::string_view(kConnection));
-  w.WriteString(absl::string_view("none"));
+  WriteRequestHeader(w, user, "none");
   method_ = "none";
   return SendRequest(msg, false);
 }
@@ -92,10 +99,7 @@ absl::Status UserAuth::SendPasswordRequest(absl::string_view user,
   // and the new password.
   SecureBuffer msg;
   wire::SecretWriter w(&msg);
-  w.WriteU8(kMsgUserauthRequest);
-  w.WriteString(user);
-  w.WriteString(absl::string_view(kConnection));
-  w.WriteString(absl::string_view("password"));
+  WriteRequestHeader(w, user, "password");
   w.WriteBool(new_password != nullptr);
   w.WriteString(password);
   if (new_password != nullptr) w.WriteString(*new_password);
@@ -110,10 +114,7 @@ absl::Status UserAuth::StartKeyboardInteractive(absl::string_view user,
                                                 absl::string_view submethods) {
   Bytes msg;
   wire::Writer w(&msg);
-  w.WriteU8(kMsgUserauthRequest);
-  w.WriteString(user);
-  w.WriteString(absl::string_view(kConnection));
-  w.WriteString(absl::string_view("keyboard-interactive"));
+  WriteRequestHeader(w, user, "keyboard-interactive");
   w.WriteString(absl::string_view(""));  // language tag (deprecated)
   w.WriteString(submethods);
   method_ = "keyboard-interactive";
@@ -140,54 +141,66 @@ absl::Status UserAuth::RespondInfo(const std::vector<SecureBuffer>& responses) {
 }
 
 crypto::SignatureAlgorithm UserAuth::ChoosePublicKeyAlgorithm(
-    const crypto::PrivateKey& key) const {
-  switch (key.public_key.type) {
-    case crypto::KeyType::kEd25519:
-      return crypto::SignatureAlgorithm::kEd25519;
-    case crypto::KeyType::kEcdsaP256:
-      return crypto::SignatureAlgorithm::kEcdsaP256Sha256;
-    case crypto::KeyType::kEcdsaP384:
-      return crypto::SignatureAlgorithm::kEcdsaP384Sha384;
-    case crypto::KeyType::kEcdsaP521:
-      return crypto::SignatureAlgorithm::kEcdsaP521Sha512;
-    case crypto::KeyType::kRsa:
-      break;
+    const Signer& signer) const {
+  const std::vector<crypto::SignatureAlgorithm> mine = signer.algorithms();
+  const auto& theirs = t_->server_sig_algs();
+  for (crypto::SignatureAlgorithm a : mine) {
+    const absl::string_view name = crypto::SignatureAlgorithmName(a);
+    for (const auto& s : theirs) {
+      if (s == name) return a;
+    }
   }
-  const auto& algs = t_->server_sig_algs();
-  for (const auto& a : algs) {
-    if (a == "rsa-sha2-512") return crypto::SignatureAlgorithm::kRsaSha512;
+  // No server-sig-algs (or no overlap): the key's own algorithm; for RSA
+  // rsa-sha2-256, which every SHA-2 capable server takes.
+  for (crypto::SignatureAlgorithm a : mine) {
+    if (a == crypto::SignatureAlgorithm::kRsaSha256) return a;
   }
-  return crypto::SignatureAlgorithm::kRsaSha256;
+  return mine.empty() ? crypto::SignatureAlgorithm::kRsaSha256 : mine.front();
 }
 
-absl::Status UserAuth::StartPublicKey(absl::string_view user,
-                                      const crypto::PrivateKey& key,
-                                      crypto::SignatureAlgorithm algorithm) {
-  if (crypto::KeyTypeFor(algorithm) != key.public_key.type) {
-    return absl::InvalidArgumentError(
-        "signature algorithm does not fit the key");
-  }
-  const Bytes blob = crypto::EncodePublicKeyBlob(key.public_key);
-  const absl::string_view alg_name = crypto::SignatureAlgorithmName(algorithm);
+absl::Status UserAuth::StartPublicKeyQuery(absl::string_view user,
+                                           crypto::SignatureAlgorithm algorithm,
+                                           ByteView key_blob) {
   Bytes msg;
   wire::Writer w(&msg);
-  w.WriteU8(kMsgUserauthRequest);
-  w.WriteString(user);
-  w.WriteString(absl::string_view(kConnection));
-  w.WriteString(absl::string_view("publickey"));
-  w.WriteBool(true);
-  w.WriteString(alg_name);
-  w.WriteString(ByteView(blob));
-  // RFC 4252 section 7: the signature covers the session identifier
-  // followed by the request so far.
-  Bytes signed_data;
-  wire::Writer sw(&signed_data);
-  sw.WriteString(t_->session_id());
-  sw.WriteRaw(msg);
-  PARLEY_ASSIGN_OR_RETURN(
-      Bytes sig, crypto::SignSsh(t_->provider(), key, algorithm, signed_data));
-  w.WriteString(ByteView(sig));
+  WriteRequestHeader(w, user, "publickey");
+  w.WriteBool(false);
+  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(key_blob);
   method_ = "publickey";
+  query_ = true;
+  query_algorithm_ = std::string(crypto::SignatureAlgorithmName(algorithm));
+  query_blob_.assign(key_blob.begin(), key_blob.end());
+  return SendRequest(msg, false);
+}
+
+Bytes UserAuth::PublicKeySignedData(absl::string_view user,
+                                    crypto::SignatureAlgorithm algorithm,
+                                    ByteView key_blob) const {
+  // RFC 4252 section 7: the signature covers the session identifier
+  // followed by the request up to the signature.
+  Bytes data;
+  wire::Writer w(&data);
+  w.WriteString(t_->session_id());
+  WriteRequestHeader(w, user, "publickey");
+  w.WriteBool(true);
+  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(key_blob);
+  return data;
+}
+
+absl::Status UserAuth::StartPublicKeySigned(
+    absl::string_view user, crypto::SignatureAlgorithm algorithm,
+    ByteView key_blob, ByteView signature) {
+  Bytes msg;
+  wire::Writer w(&msg);
+  WriteRequestHeader(w, user, "publickey");
+  w.WriteBool(true);
+  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(key_blob);
+  w.WriteString(signature);
+  method_ = "publickey";
+  query_ = false;
   return SendRequest(msg, false);
 }
 
@@ -279,6 +292,23 @@ absl::Status UserAuth::Handle(ByteView msg) {
         PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
         outcome_.kind = AuthOutcome::kPasswordChange;
         outcome_.prompt = std::string(prompt.substr(0, 4096));
+        return absl::OkStatus();
+      }
+      if (state_ == AuthState::kMethodInFlight && method_ == "publickey" &&
+          query_ && outcome_.kind == AuthOutcome::kPending) {
+        // PK_OK: string algorithm, string key blob (echoing the query).
+        wire::Reader r(body);
+        absl::string_view alg;
+        ByteView blob;
+        PARLEY_RETURN_IF_ERROR(r.ReadString(&alg));
+        PARLEY_RETURN_IF_ERROR(r.ReadString(&blob));
+        PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+        if (alg != query_algorithm_ || !(blob == ByteView(query_blob_))) {
+          return absl::InvalidArgumentError(
+              "PK_OK names a key or algorithm that was not queried");
+        }
+        outcome_.kind = AuthOutcome::kPublicKeyOk;
+        state_ = AuthState::kReady;
         return absl::OkStatus();
       }
       return absl::InvalidArgumentError(

@@ -1,8 +1,10 @@
 // The ssh-userauth service (RFC 4252) as an engine on a Transport: service
 // request, "none" (to learn the methods), "password" (RFC 4252 section 8,
-// including the server's password-change request), USERAUTH_BANNER and
-// partial success. Keyboard-interactive (RFC 4256) and publickey build on the
-// same state machine.
+// including the server's password-change request), "publickey" (query and
+// signed request, RFC 4252 section 7), USERAUTH_BANNER and partial success.
+// Keyboard-interactive (RFC 4256) builds on the same state machine. This
+// layer sends requests and decodes answers; the attempts that need time
+// (a responder, a signer) are driven by KbdIntLogin and PublicKeyLogin.
 #ifndef PARLEY_CORE_AUTH_USERAUTH_H_
 #define PARLEY_CORE_AUTH_USERAUTH_H_
 
@@ -12,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/auth/kbdint.h"
+#include "core/auth/signer.h"
 #include "core/base/bytes.h"
 #include "core/base/secure_buffer.h"
 #include "core/crypto/signature.h"
@@ -36,6 +39,7 @@ struct AuthOutcome {
     kFailure,         // refused; `methods` says what may continue
     kPasswordChange,  // the server asks for a new password (RFC 4252 8)
     kInfoRequest,     // keyboard-interactive: answer `info` (RespondInfo)
+    kPublicKeyOk,     // the server would accept the key queried (PK_OK)
   } kind = kPending;
   InfoRequest info;                  // for kInfoRequest
   std::vector<std::string> methods;  // methods that can continue
@@ -59,21 +63,28 @@ class UserAuth {
   // Answers the pending INFO_REQUEST: one response per prompt, sent in a
   // padded packet. The responses are not kept.
   absl::Status RespondInfo(const std::vector<SecureBuffer>& responses);
-  // Signs and sends a publickey request (RFC 4252 section 7). `algorithm`
-  // must fit the key; see ChoosePublicKeyAlgorithm().
-  absl::Status StartPublicKey(absl::string_view user,
-                              const crypto::PrivateKey& key,
-                              crypto::SignatureAlgorithm algorithm);
-  // The signature algorithm for `key` with this server: for RSA,
-  // rsa-sha2-512 if its server-sig-algs (RFC 8308) lists it, else
-  // rsa-sha2-256.
+  // Publickey (RFC 4252 section 7): a query without signature, answered by
+  // PK_OK (kPublicKeyOk) or FAILURE; and the signed request, whose
+  // signature covers SignedData().
+  absl::Status StartPublicKeyQuery(absl::string_view user,
+                                   crypto::SignatureAlgorithm algorithm,
+                                   ByteView key_blob);
+  Bytes PublicKeySignedData(absl::string_view user,
+                            crypto::SignatureAlgorithm algorithm,
+                            ByteView key_blob) const;
+  absl::Status StartPublicKeySigned(absl::string_view user,
+                                    crypto::SignatureAlgorithm algorithm,
+                                    ByteView key_blob, ByteView signature);
+  // The signature algorithm for `signer` with this server: the first of
+  // its algorithms that the server's server-sig-algs (RFC 8308) lists; for
+  // RSA without such a list, rsa-sha2-256.
   crypto::SignatureAlgorithm ChoosePublicKeyAlgorithm(
-      const crypto::PrivateKey& key) const;
+      const Signer& signer) const;
 
   // Keyboard-interactive rounds received in the current attempt.
   int rounds() const { return rounds_; }
 
-  // Handles one userauth-range message (5, 6, 50-79). Returns
+  // Handles one userauth-range message (6, 50-79). Returns
   // kInvalidArgument for a malformed or out-of-place message.
   absl::Status Handle(ByteView msg);
   // True for message numbers this layer owns.
@@ -101,6 +112,10 @@ class UserAuth {
   std::vector<std::string> banners_;
   std::vector<std::string> methods_;
   int rounds_ = 0;
+  // A publickey query in flight: what PK_OK must echo.
+  bool query_ = false;
+  std::string query_algorithm_;
+  Bytes query_blob_;
   // A request built before the service was accepted.
   SecureBuffer queued_;
   bool queued_secret_ = false;

@@ -1,10 +1,12 @@
-// libssh2_channel_*: session channels on the connection engine.
+// libssh2_channel_*: libssh2's channel calls over the engine's connection
+// layer.
 #include <string.h>
 
 #include <algorithm>
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "core/base/error.h"
 #include "core/capi/internal.h"
 
 namespace parley::capi {
@@ -18,15 +20,15 @@ constexpr size_t kMaxQueuedOutput = 256 * 1024;
 constexpr size_t kMaxWriteChunk = 256 * 1024;
 
 bool ChannelGone(const channel::Channel* c) {
-  return c == nullptr || c->state != State::kOpen;
+  return c == nullptr || c->state() != State::kOpen;
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Session: channel bookkeeping
+// SessionHandle: channel bookkeeping
 
-LIBSSH2_CHANNEL* Session::OpenChannel(absl::string_view type) {
+LIBSSH2_CHANNEL* SessionHandle::OpenChannel(absl::string_view type) {
   if (RequireConnected() < 0) return nullptr;
   if (type != "session") {
     SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
@@ -39,13 +41,14 @@ LIBSSH2_CHANNEL* Session::OpenChannel(absl::string_view type) {
              "cannot open a channel before authentication");
     return nullptr;
   }
+  channel::Connection& conn = engine_->connection();
   if (!opening_channel_.has_value()) {
-    absl::StatusOr<uint32_t> id = connection_->OpenSession();
+    absl::StatusOr<uint32_t> id = conn.OpenSession();
     if (!id.ok()) {
-      if (absl::IsResourceExhausted(id.status())) {
+      if (KindOf(id.status()) == ErrorKind::kResourceLimit) {
         SetError(LIBSSH2_ERROR_CHANNEL_FAILURE, id.status().message());
       } else {
-        FailTransport(id.status());
+        Fail(id.status());
       }
       return nullptr;
     }
@@ -54,32 +57,31 @@ LIBSSH2_CHANNEL* Session::OpenChannel(absl::string_view type) {
   const uint32_t id = *opening_channel_;
   const int rc = Run(
       [this, id]() -> int {
-        const channel::Channel* c = connection_->Find(id);
+        const channel::Channel* c = engine_->connection().Find(id);
         if (c == nullptr) {
           return SetError(LIBSSH2_ERROR_CHANNEL_FAILURE, "channel vanished");
         }
-        return c->state == State::kOpening ? kStepWait : kStepDone;
+        return c->state() == State::kOpening ? kStepWait : kStepDone;
       },
       "starting up channel");
   if (Resumable(rc)) return nullptr;
   opening_channel_.reset();
-  channel::Channel* c = connection_->Find(id);
+  const channel::Channel* c = conn.Find(id);
   if (rc < 0) {
-    // Close it if the server still confirms it (ReapClosedChannels).
-    if (c != nullptr) closing_ids_.push_back(id);
+    // Closed if the server still confirms it.
+    conn.Release(id);
     return nullptr;
   }
-  if (c->state != State::kOpen) {
-    const std::string why = c->open_failure;
-    connection_->Free(id);
+  if (c->state() != State::kOpen) {
+    const std::string why = c->open_failure();
+    conn.Release(id);
     SetError(LIBSSH2_ERROR_CHANNEL_FAILURE,
              absl::StrCat("Channel open failure (", why, ")"));
     return nullptr;
   }
   auto* handle = new (std::nothrow) _LIBSSH2_CHANNEL(this, id);
   if (handle == nullptr) {
-    (void)connection_->Close(id);
-    closing_ids_.push_back(id);
+    conn.Release(id);
     SetError(LIBSSH2_ERROR_ALLOC, "Unable to allocate a channel");
     return nullptr;
   }
@@ -87,89 +89,61 @@ LIBSSH2_CHANNEL* Session::OpenChannel(absl::string_view type) {
   return handle;
 }
 
-void Session::ForgetChannel(Channel* handle, uint32_t id, bool closed) {
+void SessionHandle::ForgetChannel(ChannelHandle* handle) {
   channels_.erase(handle);
-  if (connection_ == nullptr) return;
-  if (closed || transport_->closed()) {
-    connection_->Free(id);
-  } else {
-    closing_ids_.push_back(id);
-  }
-}
-
-void Session::ReapClosedChannels() {
-  for (auto it = closing_ids_.begin(); it != closing_ids_.end();) {
-    channel::Channel* c = connection_->Find(*it);
-    if (c == nullptr) {
-      it = closing_ids_.erase(it);
-      continue;
-    }
-    if (c->state == State::kOpen && !c->close_sent) {
-      (void)connection_->Close(*it);  // confirmed after we gave up on it
-    }
-    if (c->close_received || c->state == State::kOpenFailed) {
-      connection_->Free(*it);
-      it = closing_ids_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  if (engine_ != nullptr) engine_->connection().Release(handle->id());
 }
 
 // ---------------------------------------------------------------------------
-// Channel
+// ChannelHandle
 
-channel::Channel* capi::Channel::engine() {
+const channel::Channel* ChannelHandle::engine() {
   channel::Connection* conn = session_->connection();
   return conn == nullptr ? nullptr : conn->Find(id_);
 }
 
-int capi::Channel::ClosedError() {
+int ChannelHandle::ClosedError() {
   return session_->SetError(LIBSSH2_ERROR_CHANNEL_CLOSED,
                             "The channel has been closed");
 }
 
-int capi::Channel::Request(absl::string_view request,
+int ChannelHandle::Request(absl::string_view request,
                            const std::function<absl::Status()>& start) {
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  channel::Connection& conn = *session_->connection();
   if (pending_request_ != request) {
-    if (!pending_request_.empty()) ++stale_replies_;  // abandoned earlier
+    // A request abandoned earlier: its reply is dropped when it comes.
+    if (!pending_request_.empty()) conn.AbandonReply(id_);
     pending_request_.clear();
-    channel::Channel* c = engine();
-    if (ChannelGone(c) || c->close_sent || c->close_received) {
+    const channel::Channel* c = engine();
+    if (ChannelGone(c) || c->close_sent() || c->close_received()) {
       return ClosedError();
     }
     absl::Status s = start();
     if (!s.ok()) {
-      return absl::IsFailedPrecondition(s) ? ClosedError()
-                                           : session_->FailTransport(s);
+      return KindOf(s) == ErrorKind::kBadUse ? ClosedError()
+                                             : session_->Fail(s);
     }
     pending_request_ = std::string(request);
   }
   const int rc = session_->Run(
       [this]() -> int {
-        channel::Channel* c = engine();
+        const channel::Channel* c = engine();
         if (c == nullptr) return ClosedError();
-        while (stale_replies_ > 0 && !c->replies.empty()) {
-          c->replies.pop_front();
-          --stale_replies_;
-        }
-        return !c->replies.empty() || c->close_received ? kStepDone : kStepWait;
+        return c->has_reply() || c->close_received() ? kStepDone : kStepWait;
       },
       absl::StrCat("requesting channel ", request));
   if (session_->Resumable(rc)) return rc;
   pending_request_.clear();
   if (rc < 0) return rc;
-  channel::Channel* c = engine();
-  if (c == nullptr || c->replies.empty()) {
+  absl::optional<bool> reply = conn.TakeReply(id_);
+  if (!reply.has_value()) {
     return session_->SetError(
         LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,
         absl::StrCat("the channel closed before the reply to \"", request,
                      "\""));
   }
-  const bool ok = c->replies.front();
-  c->replies.pop_front();
-  if (!ok) {
+  if (!*reply) {
     return session_->SetError(
         LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,
         absl::StrCat("Unable to complete request for channel ", request,
@@ -178,7 +152,7 @@ int capi::Channel::Request(absl::string_view request,
   return 0;
 }
 
-ssize_t capi::Channel::Read(int stream_id, char* buf, size_t buflen) {
+ssize_t ChannelHandle::Read(int stream_id, char* buf, size_t buflen) {
   if (stream_id != 0 && stream_id != SSH_EXTENDED_DATA_STDERR) {
     return session_->SetError(
         LIBSSH2_ERROR_INVAL,
@@ -186,23 +160,18 @@ ssize_t capi::Channel::Read(int stream_id, char* buf, size_t buflen) {
   }
   const bool err = stream_id == SSH_EXTENDED_DATA_STDERR;
   if (buflen == 0) return 0;
-  auto buffered = [this, err]() -> size_t {
-    channel::Channel* c = engine();
-    if (c == nullptr) return 0;
-    return (err ? c->stderr_data : c->stdout_data).size();
-  };
-  channel::Channel* c = engine();
+  const channel::Channel* c = engine();
   if (c == nullptr) return ClosedError();
   const bool at_end =
-      c->eof_received || c->close_received || c->state != State::kOpen;
-  if (buffered() == 0 && !at_end) {
+      c->eof_received() || c->close_received() || c->state() != State::kOpen;
+  if (c->readable(err) == 0 && !at_end) {
     if (int rc = session_->RequireConnected(); rc < 0) return rc;
     const int rc = session_->Run(
         [&]() -> int {
-          channel::Channel* c = engine();
-          if (c == nullptr) return kStepDone;
-          return buffered() > 0 || c->eof_received || c->close_received ||
-                         c->state != State::kOpen
+          const channel::Channel* e = engine();
+          if (e == nullptr) return kStepDone;
+          return e->readable(err) > 0 || e->eof_received() ||
+                         e->close_received() || e->state() != State::kOpen
                      ? kStepDone
                      : kStepWait;
         },
@@ -219,7 +188,7 @@ ssize_t capi::Channel::Read(int stream_id, char* buf, size_t buflen) {
   return static_cast<ssize_t>(n);
 }
 
-ssize_t capi::Channel::Write(int stream_id, const char* buf, size_t buflen) {
+ssize_t ChannelHandle::Write(int stream_id, const char* buf, size_t buflen) {
   if (stream_id != 0 && stream_id != SSH_EXTENDED_DATA_STDERR) {
     return session_->SetError(
         LIBSSH2_ERROR_INVAL,
@@ -228,14 +197,14 @@ ssize_t capi::Channel::Write(int stream_id, const char* buf, size_t buflen) {
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
   if (buflen == 0) return 0;
   auto check = [this]() -> int {
-    channel::Channel* c = engine();
+    const channel::Channel* c = engine();
     if (c == nullptr) return ClosedError();
     // As libssh2: our EOF is reported first, whatever the server did since.
-    if (c->eof_sent) {
+    if (c->eof_sent()) {
       return session_->SetError(LIBSSH2_ERROR_CHANNEL_EOF_SENT,
                                 "EOF has already been sent on this channel");
     }
-    if (c->close_sent || c->close_received || c->state != State::kOpen) {
+    if (c->close_sent() || c->close_received() || c->state() != State::kOpen) {
       return ClosedError();
     }
     return 0;
@@ -245,7 +214,8 @@ ssize_t capi::Channel::Write(int stream_id, const char* buf, size_t buflen) {
       [&]() -> int {
         if (int e = check(); e < 0) return e;
         return session_->pending_output() < kMaxQueuedOutput &&
-                       engine()->remote_window > 0
+                       engine()->remote_window() > 0 &&
+                       session_->engine()->transport().send_room() > 0
                    ? kStepDone
                    : kStepWait;
       },
@@ -257,15 +227,14 @@ ssize_t capi::Channel::Write(int stream_id, const char* buf, size_t buflen) {
       ByteView(reinterpret_cast<const uint8_t*>(buf),
                std::min(buflen, kMaxWriteChunk)),
       stream_id == SSH_EXTENDED_DATA_STDERR);
-  if (!n.ok()) return session_->FailTransport(n.status());
+  if (!n.ok()) return session_->Fail(n.status());
   // Start sending now; what the socket does not take goes on the next call.
   if (int e = session_->PumpOnce(); e < 0) return e;
   return static_cast<ssize_t>(*n);
 }
 
-int capi::Channel::Flush(int stream_id) {
-  channel::Channel* c = engine();
-  if (c == nullptr) return ClosedError();
+int ChannelHandle::Flush(int stream_id) {
+  if (engine() == nullptr) return ClosedError();
   bool out = false, err = false;
   switch (stream_id) {
     case 0:
@@ -281,32 +250,23 @@ int capi::Channel::Flush(int stream_id) {
     default:
       return 0;  // other extended streams are never buffered
   }
-  // Read() re-opens the window for what is discarded. libssh2 returns the
-  // number of bytes flushed.
-  uint8_t scratch[16 * 1024];
+  // Discarding re-opens the window. libssh2 returns the number of bytes
+  // flushed.
   size_t flushed = 0;
-  for (bool stderr_stream : {false, true}) {
-    if (stderr_stream ? !err : !out) continue;
-    size_t n;
-    while ((n = session_->connection()->Read(id_, stderr_stream, scratch,
-                                             sizeof(scratch))) > 0) {
-      flushed += n;
-    }
-  }
-  SecureWipe(scratch, sizeof(scratch));
+  if (out) flushed += session_->connection()->Discard(id_, false);
+  if (err) flushed += session_->connection()->Discard(id_, true);
   // A WINDOW_ADJUST the reads queued goes out now if the socket takes it.
-  if (session_->transport()->has_output()) (void)session_->PumpOnce();
+  if (session_->pending_output() > 0) (void)session_->PumpOnce();
   return static_cast<int>(std::min<size_t>(flushed, INT_MAX));
 }
 
-int capi::Channel::SendEof() {
+int ChannelHandle::SendEof() {
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
-  channel::Channel* c = engine();
+  const channel::Channel* c = engine();
   if (ChannelGone(c)) return ClosedError();
   absl::Status s = session_->connection()->SendEof(id_);  // idempotent
   if (!s.ok()) {
-    return absl::IsFailedPrecondition(s) ? ClosedError()
-                                         : session_->FailTransport(s);
+    return KindOf(s) == ErrorKind::kBadUse ? ClosedError() : session_->Fail(s);
   }
   return session_->Run(
       [this] {
@@ -315,67 +275,67 @@ int capi::Channel::SendEof() {
       "sending EOF");
 }
 
-int capi::Channel::Eof() {
-  channel::Channel* c = engine();
+int ChannelHandle::Eof() {
+  const channel::Channel* c = engine();
   if (c == nullptr) return 1;
-  return c->eof_received && c->stdout_data.empty() && c->stderr_data.empty()
+  return c->eof_received() && c->readable(false) == 0 && c->readable(true) == 0
              ? 1
              : 0;
 }
 
-int capi::Channel::WaitEof() {
+int ChannelHandle::WaitEof() {
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
   return session_->Run(
       [this]() -> int {
-        channel::Channel* c = engine();
-        return c == nullptr || c->eof_received || c->close_received ? kStepDone
-                                                                    : kStepWait;
+        const channel::Channel* c = engine();
+        return c == nullptr || c->eof_received() || c->close_received()
+                   ? kStepDone
+                   : kStepWait;
       },
       "waiting for EOF");
 }
 
-int capi::Channel::Close() {
-  channel::Channel* c = engine();
+int ChannelHandle::WaitForClose(absl::string_view what) {
+  return session_->Run(
+      [this]() -> int {
+        const channel::Channel* e = engine();
+        return e == nullptr || e->close_received() ? kStepDone : kStepWait;
+      },
+      what);
+}
+
+int ChannelHandle::Close() {
+  const channel::Channel* c = engine();
   if (c == nullptr) return 0;
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
-  if (!c->close_sent) {
+  if (!c->close_sent()) {
     absl::Status s = session_->connection()->Close(id_);
-    if (!s.ok()) return session_->FailTransport(s);
+    if (!s.ok()) return session_->Fail(s);
   }
   // As libssh2 does: wait for the server's CLOSE too, so that the exit
   // status is in when this returns.
-  return session_->Run(
-      [this]() -> int {
-        channel::Channel* e = engine();
-        return e == nullptr || e->close_received ? kStepDone : kStepWait;
-      },
-      "closing the channel");
+  return WaitForClose("closing the channel");
 }
 
-int capi::Channel::WaitClosed() {
-  channel::Channel* c = engine();
+int ChannelHandle::WaitClosed() {
+  const channel::Channel* c = engine();
   if (c == nullptr) return 0;
-  if (!c->eof_received) {
+  if (!c->eof_received()) {
     return session_->SetError(LIBSSH2_ERROR_INVAL,
                               "libssh2_channel_wait_closed() invoked when "
                               "the channel is not in EOF state");
   }
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
-  return session_->Run(
-      [this]() -> int {
-        channel::Channel* e = engine();
-        return e == nullptr || e->close_received ? kStepDone : kStepWait;
-      },
-      "waiting for the channel to close");
+  return WaitForClose("waiting for the channel to close");
 }
 
-int capi::Channel::ExitStatus() {
-  channel::Channel* c = engine();
-  if (c == nullptr || !c->exit_status.has_value()) return 0;
-  return static_cast<int>(*c->exit_status);
+int ChannelHandle::ExitStatus() {
+  const channel::Channel* c = engine();
+  if (c == nullptr || !c->exit_status().has_value()) return 0;
+  return static_cast<int>(*c->exit_status());
 }
 
-int capi::Channel::ExitSignal(char** exitsignal, size_t* exitsignal_len,
+int ChannelHandle::ExitSignal(char** exitsignal, size_t* exitsignal_len,
                               char** errmsg, size_t* errmsg_len, char** langtag,
                               size_t* langtag_len) {
   if (exitsignal != nullptr) *exitsignal = nullptr;
@@ -384,9 +344,9 @@ int capi::Channel::ExitSignal(char** exitsignal, size_t* exitsignal_len,
   if (errmsg_len != nullptr) *errmsg_len = 0;
   if (langtag != nullptr) *langtag = nullptr;  // not kept by Parley
   if (langtag_len != nullptr) *langtag_len = 0;
-  channel::Channel* c = engine();
-  if (c == nullptr || !c->exit_signal.has_value()) return 0;
-  const channel::ExitSignal& sig = *c->exit_signal;
+  const channel::Channel* c = engine();
+  if (c == nullptr || !c->exit_signal().has_value()) return 0;
+  const channel::ExitSignal& sig = *c->exit_signal();
   char* name = nullptr;
   char* message = nullptr;
   if (exitsignal != nullptr) {
@@ -411,36 +371,30 @@ int capi::Channel::ExitSignal(char** exitsignal, size_t* exitsignal_len,
   return 0;
 }
 
-unsigned long capi::Channel::WindowRead(unsigned long* read_avail,
+unsigned long ChannelHandle::WindowRead(unsigned long* read_avail,
                                         unsigned long* window_size_initial) {
-  channel::Channel* c = engine();
+  const channel::Channel* c = engine();
   if (read_avail != nullptr) {
-    *read_avail =
-        c == nullptr ? 0 : c->stdout_data.size() + c->stderr_data.size();
+    *read_avail = c == nullptr ? 0 : c->readable(false) + c->readable(true);
   }
   if (window_size_initial != nullptr) {
     *window_size_initial = channel::kLocalWindow;
   }
-  return c == nullptr ? 0 : static_cast<unsigned long>(c->local_window);
+  return c == nullptr ? 0 : static_cast<unsigned long>(c->local_window());
 }
 
-int capi::Channel::Free() {
-  channel::Channel* c = engine();
-  transport::Transport* t = session_->transport();
-  const bool alive = t != nullptr && !t->closed();
-  if (c != nullptr && alive && c->state == State::kOpen && !c->close_received) {
+int ChannelHandle::Free() {
+  const channel::Channel* c = engine();
+  session::Engine* e = session_->engine();
+  const bool alive = e != nullptr && !e->closed();
+  if (c != nullptr && alive && c->state() == State::kOpen &&
+      !c->close_received()) {
     // libssh2 closes a channel that is freed while open.
-    if (!c->close_sent) (void)session_->connection()->Close(id_);
-    const int rc = session_->Run(
-        [this]() -> int {
-          channel::Channel* e = engine();
-          return e == nullptr || e->close_received ? kStepDone : kStepWait;
-        },
-        "closing the channel");
+    if (!c->close_sent()) (void)session_->connection()->Close(id_);
+    const int rc = WaitForClose("closing the channel");
     if (rc == LIBSSH2_ERROR_EAGAIN) return rc;  // keep the handle
   }
-  c = engine();
-  session_->ForgetChannel(this, id_, c == nullptr || c->close_received);
+  session_->ForgetChannel(this);
   magic_ = 0;
   return 0;
 }
@@ -652,9 +606,9 @@ int libssh2_channel_free(LIBSSH2_CHANNEL* channel) {
       Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] { return c->Free(); });
   if (rc == LIBSSH2_ERROR_EAGAIN) return rc;
   if (c->valid()) {  // Free() failed half-way: forget the handle anyway
-    // Not known to be closed: keep the engine channel until the server's
-    // CLOSE, so its late messages are not "for an unknown channel".
-    c->session()->ForgetChannel(c, c->id(), /*closed=*/false);
+    // The engine keeps its channel until the server's CLOSE, so late
+    // messages are not "for an unknown channel".
+    c->session()->ForgetChannel(c);
   }
   delete c;
   return rc;

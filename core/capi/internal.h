@@ -1,20 +1,22 @@
 // Internals of the libssh2-compatible C API: the objects behind
-// LIBSSH2_SESSION, LIBSSH2_CHANNEL and LIBSSH2_KNOWNHOSTS.
+// LIBSSH2_SESSION and LIBSSH2_CHANNEL.
 //
-// A Session drives Parley's engines (transport, userauth, connection) over
-// the application's socket with a SocketDriver. Every API call that talks to
-// the server is a step function run by Session::Run(): in blocking mode Run()
-// waits in poll() (bounded by the session timeout) until the step is done; in
-// non-blocking mode it returns LIBSSH2_ERROR_EAGAIN as soon as the socket
-// would block, with libssh2_session_block_directions() taken from the
-// driver's wants(). The state an operation needs to resume (a login in
-// progress, a channel being opened, a request awaiting its reply) lives in
-// the session or channel, so calling the function again continues where it
-// stopped without repeating anything already sent or asked.
+// The C API is an adapter over the session engine (core/session): all of
+// SSH lives there. What is here is libssh2's semantics only:
+// - error codes: engine errors carry an ErrorKind, mapped to libssh2 codes
+//   in one table (LibsshCode());
+// - the application's allocator, for every buffer handed to or taken from
+//   the application (OwnedBuffer, the keyboard-interactive prompts);
+// - blocking and non-blocking calls: each call that talks to the server is
+//   a step run by Run(). Blocking mode waits in the shared wait loop
+//   (SocketDriver::RunUntil, bounded by the session timeout); non-blocking
+//   mode returns LIBSSH2_ERROR_EAGAIN as soon as the socket would block,
+//   with libssh2_session_block_directions() from the driver. The state an
+//   operation needs to resume lives in the engine (the login in progress,
+//   a channel being opened, a request awaiting its reply), so calling the
+//   function again continues where it stopped without repeating anything.
 //
-// Memory: buffers handed to the application or taken from it go through the
-// allocator given to libssh2_session_init_ex(). Internal state uses C++
-// allocation. No exception leaves the C functions (see Guarded()).
+// No exception leaves the C functions (see Guarded()).
 #ifndef PARLEY_CORE_CAPI_INTERNAL_H_
 #define PARLEY_CORE_CAPI_INTERNAL_H_
 
@@ -35,16 +37,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "core/auth/kbdint_login.h"
-#include "core/auth/userauth.h"
+#include "core/auth/responder.h"
+#include "core/base/clock.h"
 #include "core/base/secure_buffer.h"
 #include "core/channel/connection.h"
 #include "core/crypto/provider.h"
-#include "core/transport/socket_driver.h"
-#include "core/transport/transport.h"
+#include "core/session/engine.h"
+#include "core/session/socket_driver.h"
 
 namespace parley::capi {
-
-using Clock = std::chrono::steady_clock;
 
 using AllocFn = void* (*)(size_t, void**);
 using FreeFn = void (*)(void*, void**);
@@ -54,12 +55,25 @@ using KbdIntCallback = void (*)(const char*, int, const char*, int, int,
                                 LIBSSH2_USERAUTH_KBDINT_RESPONSE*, void**);
 using PasswordChangeCallback = void (*)(LIBSSH2_SESSION*, char**, int*, void**);
 
-// Step results for Session::Run(); errors are negative LIBSSH2_ERROR_*.
+// Step results for SessionHandle::Run(); errors are negative
+// LIBSSH2_ERROR_*.
 inline constexpr int kStepWait = 0;
 inline constexpr int kStepDone = 1;
 
-class Channel;
-class KbdIntResponder;
+// The libssh2 code for an engine error (the one table). `handshake_done`
+// and `banner_received` say how far the session got: libssh2 reports
+// failures before the keys are in place as BANNER_RECV or KEX_FAILURE.
+int LibsshCode(const absl::Status& status, bool handshake_done,
+               bool banner_received);
+
+// The process-wide crypto backend: loaded once and shared by every session
+// (until libssh2_exit()). Null with the status when it cannot be loaded.
+absl::StatusOr<std::shared_ptr<const crypto::CryptoProvider>> SharedBackend(
+    const std::string& name);
+void ReleaseSharedBackends();
+
+class ChannelHandle;
+class KbdIntCallbackResponder;
 
 // A C string allocated with the session's allocator and owned by the
 // session (userauth_list, banners, host key data...).
@@ -73,27 +87,21 @@ class OwnedBuffer {
   size_t size() const { return size_; }
 
  private:
-  friend class Session;
+  friend class SessionHandle;
   char* data_ = nullptr;
   size_t size_ = 0;
 };
 
-// The authentication call in progress (one at a time per session).
-struct AuthOp {
-  enum class Kind { kNone, kList, kPassword, kPublicKey, kKbdInt };
-  Kind kind = Kind::kNone;
-  std::string user;
-  SecureBuffer password;  // kPassword: the current password
-  std::unique_ptr<KbdIntResponder> responder;
-  std::unique_ptr<auth::KbdIntLogin> login;
-};
+// Which libssh2 authentication call is in progress (one at a time).
+enum class AuthCall { kNone, kList, kPassword, kPublicKey, kKbdInt };
 
-class Session {
+class SessionHandle {
  public:
-  Session(AllocFn alloc, FreeFn free_fn, ReallocFn realloc_fn, void* abstract);
-  virtual ~Session();
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  SessionHandle(AllocFn alloc, FreeFn free_fn, ReallocFn realloc_fn,
+                void* abstract);
+  virtual ~SessionHandle();
+  SessionHandle(const SessionHandle&) = delete;
+  SessionHandle& operator=(const SessionHandle&) = delete;
 
   static constexpr uint32_t kMagic = 0x50534553;  // "PSES"
   bool valid() const { return magic_ == kMagic; }
@@ -116,6 +124,8 @@ class Session {
   // --- Errors ---
   // Records the error and returns `code`.
   int SetError(int code, absl::string_view message);
+  // Records an engine (or core) error with its libssh2 code.
+  int Fail(const absl::Status& status);
   int last_errno() const { return err_code_; }
   const std::string& last_error() const { return err_msg_; }
   int LastError(char** errmsg, int* errmsg_len, int want_buf);
@@ -154,7 +164,7 @@ class Session {
   char* UserauthList(absl::string_view user);
   int UserauthBanner(char** banner);
   bool authenticated() const {
-    return auth_ != nullptr && auth_->authenticated();
+    return engine_ != nullptr && engine_->authenticated();
   }
   int UserauthPassword(absl::string_view user, absl::string_view password,
                        PasswordChangeCallback change_cb);
@@ -177,15 +187,15 @@ class Session {
 
   // --- Channels (channel.cc) ---
   LIBSSH2_CHANNEL* OpenChannel(absl::string_view type);
-  // Forgets a channel handle; the engine's channel goes when it closed.
-  void ForgetChannel(Channel* channel, uint32_t id, bool closed);
+  // Forgets a channel handle; the engine closes and drops its channel.
+  void ForgetChannel(ChannelHandle* channel);
 
   // --- Engine driving ---
-  // Runs the engines until `step` returns kStepDone (0) or an error (< 0);
+  // Runs the engine until `step` returns kStepDone (0) or an error (< 0);
   // EAGAIN in non-blocking mode, TIMEOUT when the session timeout passes in
   // blocking mode. `what` completes the EAGAIN message ("Would block ...").
   int Run(const std::function<int()>& step, absl::string_view what);
-  // One non-blocking round of I/O and message dispatch; 0 or an error.
+  // One non-blocking round of I/O; 0 or an error.
   int PumpOnce();
   // 0 when the handshake completed and the transport is open, else an
   // error (recorded).
@@ -200,27 +210,22 @@ class Session {
            (rc == LIBSSH2_ERROR_TIMEOUT && wait_timed_out_);
   }
 
-  transport::Transport* transport() { return transport_.get(); }
-  channel::Connection* connection() { return connection_.get(); }
-  auth::UserAuth* userauth() { return auth_.get(); }
-
-  // Maps a transport/driver failure to a libssh2 code and records it.
-  int FailTransport(const absl::Status& status);
+  session::Engine* engine() { return engine_.get(); }
+  channel::Connection* connection() {
+    return engine_ == nullptr ? nullptr : &engine_->connection();
+  }
 
  private:
-  int Dispatch();
-  int WaitSocket(int wants, Clock::time_point call_start);
-  int FlushDisconnect();
-  void ReapClosedChannels();
-  void NoteIo();
-  // Error of a Start* call of the userauth engine.
-  int AuthError(const absl::Status& s);
   // Checks that no other kind of authentication call is in progress.
-  int BeginAuth(AuthOp::Kind kind);
-  // Waits for the outcome of the request in flight.
-  int RunAuth(absl::string_view what);
+  int BeginAuth(AuthCall call);
+  // Starts an attempt with `start` unless one of `call`'s kind is being
+  // resumed, then waits for its result; `finish` turns the outcome into the
+  // call's return value.
+  int RunAuth(AuthCall call, absl::string_view what,
+              const std::function<absl::Status()>& start);
   int FinishAuth(const auth::AuthOutcome& outcome, absl::string_view method);
-  int KbdIntError(const absl::Status& s);
+  int FlushDisconnect();
+  void NoteIo();
 
   uint32_t magic_ = kMagic;
   AllocFn alloc_;
@@ -239,33 +244,31 @@ class Session {
   crypto::AlgorithmLists prefs_;
   bool keepalive_want_reply_ = false;
   unsigned keepalive_interval_ = 0;
-  Clock::time_point last_io_;
-  Clock::time_point last_keepalive_;
+  TimePoint last_io_{};
+  TimePoint last_keepalive_{};
   uint64_t io_bytes_seen_ = 0;
 
   std::shared_ptr<const crypto::CryptoProvider> provider_;
-  std::string backend_name_;
 
   int sock_ = -1;
   int restore_flags_ = -1;  // the socket's fcntl flags before the handshake
-  std::unique_ptr<transport::Transport> transport_;
-  std::unique_ptr<transport::SocketDriver> driver_;
-  std::unique_ptr<auth::UserAuth> auth_;
-  std::unique_ptr<channel::Connection> connection_;
+  std::unique_ptr<session::Engine> engine_;
+  // The engine for Cancel(), which any thread may call.
+  std::atomic<session::Engine*> engine_ptr_{nullptr};
+  std::unique_ptr<session::SocketDriver> driver_;
   bool disconnect_sent_ = false;
 
   // Userauth.
-  AuthOp auth_op_;
+  AuthCall auth_call_ = AuthCall::kNone;
   bool partial_success_ = false;
   auth::KbdIntOptions kbdint_options_;
-  std::atomic<bool> cancel_{false};
-  int cancel_fd_ = -1;  // eventfd that wakes a blocked poll() on cancel
-  absl::optional<Clock::time_point> wake_at_;
+  std::unique_ptr<KbdIntCallbackResponder> kbdint_responder_;
+  std::string password_user_;
+  SecureBuffer password_;  // kPassword: the current password
 
   // Channels.
   absl::optional<uint32_t> opening_channel_;
-  std::set<Channel*> channels_;
-  std::vector<uint32_t> closing_ids_;  // freed handles, engine channel open
+  std::set<ChannelHandle*> channels_;
 
   OwnedBuffer userauth_list_;
   OwnedBuffer userauth_banner_;
@@ -277,16 +280,17 @@ class Session {
   OwnedBuffer backend_name_out_;
 };
 
-class Channel {
+class ChannelHandle {
  public:
-  Channel(Session* session, uint32_t id) : session_(session), id_(id) {}
-  virtual ~Channel() = default;
-  Channel(const Channel&) = delete;
-  Channel& operator=(const Channel&) = delete;
+  ChannelHandle(SessionHandle* session, uint32_t id)
+      : session_(session), id_(id) {}
+  virtual ~ChannelHandle() = default;
+  ChannelHandle(const ChannelHandle&) = delete;
+  ChannelHandle& operator=(const ChannelHandle&) = delete;
 
   static constexpr uint32_t kMagic = 0x5043484e;  // "PCHN"
   bool valid() const { return magic_ == kMagic && session_ != nullptr; }
-  Session* session() const { return session_; }
+  SessionHandle* session() const { return session_; }
   uint32_t id() const { return id_; }
 
   // `request` is "exec", "shell", "subsystem", "env" or "pty-req";
@@ -308,48 +312,43 @@ class Channel {
                            unsigned long* window_size_initial);
   // libssh2_channel_free: closes if needed; EAGAIN keeps the handle.
   int Free();
+  void Invalidate() { magic_ = 0; }
 
  private:
   // The engine's channel (null once the transport dropped it).
-  channel::Channel* engine();
+  const channel::Channel* engine();
   int ClosedError();
+  int WaitForClose(absl::string_view what);
 
   uint32_t magic_ = kMagic;
-  Session* session_;
+  SessionHandle* session_;
   uint32_t id_;
-  // The want-reply request awaiting its reply, if any, and replies still
-  // owed to requests that were abandoned.
+  // The want-reply request awaiting its reply, if any.
   std::string pending_request_;
-  int stale_replies_ = 0;
 };
 
-// Moves the application's keyboard-interactive responses into wiping
-// buffers, calling the libssh2 callback once per round.
-class KbdIntResponder : public auth::Responder {
+// Calls the application's libssh2 keyboard-interactive callback once per
+// round, with prompts in memory from its allocator, and moves its
+// responses into wiping buffers (wiping and freeing its copies).
+class KbdIntCallbackResponder : public auth::Responder {
  public:
-  explicit KbdIntResponder(Session* session) : session_(session) {}
+  explicit KbdIntCallbackResponder(SessionHandle* session)
+      : session_(session) {}
   void set_callback(KbdIntCallback cb) { callback_ = cb; }
   auth::ResponderStatus Respond(const auth::Challenge& challenge,
                                 std::vector<SecureBuffer>* answers) override;
-  // The round deadline (KbdIntOptions::round_timeout). The callback is
-  // synchronous, so its time is measured here: an answer that came too late
-  // is not sent, and the login ends (too_slow()).
-  void set_round_timeout(std::chrono::milliseconds t) { round_timeout_ = t; }
   bool allocation_failed() const { return allocation_failed_; }
-  bool too_slow() const { return too_slow_; }
 
  private:
-  Session* session_;
+  SessionHandle* session_;
   KbdIntCallback callback_ = nullptr;
-  std::chrono::milliseconds round_timeout_{0};
   bool allocation_failed_ = false;
-  bool too_slow_ = false;
 };
 
 // Runs `body`, turning any exception into `on_error` (recorded as the
 // session's error when `session` is known): C callers never see one.
 template <typename T, typename F>
-T Guarded(Session* session, T on_error, F&& body) noexcept {
+T Guarded(SessionHandle* session, T on_error, F&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
@@ -370,17 +369,17 @@ absl::StatusOr<std::string> ReadRegularFile(const char* path, size_t max_bytes);
 }  // namespace parley::capi
 
 // The C handles are the C++ objects.
-struct _LIBSSH2_SESSION final : parley::capi::Session {
-  using Session::Session;
+struct _LIBSSH2_SESSION final : parley::capi::SessionHandle {
+  using SessionHandle::SessionHandle;
 };
-struct _LIBSSH2_CHANNEL final : parley::capi::Channel {
-  using Channel::Channel;
+struct _LIBSSH2_CHANNEL final : parley::capi::ChannelHandle {
+  using ChannelHandle::ChannelHandle;
 };
 
 namespace parley::capi {
 
 // The session behind a handle, or null for a null (or freed) handle.
-inline Session* ValidSession(LIBSSH2_SESSION* session) {
+inline SessionHandle* ValidSession(LIBSSH2_SESSION* session) {
   return session != nullptr && session->valid() ? session : nullptr;
 }
 

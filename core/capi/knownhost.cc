@@ -70,12 +70,12 @@ absl::StatusOr<std::string> BlobKeyType(ByteView blob) {
 
 class KnownHosts {
  public:
-  explicit KnownHosts(Session* session) : session_(session) {}
+  explicit KnownHosts(SessionHandle* session) : session_(session) {}
   virtual ~KnownHosts() = default;
 
   static constexpr uint32_t kMagic = 0x504b4853;  // "PKHS"
   bool valid() const { return magic_ == kMagic && session_->valid(); }
-  Session* session() const { return session_; }
+  SessionHandle* session() const { return session_; }
 
   int Add(const char* host, const char* salt, const char* key, size_t keylen,
           absl::optional<absl::string_view> comment, int typemask,
@@ -112,7 +112,7 @@ class KnownHosts {
                                 int typemask) const;
 
   uint32_t magic_ = kMagic;
-  Session* session_;
+  SessionHandle* session_;
   NodeList nodes_;
 };
 

@@ -1,16 +1,16 @@
 // libssh2_session_*, libssh2_init/exit/version/free, keepalive, trace, and
-// the parley_ session extensions; Session's engine driving.
+// the parley_ session extensions; SessionHandle's engine driving and the
+// table from engine errors to libssh2 codes.
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <unordered_set>
 
@@ -19,11 +19,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/base/error.h"
 #include "core/capi/internal.h"
 #include "core/crypto/algorithms.h"
 #include "core/crypto/backend_loader.h"
 #include "core/transport/messages.h"
-#include "core/wire/writer.h"
 
 namespace parley::capi {
 namespace {
@@ -88,30 +88,117 @@ std::vector<std::string>* ListFor(crypto::AlgorithmLists& lists, int t) {
   }
 }
 
+// The backend name libssh2 programs get without choosing one.
+std::string DefaultBackendName() {
+  const char* env = std::getenv(crypto::kBackendEnvVar);
+  return env != nullptr && *env != '\0' ? env : crypto::kDefaultBackend;
+}
+
+struct SharedBackends {
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<const crypto::CryptoProvider>> loaded;
+};
+
+SharedBackends& Backends() {
+  static auto* const b = new SharedBackends;
+  return *b;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Session basics
+// The one table from engine errors to libssh2 codes.
 
-Session::Session(AllocFn alloc, FreeFn free_fn, ReallocFn realloc_fn,
-                 void* abstract)
+int LibsshCode(const absl::Status& status, bool handshake_done,
+               bool banner_received) {
+  switch (KindOf(status)) {
+    case ErrorKind::kSendFailed:
+      return LIBSSH2_ERROR_SOCKET_SEND;
+    case ErrorKind::kRecvFailed:
+      return LIBSSH2_ERROR_SOCKET_RECV;
+    case ErrorKind::kConnectionClosed:
+    case ErrorKind::kServerDisconnect:
+    case ErrorKind::kLocalDisconnect:
+    case ErrorKind::kConnectFailed:
+      return LIBSSH2_ERROR_SOCKET_DISCONNECT;
+    case ErrorKind::kCancelled:
+      return PARLEY_ERROR_CANCELLED;
+    case ErrorKind::kDeadline:
+      return PARLEY_ERROR_DEADLINE;
+    case ErrorKind::kRoundLimit:
+      return PARLEY_ERROR_ROUND_LIMIT;
+    case ErrorKind::kAuthDenied:
+      return LIBSSH2_ERROR_AUTHENTICATION_FAILED;
+    case ErrorKind::kRefused:
+      return LIBSSH2_ERROR_CHANNEL_FAILURE;
+    case ErrorKind::kResourceLimit:
+      return LIBSSH2_ERROR_ALLOC;
+    case ErrorKind::kBadUse:
+      return LIBSSH2_ERROR_BAD_USE;
+    case ErrorKind::kUnsupported:
+      return LIBSSH2_ERROR_METHOD_NOT_SUPPORTED;
+    case ErrorKind::kHostKeyRejected:
+      return LIBSSH2_ERROR_KNOWN_HOSTS;
+    case ErrorKind::kVersionExchange:
+      return LIBSSH2_ERROR_BANNER_RECV;
+    case ErrorKind::kKeyExchange:
+      return LIBSSH2_ERROR_KEX_FAILURE;
+    case ErrorKind::kIntegrity:
+    case ErrorKind::kProtocol:
+    case ErrorKind::kUnclassified:
+      break;
+  }
+  // Whatever breaks the handshake is a banner or key exchange failure for
+  // libssh2 programs.
+  if (!handshake_done) {
+    return banner_received ? LIBSSH2_ERROR_KEX_FAILURE
+                           : LIBSSH2_ERROR_BANNER_RECV;
+  }
+  return KindOf(status) == ErrorKind::kIntegrity ? LIBSSH2_ERROR_INVALID_MAC
+                                                 : LIBSSH2_ERROR_PROTO;
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::CryptoProvider>> SharedBackend(
+    const std::string& name) {
+  SharedBackends& b = Backends();
+  std::lock_guard<std::mutex> lock(b.mu);
+  auto it = b.loaded.find(name);
+  if (it != b.loaded.end()) return it->second;
+  auto p = crypto::LoadCryptoBackend(name);
+  if (!p.ok()) return p.status();
+  b.loaded[name] = *p;
+  return *p;
+}
+
+void ReleaseSharedBackends() {
+  SharedBackends& b = Backends();
+  std::map<std::string, std::shared_ptr<const crypto::CryptoProvider>> gone;
+  {
+    std::lock_guard<std::mutex> lock(b.mu);
+    gone.swap(b.loaded);
+  }
+  // Sessions still alive keep their module; the rest unload here.
+}
+
+// ---------------------------------------------------------------------------
+// SessionHandle basics
+
+SessionHandle::SessionHandle(AllocFn alloc, FreeFn free_fn,
+                             ReallocFn realloc_fn, void* abstract)
     : alloc_(alloc != nullptr ? alloc : DefaultAlloc),
       free_(free_fn != nullptr ? free_fn : DefaultFree),
       realloc_(realloc_fn != nullptr ? realloc_fn : DefaultRealloc),
-      abstract_(abstract) {
-  cancel_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
+      abstract_(abstract) {}
 
-Session::~Session() {
+SessionHandle::~SessionHandle() {
   magic_ = 0;
-  for (Channel* c : channels_) delete static_cast<_LIBSSH2_CHANNEL*>(c);
+  for (ChannelHandle* c : channels_) delete static_cast<_LIBSSH2_CHANNEL*>(c);
   channels_.clear();
-  // Engines before the provider: its module may be unloaded with it.
-  auth_op_ = AuthOp();
-  connection_.reset();
-  auth_.reset();
+  // The engine before the provider: its module may be unloaded with it.
+  engine_ptr_.store(nullptr);
   driver_.reset();
-  transport_.reset();
+  engine_.reset();
+  kbdint_responder_.reset();
   provider_.reset();
   if (restore_flags_ != -1 && sock_ >= 0) {
     (void)fcntl(sock_, F_SETFL, restore_flags_);
@@ -121,26 +208,27 @@ Session::~Session() {
                          &methods_left_, &backend_name_out_}) {
     Release(*b);
   }
-  if (cancel_fd_ >= 0) close(cancel_fd_);
 }
 
-LIBSSH2_SESSION* Session::handle() {
+LIBSSH2_SESSION* SessionHandle::handle() {
   return static_cast<_LIBSSH2_SESSION*>(this);
 }
 
-void* Session::Alloc(size_t n) { return alloc_(n == 0 ? 1 : n, &abstract_); }
+void* SessionHandle::Alloc(size_t n) {
+  return alloc_(n == 0 ? 1 : n, &abstract_);
+}
 
-void Session::Free(void* p) {
+void SessionHandle::Free(void* p) {
   if (p != nullptr) free_(p, &abstract_);
 }
 
-void Session::WipeAndFree(void* p, size_t n) {
+void SessionHandle::WipeAndFree(void* p, size_t n) {
   if (p == nullptr) return;
   SecureWipe(p, n);
   free_(p, &abstract_);
 }
 
-char* Session::CopyString(absl::string_view s) {
+char* SessionHandle::CopyString(absl::string_view s) {
   char* p = static_cast<char*>(Alloc(s.size() + 1));
   if (p == nullptr) return nullptr;
   if (!s.empty()) memcpy(p, s.data(), s.size());
@@ -148,7 +236,7 @@ char* Session::CopyString(absl::string_view s) {
   return p;
 }
 
-bool Session::Store(OwnedBuffer& slot, absl::string_view s) {
+bool SessionHandle::Store(OwnedBuffer& slot, absl::string_view s) {
   if (slot.data_ != nullptr && slot.size_ == s.size() &&
       memcmp(slot.data_, s.data(), s.size()) == 0) {
     return true;  // unchanged: keep the pointer the application may hold
@@ -160,13 +248,13 @@ bool Session::Store(OwnedBuffer& slot, absl::string_view s) {
   return true;
 }
 
-void Session::Release(OwnedBuffer& slot) {
+void SessionHandle::Release(OwnedBuffer& slot) {
   Free(slot.data_);
   slot.data_ = nullptr;
   slot.size_ = 0;
 }
 
-int Session::SetError(int code, absl::string_view message) {
+int SessionHandle::SetError(int code, absl::string_view message) {
   err_code_ = code;
   try {
     err_msg_.assign(message.data(), message.size());
@@ -176,7 +264,14 @@ int Session::SetError(int code, absl::string_view message) {
   return code;
 }
 
-int Session::LastError(char** errmsg, int* errmsg_len, int want_buf) {
+int SessionHandle::Fail(const absl::Status& status) {
+  const bool handshake_done = engine_ != nullptr && engine_->established();
+  const bool banner =
+      engine_ != nullptr && !engine_->transport().server_version().empty();
+  return SetError(LibsshCode(status, handshake_done, banner), status.message());
+}
+
+int SessionHandle::LastError(char** errmsg, int* errmsg_len, int want_buf) {
   if (errmsg != nullptr) {
     if (want_buf) {
       *errmsg = CopyString(err_msg_);
@@ -195,8 +290,8 @@ int Session::LastError(char** errmsg, int* errmsg_len, int want_buf) {
 // ---------------------------------------------------------------------------
 // Settings
 
-int Session::BannerSet(const char* banner) {
-  if (transport_ != nullptr) {
+int SessionHandle::BannerSet(const char* banner) {
+  if (engine_ != nullptr) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "the banner must be set before the handshake");
   }
@@ -216,22 +311,22 @@ int Session::BannerSet(const char* banner) {
   return 0;
 }
 
-const char* Session::BannerGet() {
-  if (transport_ == nullptr || transport_->server_version().empty()) {
+const char* SessionHandle::BannerGet() {
+  if (engine_ == nullptr || engine_->transport().server_version().empty()) {
     return nullptr;
   }
-  if (!Store(server_banner_, transport_->server_version())) {
+  if (!Store(server_banner_, engine_->transport().server_version())) {
     SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
     return nullptr;
   }
   return server_banner_.data();
 }
 
-int Session::MethodPref(int method_type, const char* prefs) {
+int SessionHandle::MethodPref(int method_type, const char* prefs) {
   if (prefs == nullptr) {
     return SetError(LIBSSH2_ERROR_INVAL, "no preference list given");
   }
-  if (transport_ != nullptr) {
+  if (engine_ != nullptr) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "method preferences must be set before the handshake");
   }
@@ -282,12 +377,12 @@ int Session::MethodPref(int method_type, const char* prefs) {
   return 0;
 }
 
-const char* Session::Methods(int method_type) {
-  if (transport_ == nullptr || !transport_->established()) {
+const char* SessionHandle::Methods(int method_type) {
+  if (engine_ == nullptr || !engine_->established()) {
     SetError(LIBSSH2_ERROR_METHOD_NONE, "no method negotiated yet");
     return nullptr;
   }
-  const transport::Negotiated& n = transport_->negotiated();
+  const transport::Negotiated& n = engine_->transport().negotiated();
   switch (method_type) {
     case LIBSSH2_METHOD_KEX:
       return Intern(n.kex);
@@ -314,7 +409,7 @@ const char* Session::Methods(int method_type) {
   }
 }
 
-int Session::SupportedAlgs(int method_type, const char*** algs) {
+int SessionHandle::SupportedAlgs(int method_type, const char*** algs) {
   if (algs == nullptr) {
     return SetError(LIBSSH2_ERROR_BAD_USE, "algs must not be NULL");
   }
@@ -347,20 +442,20 @@ int Session::SupportedAlgs(int method_type, const char*** algs) {
   return static_cast<int>(names.size());
 }
 
-void Session::KeepaliveConfig(bool want_reply, unsigned interval) {
+void SessionHandle::KeepaliveConfig(bool want_reply, unsigned interval) {
   keepalive_want_reply_ = want_reply;
   keepalive_interval_ = interval == 1 ? 2 : interval;
 }
 
-int Session::KeepaliveSend(int* seconds_to_next) {
+int SessionHandle::KeepaliveSend(int* seconds_to_next) {
   if (keepalive_interval_ == 0) {
     if (seconds_to_next != nullptr) *seconds_to_next = 0;
     return 0;
   }
   if (int rc = RequireConnected(); rc < 0) return rc;
   NoteIo();
-  const Clock::time_point now = Clock::now();
-  const Clock::time_point since = std::max(last_io_, last_keepalive_);
+  const TimePoint now = Clock::now();
+  const TimePoint since = std::max(last_io_, last_keepalive_);
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::seconds>(now - since).count();
   if (elapsed < static_cast<long>(keepalive_interval_)) {
@@ -371,15 +466,10 @@ int Session::KeepaliveSend(int* seconds_to_next) {
   }
   // OpenSSH's keepalive: a global request the server answers with
   // REQUEST_FAILURE (which the connection engine accepts).
-  Bytes msg;
-  msg.reserve(64);  // also keeps GCC 12 -O2 from a false stringop-overflow
-  wire::Writer w(&msg);
-  w.WriteU8(transport::kMsgGlobalRequest);
-  w.WriteString(absl::string_view("keepalive@openssh.com"));
-  w.WriteBool(keepalive_want_reply_);
-  absl::Status s = transport_->Send(msg);
+  absl::Status s = engine_->connection().SendGlobalRequest(
+      "keepalive@openssh.com", keepalive_want_reply_);
   if (!s.ok()) {
-    FailTransport(s);
+    Fail(s);
     return SetError(LIBSSH2_ERROR_SOCKET_SEND, err_msg_);
   }
   last_keepalive_ = now;
@@ -392,9 +482,9 @@ int Session::KeepaliveSend(int* seconds_to_next) {
   return 0;
 }
 
-const crypto::CryptoProvider* Session::Provider() {
+const crypto::CryptoProvider* SessionHandle::Provider() {
   if (provider_ == nullptr) {
-    auto p = crypto::LoadDefaultCryptoBackend();
+    auto p = SharedBackend(DefaultBackendName());
     if (!p.ok()) {
       SetError(BackendError(p.status()), p.status().message());
       return nullptr;
@@ -404,28 +494,23 @@ const crypto::CryptoProvider* Session::Provider() {
   return provider_.get();
 }
 
-int Session::SetCryptoBackend(const char* name) {
+int SessionHandle::SetCryptoBackend(const char* name) {
   if (name == nullptr) {
     return SetError(LIBSSH2_ERROR_INVAL, "no backend name given");
   }
-  if (transport_ != nullptr) {
+  if (engine_ != nullptr) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "the crypto backend must be chosen before the handshake");
   }
-  auto p = crypto::LoadCryptoBackend(name);
+  auto p = SharedBackend(name);
   if (!p.ok()) return SetError(BackendError(p.status()), p.status().message());
   provider_ = *std::move(p);
   return 0;
 }
 
-const char* Session::CryptoBackendName() {
-  std::string name;
-  if (provider_ != nullptr) {
-    name = std::string(provider_->name());
-  } else {
-    const char* env = std::getenv(crypto::kBackendEnvVar);
-    name = env != nullptr && *env != '\0' ? env : crypto::kDefaultBackend;
-  }
+const char* SessionHandle::CryptoBackendName() {
+  const std::string name = provider_ != nullptr ? std::string(provider_->name())
+                                                : DefaultBackendName();
   if (!Store(backend_name_out_, name)) {
     SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
     return nullptr;
@@ -436,10 +521,10 @@ const char* Session::CryptoBackendName() {
 // ---------------------------------------------------------------------------
 // Transport
 
-int Session::Handshake(int sock) {
+int SessionHandle::Handshake(int sock) {
   if (sock < 0)
     return SetError(LIBSSH2_ERROR_BAD_SOCKET, "Bad socket provided");
-  if (transport_ == nullptr) {
+  if (engine_ == nullptr) {
     if (Provider() == nullptr) return err_code_;
     const int flags = fcntl(sock, F_GETFL);
     if (flags < 0) {
@@ -455,48 +540,48 @@ int Session::Handshake(int sock) {
       restore_flags_ = flags;
     }
     sock_ = sock;
-    transport::TransportOptions options;
+    session::EngineOptions options;
     options.provider = provider_;
     options.algorithms = prefs_;
     // libssh2 semantics: the application checks the host key after the
     // handshake (libssh2_session_hostkey + libssh2_knownhost_checkp).
-    options.verify_host_key = [](const transport::HostKeyInfo&) {
+    options.check_host_key =
+        [](const transport::HostKeyInfo&,
+           session::HostKeyTicket) -> absl::optional<absl::Status> {
       return absl::OkStatus();
     };
     options.client_version = banner_;
-    transport_ = std::make_unique<transport::Transport>(std::move(options));
-    driver_ = std::make_unique<transport::SocketDriver>(sock, transport_.get());
-    auth_ = std::make_unique<auth::UserAuth>(transport_.get());
-    connection_ = std::make_unique<channel::Connection>(transport_.get());
+    engine_ = std::make_unique<session::Engine>(std::move(options));
+    engine_ptr_.store(engine_.get());
+    driver_ = std::make_unique<session::SocketDriver>(sock, engine_.get());
     last_io_ = last_keepalive_ = Clock::now();
-    absl::Status s = transport_->Start();
-    if (!s.ok()) return FailTransport(s);
+    absl::Status s = engine_->Start(Clock::now());
+    if (!s.ok()) return Fail(s);
   } else if (sock != sock_) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "the handshake already started on another socket");
   }
-  return Run(
-      [this] { return transport_->established() ? kStepDone : kStepWait; },
-      "exchanging keys");
+  return Run([this] { return engine_->established() ? kStepDone : kStepWait; },
+             "exchanging keys");
 }
 
-int Session::RequireConnected() {
-  if (transport_ == nullptr) {
+int SessionHandle::RequireConnected() {
+  if (engine_ == nullptr) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "the session has not done its handshake");
   }
-  if (!transport_->established()) {
+  if (!engine_->established()) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "the session's handshake has not completed");
   }
   return 0;
 }
 
-size_t Session::pending_output() const {
-  return transport_ == nullptr ? 0 : transport_->output().size();
+size_t SessionHandle::pending_output() const {
+  return engine_ == nullptr ? 0 : engine_->output().size();
 }
 
-void Session::NoteIo() {
+void SessionHandle::NoteIo() {
   if (driver_ == nullptr) return;
   const uint64_t total = driver_->bytes_read() + driver_->bytes_written();
   if (total != io_bytes_seen_) {
@@ -505,188 +590,100 @@ void Session::NoteIo() {
   }
 }
 
-int Session::FailTransport(const absl::Status& status) {
-  int code = LIBSSH2_ERROR_PROTO;
-  const absl::string_view msg = status.message();
-  if (transport_ != nullptr && transport_->server_disconnect().has_value()) {
-    code = LIBSSH2_ERROR_SOCKET_DISCONNECT;
-  } else if (absl::IsUnavailable(status)) {
-    // SocketDriver's wording (socket_driver.cc).
-    if (absl::StartsWith(msg, "send failed")) {
-      code = LIBSSH2_ERROR_SOCKET_SEND;
-    } else if (absl::StartsWith(msg, "recv failed")) {
-      code = LIBSSH2_ERROR_SOCKET_RECV;
-    } else {
-      code = LIBSSH2_ERROR_SOCKET_DISCONNECT;
-    }
-  } else if (absl::IsCancelled(status)) {
-    code = LIBSSH2_ERROR_SOCKET_DISCONNECT;  // we disconnected
-  } else if (transport_ != nullptr && !transport_->established()) {
-    code = transport_->server_version().empty() ? LIBSSH2_ERROR_BANNER_RECV
-                                                : LIBSSH2_ERROR_KEX_FAILURE;
-  } else if (absl::IsDataLoss(status)) {
-    code = LIBSSH2_ERROR_INVALID_MAC;
-  } else if (absl::IsDeadlineExceeded(status)) {
-    code = LIBSSH2_ERROR_TIMEOUT;
-  } else if (absl::IsResourceExhausted(status)) {
-    code = LIBSSH2_ERROR_ALLOC;
-  }
-  return SetError(code, msg);
-}
-
-int Session::Dispatch() {
-  Bytes msg;
-  while (transport_->Receive(&msg)) {
-    absl::Status s;
-    if (msg.empty()) {
-      s = absl::InvalidArgumentError("empty message");
-    } else if (auth::UserAuth::Owns(msg[0])) {
-      s = auth_->Handle(msg);
-    } else if (channel::Connection::Owns(msg[0])) {
-      s = connection_->Handle(msg);
-    } else {
-      s = absl::InvalidArgumentError(
-          absl::StrCat("unexpected message ", msg[0]));
-    }
-    if (!s.ok()) {
-      transport_->Disconnect(transport::kDisconnectProtocolError, s.message());
-      (void)driver_->Pump();  // let the DISCONNECT go if it can
-      return SetError(LIBSSH2_ERROR_PROTO, s.message());
-    }
-  }
-  ReapClosedChannels();
-  return 0;
-}
-
-int Session::PumpOnce() {
-  absl::Status s = driver_->Pump();
+int SessionHandle::PumpOnce() {
+  absl::Status s = driver_->Step();
   NoteIo();
-  if (!s.ok()) return FailTransport(s);
-  return Dispatch();
+  return s.ok() ? 0 : Fail(s);
 }
 
-int Session::Run(const std::function<int()>& step, absl::string_view what) {
-  const Clock::time_point start = Clock::now();
+int SessionHandle::Run(const std::function<int()>& step,
+                       absl::string_view what) {
   wait_timed_out_ = false;
   // A condition that already holds (say the CLOSE arrived during an earlier
   // call) needs no I/O, which might only report the peer's TCP close.
   if (int rc = step(); rc != kStepWait) return rc == kStepDone ? 0 : rc;
-  while (true) {
-    absl::Status s = driver_->Pump();
+  int rc = kStepWait;
+  auto done = [&] {
+    rc = step();
+    return rc != kStepWait;
+  };
+  if (blocking_) {
+    absl::optional<TimePoint> deadline;
+    if (timeout_ms_ > 0) {
+      deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
+    }
+    absl::Status s = driver_->RunUntil(done, deadline);
     NoteIo();
-    if (!s.ok()) return FailTransport(s);
-    if (int rc = Dispatch(); rc < 0) return rc;
-    const int rc = step();
-    if (rc == kStepDone) {
-      // Send what the step queued now if the socket takes it; a failure
-      // shows at the next call.
-      if (transport_->has_output()) {
-        (void)driver_->Pump();
-        NoteIo();
-      }
-      return 0;
-    }
-    if (rc != kStepWait) return rc;
-    const int wants = driver_->wants();
-    if (transport_->has_output() && (wants & transport::kWaitWrite) == 0) {
-      continue;  // the step queued output: write it first
-    }
-    if (wants == transport::kWaitNone) continue;  // progress possible
-    block_directions_ =
-        ((wants & transport::kWaitRead) ? LIBSSH2_SESSION_BLOCK_INBOUND : 0) |
-        ((wants & transport::kWaitWrite) ? LIBSSH2_SESSION_BLOCK_OUTBOUND : 0);
-    if (!blocking_) {
-      return SetError(LIBSSH2_ERROR_EAGAIN, absl::StrCat("Would block ", what));
-    }
-    if (int w = WaitSocket(wants, start); w < 0) return w;
-  }
-}
-
-int Session::WaitSocket(int wants, Clock::time_point call_start) {
-  const Clock::time_point now = Clock::now();
-  int ms = -1;
-  if (timeout_ms_ > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        call_start + std::chrono::milliseconds(timeout_ms_) - now);
-    if (left.count() <= 0) {
+    if (rc != kStepWait) return rc == kStepDone ? 0 : rc;
+    if (KindOf(s) == ErrorKind::kDeadline && !engine_->closed()) {
       wait_timed_out_ = true;
       return SetError(LIBSSH2_ERROR_TIMEOUT, "Timed out waiting on socket");
     }
-    ms = static_cast<int>(std::min<int64_t>(left.count(), INT_MAX));
+    return Fail(s);
   }
-  if (wake_at_.has_value()) {
-    // Wake up for a keyboard-interactive deadline (1 ms late, so that it
-    // has passed).
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(*wake_at_ - now)
-            .count() +
-        1;
-    const int wake = static_cast<int>(
-        std::max<int64_t>(0, std::min<int64_t>(left, INT_MAX)));
-    ms = ms < 0 ? wake : std::min(ms, wake);
+  // Non-blocking: do what the socket allows now (a few rounds while bytes
+  // move), then report which direction to wait for.
+  for (int round = 0; round < 4; ++round) {
+    const uint64_t moved = driver_->bytes_read() + driver_->bytes_written();
+    absl::Status s = driver_->Step();
+    NoteIo();
+    if (done()) return rc == kStepDone ? 0 : rc;
+    if (!s.ok()) return Fail(s);
+    if (driver_->bytes_read() + driver_->bytes_written() == moved) break;
   }
-  pollfd fds[2] = {};
-  fds[0].fd = sock_;
-  if (wants & transport::kWaitRead) fds[0].events |= POLLIN;
-  if (wants & transport::kWaitWrite) fds[0].events |= POLLOUT;
-  nfds_t nfds = 1;
-  if (cancel_fd_ >= 0) {
-    fds[1].fd = cancel_fd_;
-    fds[1].events = POLLIN;
-    nfds = 2;
-  }
-  const int n = poll(fds, nfds, ms);
-  if (n < 0) {
-    if (errno == EINTR) return 0;
-    return SetError(LIBSSH2_ERROR_BAD_SOCKET,
-                    absl::StrCat("poll failed: ", strerror(errno)));
-  }
-  if (nfds == 2 && (fds[1].revents & POLLIN) != 0) {
-    uint64_t v;
-    (void)!read(cancel_fd_, &v, sizeof(v));
-  }
-  return 0;
+  const int wait = driver_->wait_directions();
+  block_directions_ =
+      ((wait & session::kWaitRead) ? LIBSSH2_SESSION_BLOCK_INBOUND : 0) |
+      ((wait & session::kWaitWrite) ? LIBSSH2_SESSION_BLOCK_OUTBOUND : 0);
+  if (block_directions_ == 0) block_directions_ = LIBSSH2_SESSION_BLOCK_INBOUND;
+  return SetError(LIBSSH2_ERROR_EAGAIN, absl::StrCat("Would block ", what));
 }
 
-int Session::Disconnect(int reason, const char* description) {
-  if (transport_ == nullptr) return 0;
+int SessionHandle::Disconnect(int reason, const char* description) {
+  if (engine_ == nullptr) return 0;
   if (!disconnect_sent_) {
     disconnect_sent_ = true;
-    if (!transport_->closed()) {
-      transport_->Disconnect(static_cast<uint32_t>(reason),
-                             description != nullptr ? description : "");
+    if (!engine_->closed()) {
+      engine_->Disconnect(static_cast<uint32_t>(reason),
+                          description != nullptr ? description : "");
     }
   }
   return FlushDisconnect();
 }
 
-int Session::FlushDisconnect() {
-  const Clock::time_point start = Clock::now();
+int SessionHandle::FlushDisconnect() {
+  const TimePoint start = Clock::now();
   wait_timed_out_ = false;
-  while (transport_->has_output()) {
-    absl::Status s = driver_->Pump();
-    if (!transport_->has_output()) break;
-    if ((driver_->wants() & transport::kWaitWrite) == 0) {
+  while (engine_->has_output()) {
+    (void)driver_->Step();
+    if (!engine_->has_output()) break;
+    if ((driver_->wait_directions() & session::kWaitWrite) == 0) {
       // Not waiting for the socket: the send failed.
-      return SetError(
-          LIBSSH2_ERROR_SOCKET_SEND,
-          s.ok() ? "cannot send the disconnect message" : s.message());
+      return SetError(LIBSSH2_ERROR_SOCKET_SEND,
+                      "cannot send the disconnect message");
     }
     block_directions_ = LIBSSH2_SESSION_BLOCK_OUTBOUND;
     if (!blocking_) {
       return SetError(LIBSSH2_ERROR_EAGAIN, "Would block sending disconnect");
     }
-    if (int w = WaitSocket(transport::kWaitWrite, start); w < 0) return w;
+    const TimePoint deadline =
+        timeout_ms_ > 0 ? start + std::chrono::milliseconds(timeout_ms_)
+                        : Clock::now() + std::chrono::hours(24 * 365);
+    absl::Status s = driver_->Flush(deadline);
+    if (KindOf(s) == ErrorKind::kDeadline) {
+      wait_timed_out_ = true;
+      return SetError(LIBSSH2_ERROR_TIMEOUT, "Timed out waiting on socket");
+    }
   }
   return 0;
 }
 
-const char* Session::HostKey(size_t* len, int* type) {
-  if (transport_ == nullptr || !transport_->established()) {
+const char* SessionHandle::HostKey(size_t* len, int* type) {
+  if (engine_ == nullptr || !engine_->established()) {
     SetError(LIBSSH2_ERROR_BAD_USE, "no host key before the handshake");
     return nullptr;
   }
-  const transport::HostKeyInfo& hk = transport_->host_key();
+  const transport::HostKeyInfo& hk = engine_->transport().host_key();
   if (!Store(host_key_, AsString(hk.blob))) {
     SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
     return nullptr;
@@ -696,8 +693,8 @@ const char* Session::HostKey(size_t* len, int* type) {
   return host_key_.data();
 }
 
-const char* Session::HostKeyHash(int hash_type) {
-  if (transport_ == nullptr || !transport_->established()) return nullptr;
+const char* SessionHandle::HostKeyHash(int hash_type) {
+  if (engine_ == nullptr || !engine_->established()) return nullptr;
   crypto::HashAlgorithm alg;
   OwnedBuffer* slot;
   switch (hash_type) {
@@ -717,8 +714,8 @@ const char* Session::HostKeyHash(int hash_type) {
       SetError(LIBSSH2_ERROR_INVAL, "unknown host key hash type");
       return nullptr;
   }
-  auto digest =
-      crypto::Digest(transport_->provider(), alg, transport_->host_key().blob);
+  auto digest = crypto::Digest(engine_->provider(), alg,
+                               engine_->transport().host_key().blob);
   if (!digest.ok()) {
     SetError(LIBSSH2_ERROR_HASH_CALC, digest.status().message());
     return nullptr;
@@ -767,7 +764,7 @@ absl::StatusOr<std::string> ReadRegularFile(const char* path,
 // The C API
 
 using parley::capi::Guarded;
-using parley::capi::Session;
+using parley::capi::SessionHandle;
 
 using parley::capi::ValidSession;
 
@@ -775,10 +772,10 @@ extern "C" {
 
 int libssh2_init(int /*flags*/) { return 0; }
 
-void libssh2_exit(void) {}
+void libssh2_exit(void) { parley::capi::ReleaseSharedBackends(); }
 
 void libssh2_free(LIBSSH2_SESSION* session, void* ptr) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr || ptr == nullptr) return;
   s->Free(ptr);
 }
@@ -798,12 +795,12 @@ LIBSSH2_SESSION* libssh2_session_init_ex(LIBSSH2_ALLOC_FUNC((*my_alloc)),
 }
 
 void** libssh2_session_abstract(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s == nullptr ? nullptr : s->abstract();
 }
 
 int libssh2_session_banner_set(LIBSSH2_SESSION* session, const char* banner) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] { return s->BannerSet(banner); });
 }
@@ -813,13 +810,13 @@ int libssh2_banner_set(LIBSSH2_SESSION* session, const char* banner) {
 }
 
 const char* libssh2_session_banner_get(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   return Guarded<const char*>(s, nullptr, [&] { return s->BannerGet(); });
 }
 
 int libssh2_session_handshake(LIBSSH2_SESSION* session, libssh2_socket_t sock) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] { return s->Handshake(sock); });
 }
@@ -831,7 +828,7 @@ int libssh2_session_startup(LIBSSH2_SESSION* session, int sock) {
 int libssh2_session_disconnect_ex(LIBSSH2_SESSION* session, int reason,
                                   const char* description,
                                   const char* /*lang*/) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC,
                  [&] { return s->Disconnect(reason, description); });
@@ -844,7 +841,7 @@ int libssh2_session_free(LIBSSH2_SESSION* session) {
 }
 
 const char* libssh2_hostkey_hash(LIBSSH2_SESSION* session, int hash_type) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   return Guarded<const char*>(s, nullptr,
                               [&] { return s->HostKeyHash(hash_type); });
@@ -854,7 +851,7 @@ const char* libssh2_session_hostkey(LIBSSH2_SESSION* session, size_t* len,
                                     int* type) {
   if (len != nullptr) *len = 0;
   if (type != nullptr) *type = LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   return Guarded<const char*>(s, nullptr,
                               [&] { return s->HostKey(len, type); });
@@ -862,14 +859,14 @@ const char* libssh2_session_hostkey(LIBSSH2_SESSION* session, size_t* len,
 
 int libssh2_session_method_pref(LIBSSH2_SESSION* session, int method_type,
                                 const char* prefs) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC,
                  [&] { return s->MethodPref(method_type, prefs); });
 }
 
 const char* libssh2_session_methods(LIBSSH2_SESSION* session, int method_type) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   return Guarded<const char*>(s, nullptr,
                               [&] { return s->Methods(method_type); });
@@ -877,7 +874,7 @@ const char* libssh2_session_methods(LIBSSH2_SESSION* session, int method_type) {
 
 int libssh2_session_supported_algs(LIBSSH2_SESSION* session, int method_type,
                                    const char*** algs) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC,
                  [&] { return s->SupportedAlgs(method_type, algs); });
@@ -885,7 +882,7 @@ int libssh2_session_supported_algs(LIBSSH2_SESSION* session, int method_type,
 
 int libssh2_session_last_error(LIBSSH2_SESSION* session, char** errmsg,
                                int* errmsg_len, int want_buf) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) {
     if (errmsg != nullptr) *errmsg = nullptr;
     if (errmsg_len != nullptr) *errmsg_len = 0;
@@ -895,24 +892,24 @@ int libssh2_session_last_error(LIBSSH2_SESSION* session, char** errmsg,
 }
 
 int libssh2_session_last_errno(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s == nullptr ? LIBSSH2_ERROR_BAD_USE : s->last_errno();
 }
 
 int libssh2_session_set_last_error(LIBSSH2_SESSION* session, int errcode,
                                    const char* errmsg) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return s->SetError(errcode, errmsg != nullptr ? errmsg : "");
 }
 
 int libssh2_session_block_directions(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s == nullptr ? 0 : s->block_directions();
 }
 
 int libssh2_session_flag(LIBSSH2_SESSION* session, int flag, int /*value*/) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   switch (flag) {
     case LIBSSH2_FLAG_SIGPIPE:   // Parley sends with MSG_NOSIGNAL anyway
@@ -925,20 +922,20 @@ int libssh2_session_flag(LIBSSH2_SESSION* session, int flag, int /*value*/) {
 }
 
 void libssh2_session_set_blocking(LIBSSH2_SESSION* session, int blocking) {
-  if (Session* s = ValidSession(session)) s->set_blocking(blocking != 0);
+  if (SessionHandle* s = ValidSession(session)) s->set_blocking(blocking != 0);
 }
 
 int libssh2_session_get_blocking(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s != nullptr && s->blocking() ? 1 : 0;
 }
 
 void libssh2_session_set_timeout(LIBSSH2_SESSION* session, long timeout) {
-  if (Session* s = ValidSession(session)) s->set_timeout_ms(timeout);
+  if (SessionHandle* s = ValidSession(session)) s->set_timeout_ms(timeout);
 }
 
 long libssh2_session_get_timeout(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s == nullptr ? 0 : s->timeout_ms();
 }
 
@@ -948,12 +945,12 @@ int libssh2_trace(LIBSSH2_SESSION* session, int /*bitmask*/) {
 
 void libssh2_keepalive_config(LIBSSH2_SESSION* session, int want_reply,
                               unsigned int interval) {
-  if (Session* s = ValidSession(session))
+  if (SessionHandle* s = ValidSession(session))
     s->KeepaliveConfig(want_reply != 0, interval);
 }
 
 int libssh2_keepalive_send(LIBSSH2_SESSION* session, int* seconds_to_next) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC,
                  [&] { return s->KeepaliveSend(seconds_to_next); });
@@ -967,14 +964,14 @@ const char* parley_version(void) {
 
 int parley_session_set_crypto_backend(LIBSSH2_SESSION* session,
                                       const char* name) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return Guarded(s, LIBSSH2_ERROR_ALLOC,
                  [&] { return s->SetCryptoBackend(name); });
 }
 
 const char* parley_session_crypto_backend(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   return Guarded<const char*>(s, nullptr,
                               [&] { return s->CryptoBackendName(); });

@@ -1,15 +1,16 @@
-// libssh2_userauth_* and the parley_userauth_* extensions.
+// libssh2_userauth_* and the parley_userauth_* extensions: libssh2's
+// calling conventions over the engine's authentication attempts.
 #include <string.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/auth/signer.h"
+#include "core/base/error.h"
 #include "core/capi/internal.h"
 #include "core/keys/key_file.h"
 #include "core/keys/openssh_key.h"
@@ -20,17 +21,17 @@ namespace {
 // Public-key files are one line; anything this long is not one.
 constexpr size_t kMaxPublicKeyFile = 64 * 1024;
 
-absl::string_view Label(AuthOp::Kind kind) {
-  switch (kind) {
-    case AuthOp::Kind::kNone:
+absl::string_view Label(AuthCall call) {
+  switch (call) {
+    case AuthCall::kNone:
       return "none";
-    case AuthOp::Kind::kList:
+    case AuthCall::kList:
       return "userauth list";
-    case AuthOp::Kind::kPassword:
+    case AuthCall::kPassword:
       return "password";
-    case AuthOp::Kind::kPublicKey:
+    case AuthCall::kPublicKey:
       return "publickey";
-    case AuthOp::Kind::kKbdInt:
+    case AuthCall::kKbdInt:
       return "keyboard-interactive";
   }
   return "?";
@@ -39,13 +40,14 @@ absl::string_view Label(AuthOp::Kind kind) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// KbdIntResponder
+// KbdIntCallbackResponder
 
-auth::ResponderStatus KbdIntResponder::Respond(
+auth::ResponderStatus KbdIntCallbackResponder::Respond(
     const auth::Challenge& challenge, std::vector<SecureBuffer>* answers) {
   const auth::InfoRequest& req = challenge.request;
   const size_t n = req.prompts.size();
-  Session& s = *session_;
+  SessionHandle& s = *session_;
+  allocation_failed_ = false;
 
   // Everything handed to the callback comes from the session's allocator.
   char* name = s.CopyString(req.name);
@@ -91,11 +93,11 @@ auth::ResponderStatus KbdIntResponder::Respond(
     allocation_failed_ = true;
     return auth::ResponderStatus::kCancel;
   }
-  const Clock::time_point asked = Clock::now();
+  // The round deadline is the engine's: it measures the callback's time
+  // and does not send answers that came too late.
   callback_(name, static_cast<int>(req.name.size()), instruction,
             static_cast<int>(req.instruction.size()), static_cast<int>(n),
             prompts, responses, s.abstract());
-  const Clock::duration took = Clock::now() - asked;
   try {
     answers->clear();
     answers->reserve(n);
@@ -112,48 +114,44 @@ auth::ResponderStatus KbdIntResponder::Respond(
     throw;
   }
   release();
-  if (round_timeout_.count() > 0 && took > round_timeout_) {
-    answers->clear();  // wipes them; a late answer is not sent
-    too_slow_ = true;
-    return auth::ResponderStatus::kCancel;
-  }
   return auth::ResponderStatus::kAnswered;
 }
 
 // ---------------------------------------------------------------------------
-// Session: userauth
+// SessionHandle: userauth
 
-int Session::AuthError(const absl::Status& s) {
-  if (absl::IsFailedPrecondition(s)) {
-    return SetError(LIBSSH2_ERROR_BAD_USE, s.message());
-  }
-  return FailTransport(s);
-}
-
-int Session::BeginAuth(AuthOp::Kind kind) {
+int SessionHandle::BeginAuth(AuthCall call) {
   if (int rc = RequireConnected(); rc < 0) return rc;
-  if (auth_op_.kind != AuthOp::Kind::kNone && auth_op_.kind != kind) {
+  if (auth_call_ != AuthCall::kNone && auth_call_ != call) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
-                    absl::StrCat("a ", Label(auth_op_.kind),
+                    absl::StrCat("a ", Label(auth_call_),
                                  " call is in progress: call it again until "
                                  "it stops returning LIBSSH2_ERROR_EAGAIN"));
   }
   // A new attempt (not a resumed one) starts with no partial success.
-  if (auth_op_.kind == AuthOp::Kind::kNone) partial_success_ = false;
+  if (auth_call_ == AuthCall::kNone) partial_success_ = false;
   return 0;
 }
 
-int Session::RunAuth(absl::string_view what) {
-  return Run(
-      [this] {
-        return auth_->outcome().kind == auth::AuthOutcome::kPending ? kStepWait
-                                                                    : kStepDone;
-      },
-      what);
+int SessionHandle::RunAuth(AuthCall call, absl::string_view what,
+                           const std::function<absl::Status()>& start) {
+  if (int rc = BeginAuth(call); rc < 0) return rc;
+  if (auth_call_ == AuthCall::kNone) {
+    // A result nobody took (a call abandoned after a timeout) is stale.
+    if (engine_->auth_done()) (void)engine_->TakeAuthResult();
+    absl::Status s = start();
+    if (!s.ok()) return Fail(s);
+    auth_call_ = call;
+  }
+  const int rc = Run(
+      [this] { return engine_->auth_done() ? kStepDone : kStepWait; }, what);
+  if (Resumable(rc)) return rc;
+  auth_call_ = AuthCall::kNone;
+  return rc;
 }
 
-int Session::FinishAuth(const auth::AuthOutcome& outcome,
-                        absl::string_view method) {
+int SessionHandle::FinishAuth(const auth::AuthOutcome& outcome,
+                              absl::string_view method) {
   partial_success_ = outcome.kind == auth::AuthOutcome::kPartialSuccess;
   switch (outcome.kind) {
     case auth::AuthOutcome::kSuccess:
@@ -173,91 +171,95 @@ int Session::FinishAuth(const auth::AuthOutcome& outcome,
   }
 }
 
-char* Session::UserauthList(absl::string_view user) {
-  if (BeginAuth(AuthOp::Kind::kList) < 0) return nullptr;
-  if (auth_op_.kind == AuthOp::Kind::kNone) {
-    absl::Status s = auth_->StartNone(user);
-    if (!s.ok()) {
-      AuthError(s);
-      return nullptr;
-    }
-    auth_op_.kind = AuthOp::Kind::kList;
-  }
-  const int rc = RunAuth("requesting userauth list");
-  if (Resumable(rc)) return nullptr;
-  auth_op_ = AuthOp();
+char* SessionHandle::UserauthList(absl::string_view user) {
+  const std::string u(user);
+  int rc = RunAuth(AuthCall::kList, "requesting userauth list",
+                   [&] { return engine_->AuthNone(u, Clock::now()); });
   if (rc < 0) return nullptr;
-  const auth::AuthOutcome& o = auth_->outcome();
-  if (o.kind == auth::AuthOutcome::kSuccess) return nullptr;  // "none" worked
-  if (!Store(userauth_list_, absl::StrJoin(o.methods, ","))) {
+  absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
+  if (!o.ok()) {
+    Fail(o.status());
+    return nullptr;
+  }
+  if (o->kind == auth::AuthOutcome::kSuccess) return nullptr;  // "none" worked
+  if (!Store(userauth_list_, absl::StrJoin(o->methods, ","))) {
     SetError(LIBSSH2_ERROR_ALLOC, "Unable to allocate memory for the list");
     return nullptr;
   }
   return userauth_list_.data();
 }
 
-int Session::UserauthBanner(char** banner) {
-  if (auth_ == nullptr || auth_->banners().empty()) {
+int SessionHandle::UserauthBanner(char** banner) {
+  if (engine_ == nullptr || engine_->banners().empty()) {
     return SetError(LIBSSH2_ERROR_MISSING_USERAUTH_BANNER,
                     "No userauth banner was received");
   }
-  if (!Store(userauth_banner_, absl::StrJoin(auth_->banners(), ""))) {
+  if (!Store(userauth_banner_, absl::StrJoin(engine_->banners(), ""))) {
     return SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
   }
   *banner = userauth_banner_.data();
   return 0;
 }
 
-int Session::UserauthPassword(absl::string_view user,
-                              absl::string_view password,
-                              PasswordChangeCallback change_cb) {
-  if (int rc = BeginAuth(AuthOp::Kind::kPassword); rc < 0) return rc;
-  if (auth_op_.kind == AuthOp::Kind::kNone) {
-    absl::Status s = auth_->StartPassword(user, AsBytes(password));
-    if (!s.ok()) return AuthError(s);
-    auth_op_.kind = AuthOp::Kind::kPassword;
-    auth_op_.user = std::string(user);
-    auth_op_.password = ToSecureBuffer(AsBytes(password));
+int SessionHandle::UserauthPassword(absl::string_view user,
+                                    absl::string_view password,
+                                    PasswordChangeCallback change_cb) {
+  if (auth_call_ == AuthCall::kNone) {
+    password_user_ = std::string(user);
+    password_ = ToSecureBuffer(AsBytes(password));
   }
-  const int rc = Run(
-      [&]() -> int {
-        const auth::AuthOutcome& o = auth_->outcome();
-        if (o.kind == auth::AuthOutcome::kPending) return kStepWait;
-        if (o.kind != auth::AuthOutcome::kPasswordChange) return kStepDone;
-        // RFC 4252 section 8: the server wants a new password.
-        if (change_cb == nullptr) {
-          return SetError(LIBSSH2_ERROR_PASSWORD_EXPIRED,
-                          "Password Expired, and no callback specified");
-        }
-        char* newpw = nullptr;
-        int newpw_len = 0;
-        change_cb(handle(), &newpw, &newpw_len, &abstract_);
-        if (newpw == nullptr) {
-          return SetError(LIBSSH2_ERROR_PASSWORD_EXPIRED,
-                          "Password expired, and callback failed");
-        }
-        const size_t len = newpw_len > 0 ? static_cast<size_t>(newpw_len) : 0;
-        SecureBuffer fresh(newpw, newpw + len);
-        WipeAndFree(newpw, len);
-        absl::Status s = auth_->StartPasswordChange(
-            auth_op_.user, View(auth_op_.password), View(fresh));
-        if (!s.ok()) return AuthError(s);
-        auth_op_.password = std::move(fresh);
-        return kStepWait;
-      },
-      "requesting password authentication");
-  if (Resumable(rc)) return rc;
-  const auth::AuthOutcome outcome = auth_->outcome();
-  auth_op_ = AuthOp();
-  if (rc < 0) return rc;
-  return FinishAuth(outcome, "username/password");
+  while (true) {
+    const int rc =
+        RunAuth(AuthCall::kPassword, "requesting password authentication", [&] {
+          return engine_->AuthPassword(password_user_, password_, Clock::now());
+        });
+    if (rc < 0) {
+      if (!Resumable(rc)) password_ = SecureBuffer();
+      return rc;
+    }
+    absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
+    if (!o.ok()) {
+      password_ = SecureBuffer();
+      return Fail(o.status());
+    }
+    if (o->kind != auth::AuthOutcome::kPasswordChange) {
+      password_ = SecureBuffer();
+      return FinishAuth(*o, "username/password");
+    }
+    // RFC 4252 section 8: the server wants a new password.
+    if (change_cb == nullptr) {
+      password_ = SecureBuffer();
+      return SetError(LIBSSH2_ERROR_PASSWORD_EXPIRED,
+                      "Password Expired, and no callback specified");
+    }
+    char* newpw = nullptr;
+    int newpw_len = 0;
+    change_cb(handle(), &newpw, &newpw_len, &abstract_);
+    if (newpw == nullptr) {
+      password_ = SecureBuffer();
+      return SetError(LIBSSH2_ERROR_PASSWORD_EXPIRED,
+                      "Password expired, and callback failed");
+    }
+    const size_t len = newpw_len > 0 ? static_cast<size_t>(newpw_len) : 0;
+    SecureBuffer fresh(newpw, newpw + len);
+    WipeAndFree(newpw, len);
+    absl::Status s = engine_->AuthPasswordChange(password_user_, password_,
+                                                 fresh, Clock::now());
+    if (!s.ok()) {
+      password_ = SecureBuffer();
+      return Fail(s);
+    }
+    password_ = std::move(fresh);
+    auth_call_ = AuthCall::kPassword;  // resumed by the loop above
+  }
 }
 
-int Session::UserauthPublicKey(absl::string_view user,
-                               const KeySource& source) {
-  if (int rc = BeginAuth(AuthOp::Kind::kPublicKey); rc < 0) return rc;
-  if (auth_op_.kind == AuthOp::Kind::kNone) {
-    const crypto::CryptoProvider& provider = transport_->provider();
+int SessionHandle::UserauthPublicKey(absl::string_view user,
+                                     const KeySource& source) {
+  if (int rc = BeginAuth(AuthCall::kPublicKey); rc < 0) return rc;
+  std::shared_ptr<auth::Signer> signer;
+  if (auth_call_ == AuthCall::kNone) {
+    const crypto::CryptoProvider& provider = engine_->provider();
     SecureBuffer passphrase;
     if (source.passphrase != nullptr) {
       passphrase = ToSecureBuffer(AsBytes(source.passphrase));
@@ -305,101 +307,58 @@ int Session::UserauthPublicKey(absl::string_view user,
                         "the public key does not belong to the private key");
       }
     }
-    absl::Status s = auth_->StartPublicKey(
-        user, *key, auth_->ChoosePublicKeyAlgorithm(*key));
-    if (!s.ok()) return AuthError(s);
-    auth_op_.kind = AuthOp::Kind::kPublicKey;
+    signer = std::make_shared<auth::KeySigner>(engine_->options().provider,
+                                               *std::move(key));
   }
-  const int rc = RunAuth("requesting publickey authentication");
-  if (Resumable(rc)) return rc;
-  const auth::AuthOutcome outcome = auth_->outcome();
-  auth_op_ = AuthOp();
+  const std::string u(user);
+  const int rc =
+      RunAuth(AuthCall::kPublicKey, "requesting publickey authentication",
+              [&] { return engine_->AuthPublicKey(u, signer, Clock::now()); });
   if (rc < 0) return rc;
-  return FinishAuth(outcome, "publickey");
+  absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
+  if (!o.ok()) return Fail(o.status());
+  return FinishAuth(*o, "publickey");
 }
 
-int Session::KbdIntError(const absl::Status& s) {
-  if (auth_op_.responder != nullptr &&
-      auth_op_.responder->allocation_failed()) {
-    return SetError(LIBSSH2_ERROR_ALLOC,
-                    "Unable to allocate memory for keyboard-interactive "
-                    "prompts or responses");
-  }
-  if (auth_op_.responder != nullptr && auth_op_.responder->too_slow()) {
-    return SetError(
-        PARLEY_ERROR_DEADLINE,
-        absl::StrCat("the keyboard-interactive callback took longer than the "
-                     "round deadline (",
-                     kbdint_options_.round_timeout.count(), " ms)"));
-  }
-  switch (s.code()) {
-    case absl::StatusCode::kCancelled:
-      return SetError(PARLEY_ERROR_CANCELLED, s.message());
-    case absl::StatusCode::kDeadlineExceeded:
-      return SetError(PARLEY_ERROR_DEADLINE, s.message());
-    case absl::StatusCode::kResourceExhausted:
-      return SetError(PARLEY_ERROR_ROUND_LIMIT, s.message());
-    default:
-      return FailTransport(s);
-  }
-}
-
-int Session::UserauthKbdInt(absl::string_view user, KbdIntCallback callback) {
+int SessionHandle::UserauthKbdInt(absl::string_view user,
+                                  KbdIntCallback callback) {
   if (callback == nullptr) {
     return SetError(LIBSSH2_ERROR_INVAL, "no response callback given");
   }
-  if (int rc = BeginAuth(AuthOp::Kind::kKbdInt); rc < 0) return rc;
-  if (auth_op_.kind == AuthOp::Kind::kNone) {
-    // A cancel only ever applies to the login running when it is made.
-    cancel_.store(false);
-    if (cancel_fd_ >= 0) {
-      uint64_t v;
-      (void)!read(cancel_fd_, &v, sizeof(v));
-    }
-    AuthOp op;
-    op.kind = AuthOp::Kind::kKbdInt;
-    op.user = std::string(user);
-    op.responder = std::make_unique<KbdIntResponder>(this);
-    op.responder->set_round_timeout(kbdint_options_.round_timeout);
-    auth::KbdIntOptions options = kbdint_options_;
-    options.cancel = &cancel_;
-    op.login = std::make_unique<auth::KbdIntLogin>(auth_.get(),
-                                                   op.responder.get(), options);
-    const Clock::time_point now = Clock::now();
-    absl::Status s = op.login->Start(user, now);
-    if (!s.ok()) return AuthError(s);
-    if (options.overall_timeout.count() > 0) {
-      wake_at_ = now + options.overall_timeout;
-    }
-    auth_op_ = std::move(op);
+  if (kbdint_responder_ == nullptr) {
+    kbdint_responder_ = std::make_unique<KbdIntCallbackResponder>(this);
   }
-  auth_op_.responder->set_callback(callback);
-  const int rc = Run(
-      [this]() -> int {
-        absl::StatusOr<auth::KbdIntLogin::Wait> w =
-            auth_op_.login->Poll(Clock::now());
-        if (!w.ok()) return KbdIntError(w.status());
-        return *w == auth::KbdIntLogin::Wait::kNone ? kStepDone : kStepWait;
-      },
-      "during keyboard-interactive authentication");
-  if (Resumable(rc)) return rc;
-  const auth::AuthOutcome outcome = auth_->outcome();
-  auth_op_ = AuthOp();
-  wake_at_.reset();
+  kbdint_responder_->set_callback(callback);
+  const std::string u(user);
+  const int rc = RunAuth(
+      AuthCall::kKbdInt, "during keyboard-interactive authentication", [&] {
+        return engine_->AuthKeyboardInteractive(u, kbdint_responder_.get(),
+                                                kbdint_options_, Clock::now());
+      });
   if (rc < 0) return rc;
-  return FinishAuth(outcome, "keyboard-interactive");
+  absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
+  if (!o.ok()) {
+    if (kbdint_responder_->allocation_failed()) {
+      return SetError(LIBSSH2_ERROR_ALLOC,
+                      "Unable to allocate memory for keyboard-interactive "
+                      "prompts or responses");
+    }
+    return Fail(o.status());
+  }
+  return FinishAuth(*o, "keyboard-interactive");
 }
 
-const char* Session::MethodsLeft() {
-  if (auth_ == nullptr || auth_->methods_left().empty()) return nullptr;
-  if (!Store(methods_left_, absl::StrJoin(auth_->methods_left(), ","))) {
+const char* SessionHandle::MethodsLeft() {
+  if (engine_ == nullptr || engine_->methods_left().empty()) return nullptr;
+  if (!Store(methods_left_, absl::StrJoin(engine_->methods_left(), ","))) {
     SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
     return nullptr;
   }
   return methods_left_.data();
 }
 
-int Session::SetKbdIntLimits(int max_rounds, long round_ms, long overall_ms) {
+int SessionHandle::SetKbdIntLimits(int max_rounds, long round_ms,
+                                   long overall_ms) {
   if (max_rounds < 1 || round_ms < 0 || overall_ms < 0) {
     return SetError(LIBSSH2_ERROR_INVAL,
                     "max_rounds must be >= 1 and the timeouts >= 0");
@@ -412,12 +371,9 @@ int Session::SetKbdIntLimits(int max_rounds, long round_ms, long overall_ms) {
   return 0;
 }
 
-void Session::Cancel() {
-  cancel_.store(true);
-  if (cancel_fd_ >= 0) {
-    const uint64_t one = 1;
-    (void)!write(cancel_fd_, &one, sizeof(one));
-  }
+void SessionHandle::Cancel() {
+  session::Engine* e = engine_ptr_.load();
+  if (e != nullptr) e->Cancel();
 }
 
 }  // namespace parley::capi
@@ -426,7 +382,7 @@ void Session::Cancel() {
 // The C API
 
 using parley::capi::Guarded;
-using parley::capi::Session;
+using parley::capi::SessionHandle;
 
 using parley::capi::ValidSession;
 
@@ -434,7 +390,7 @@ extern "C" {
 
 char* libssh2_userauth_list(LIBSSH2_SESSION* session, const char* username,
                             unsigned int username_len) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   if (username == nullptr && username_len > 0) {
     s->SetError(LIBSSH2_ERROR_INVAL, "username is NULL");
@@ -446,7 +402,7 @@ char* libssh2_userauth_list(LIBSSH2_SESSION* session, const char* username,
 }
 
 int libssh2_userauth_banner(LIBSSH2_SESSION* session, char** banner) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   if (banner == nullptr) {
     return s->SetError(LIBSSH2_ERROR_INVAL, "banner is NULL");
@@ -457,7 +413,7 @@ int libssh2_userauth_banner(LIBSSH2_SESSION* session, char** banner) {
 }
 
 int libssh2_userauth_authenticated(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s != nullptr && s->authenticated() ? 1 : 0;
 }
 
@@ -465,7 +421,7 @@ int libssh2_userauth_password_ex(
     LIBSSH2_SESSION* session, const char* username, unsigned int username_len,
     const char* password, unsigned int password_len,
     LIBSSH2_PASSWD_CHANGEREQ_FUNC((*passwd_change_cb))) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   if ((username == nullptr && username_len > 0) ||
       (password == nullptr && password_len > 0)) {
@@ -481,12 +437,12 @@ int libssh2_userauth_password_ex(
 int libssh2_userauth_publickey_fromfile_ex(
     LIBSSH2_SESSION* session, const char* username, unsigned int username_len,
     const char* publickey, const char* privatekey, const char* passphrase) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   if ((username == nullptr && username_len > 0) || privatekey == nullptr) {
     return s->SetError(LIBSSH2_ERROR_INVAL, "username or privatekey is NULL");
   }
-  Session::KeySource source;
+  SessionHandle::KeySource source;
   source.key_file = privatekey;
   source.pub_file = publickey;
   source.passphrase = passphrase;
@@ -501,14 +457,14 @@ int libssh2_userauth_publickey_frommemory(
     const char* publickeyfiledata, size_t publickeyfiledata_len,
     const char* privatekeyfiledata, size_t privatekeyfiledata_len,
     const char* passphrase) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   if ((username == nullptr && username_len > 0) ||
       privatekeyfiledata == nullptr ||
       (publickeyfiledata == nullptr && publickeyfiledata_len > 0)) {
     return s->SetError(LIBSSH2_ERROR_INVAL, "username or key data is NULL");
   }
-  Session::KeySource source;
+  SessionHandle::KeySource source;
   source.key_text =
       absl::string_view(privatekeyfiledata, privatekeyfiledata_len);
   if (publickeyfiledata_len > 0) {
@@ -525,7 +481,7 @@ int libssh2_userauth_publickey_frommemory(
 int libssh2_userauth_keyboard_interactive_ex(
     LIBSSH2_SESSION* session, const char* username, unsigned int username_len,
     LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC((*response_callback))) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   if (username == nullptr && username_len > 0) {
     return s->SetError(LIBSSH2_ERROR_INVAL, "username is NULL");
@@ -537,12 +493,12 @@ int libssh2_userauth_keyboard_interactive_ex(
 }
 
 int parley_userauth_partial_success(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   return s == nullptr ? LIBSSH2_ERROR_BAD_USE : s->partial_success();
 }
 
 const char* parley_userauth_methods_left(LIBSSH2_SESSION* session) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return nullptr;
   return Guarded<const char*>(s, nullptr, [&] { return s->MethodsLeft(); });
 }
@@ -550,13 +506,13 @@ const char* parley_userauth_methods_left(LIBSSH2_SESSION* session) {
 int parley_userauth_kbdint_set_limits(LIBSSH2_SESSION* session, int max_rounds,
                                       long round_timeout_ms,
                                       long overall_timeout_ms) {
-  Session* s = ValidSession(session);
+  SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
   return s->SetKbdIntLimits(max_rounds, round_timeout_ms, overall_timeout_ms);
 }
 
 void parley_userauth_cancel(LIBSSH2_SESSION* session) {
-  if (Session* s = ValidSession(session)) s->Cancel();
+  if (SessionHandle* s = ValidSession(session)) s->Cancel();
 }
 
 }  // extern "C"

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/base/error.h"
 #include "core/base/status_macros.h"
 #include "core/transport/messages.h"
 #include "core/wire/reader.h"
@@ -14,60 +15,68 @@ namespace {
 
 using namespace ::parley::transport;  // NOLINT: message numbers
 
-// Bounds on what we buffer for a channel the application does not read.
-constexpr size_t kMaxChannels = 256;
+// RFC 4254 section 5.1: SSH_OPEN_ADMINISTRATIVELY_PROHIBITED.
+constexpr uint32_t kOpenAdministrativelyProhibited = 1;
+
+absl::Status NotOpen() {
+  return Error(ErrorKind::kBadUse,
+               absl::FailedPreconditionError("channel is not open"));
+}
 
 }  // namespace
 
-Channel* Connection::Find(uint32_t id) {
+const Channel* Connection::Find(uint32_t id) const {
   auto it = channels_.find(id);
   return it == channels_.end() ? nullptr : it->second.get();
 }
 
-absl::StatusOr<Channel*> Connection::ForMessage(uint32_t id, const char* what) {
-  Channel* c = Find(id);
-  if (c == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " for unknown channel ", id));
-  }
-  return c;
+Channel* Connection::Mutable(uint32_t id) {
+  auto it = channels_.find(id);
+  return it == channels_.end() ? nullptr : it->second.get();
 }
 
 absl::StatusOr<uint32_t> Connection::OpenSession() {
+  if (!enabled_) {
+    return Error(ErrorKind::kBadUse,
+                 absl::FailedPreconditionError(
+                     "cannot open a channel before authentication"));
+  }
   if (channels_.size() >= kMaxChannels) {
-    return absl::ResourceExhaustedError("too many open channels");
+    return Error(ErrorKind::kResourceLimit,
+                 absl::ResourceExhaustedError("too many open channels"));
   }
   while (Find(next_id_) != nullptr) ++next_id_;
   auto c = std::make_unique<Channel>();
-  c->local_id = next_id_++;
+  c->local_id_ = next_id_++;
   Bytes msg;
   wire::Writer w(&msg);
   w.WriteU8(kMsgChannelOpen);
   w.WriteString(absl::string_view("session"));
-  w.WriteU32(c->local_id);
+  w.WriteU32(c->local_id_);
   w.WriteU32(kLocalWindow);
   w.WriteU32(kLocalMaxPacket);
   PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-  const uint32_t id = c->local_id;
+  const uint32_t id = c->local_id_;
   channels_[id] = std::move(c);
   return id;
 }
 
 absl::Status Connection::Request(uint32_t id, absl::string_view type,
                                  const Bytes& extra) {
-  Channel* c = Find(id);
-  if (c == nullptr || c->state != Channel::State::kOpen || c->close_sent) {
-    return absl::FailedPreconditionError("channel is not open");
+  Channel* c = Mutable(id);
+  if (c == nullptr || c->state_ != Channel::State::kOpen || c->close_sent_ ||
+      c->close_received_) {
+    return NotOpen();
   }
   Bytes msg;
   wire::Writer w(&msg);
   w.WriteU8(kMsgChannelRequest);
-  w.WriteU32(c->remote_id);
+  w.WriteU32(c->remote_id_);
   w.WriteString(type);
   w.WriteBool(true);
   w.WriteRaw(extra);
   PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-  ++c->replies_pending;
+  ++c->replies_pending_;
   return absl::OkStatus();
 }
 
@@ -107,89 +116,158 @@ absl::Status Connection::RequestPty(uint32_t id, absl::string_view term,
   return Request(id, "pty-req", extra);
 }
 
+absl::optional<bool> Connection::TakeReply(uint32_t id) {
+  Channel* c = Mutable(id);
+  if (c == nullptr || c->replies_.empty()) return absl::nullopt;
+  const bool ok = c->replies_.front();
+  c->replies_.pop_front();
+  return ok;
+}
+
+void Connection::AbandonReply(uint32_t id) {
+  Channel* c = Mutable(id);
+  if (c == nullptr) return;
+  if (!c->replies_.empty()) {
+    c->replies_.pop_back();  // it came already
+  } else if (c->replies_pending_ > 0) {
+    ++c->stale_replies_;
+  }
+}
+
 absl::StatusOr<size_t> Connection::Write(uint32_t id, ByteView data,
                                          bool stderr_stream) {
-  Channel* c = Find(id);
-  if (c == nullptr || c->state != Channel::State::kOpen) {
-    return absl::FailedPreconditionError("channel is not open");
-  }
-  if (c->eof_sent || c->close_sent) {
-    return absl::FailedPreconditionError("channel output already closed");
+  Channel* c = Mutable(id);
+  if (c == nullptr || c->state_ != Channel::State::kOpen) return NotOpen();
+  if (c->eof_sent_ || c->close_sent_) {
+    return Error(ErrorKind::kBadUse, absl::FailedPreconditionError(
+                                         "channel output already closed"));
   }
   size_t sent = 0;
-  while (sent < data.size() && c->remote_window > 0) {
+  while (sent < data.size() && c->remote_window_ > 0) {
+    // Bounded by the transport's queue too: a server that grants a huge
+    // window but does not read (or stalls a key exchange) cannot make us
+    // buffer without limit.
+    const size_t room = t_->send_room();
+    if (room == 0) break;
     size_t n = std::min<uint64_t>(
-        {data.size() - sent, c->remote_window, c->remote_max_packet});
+        {data.size() - sent, c->remote_window_, c->remote_max_packet_, room});
     Bytes msg;
     msg.reserve(n + 16);
     wire::Writer w(&msg);
     w.WriteU8(stderr_stream ? kMsgChannelExtendedData : kMsgChannelData);
-    w.WriteU32(c->remote_id);
+    w.WriteU32(c->remote_id_);
     if (stderr_stream) w.WriteU32(1);
     w.WriteString(data.subspan(sent, n));
     PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-    c->remote_window -= n;
+    c->remote_window_ -= n;
     sent += n;
   }
   return sent;
 }
 
 absl::Status Connection::SendEof(uint32_t id) {
-  Channel* c = Find(id);
-  if (c == nullptr || c->state != Channel::State::kOpen) {
-    return absl::FailedPreconditionError("channel is not open");
-  }
-  if (c->eof_sent || c->close_sent) return absl::OkStatus();
+  Channel* c = Mutable(id);
+  if (c == nullptr || c->state_ != Channel::State::kOpen) return NotOpen();
+  if (c->eof_sent_ || c->close_sent_) return absl::OkStatus();
   Bytes msg;
   wire::Writer w(&msg);
   w.WriteU8(kMsgChannelEof);
-  w.WriteU32(c->remote_id);
-  c->eof_sent = true;
+  w.WriteU32(c->remote_id_);
+  c->eof_sent_ = true;
+  return t_->Send(msg);
+}
+
+absl::Status Connection::SendClose(Channel& c) {
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgChannelClose);
+  w.WriteU32(c.remote_id_);
+  c.close_sent_ = true;
+  if (c.close_received_) c.state_ = Channel::State::kClosed;
   return t_->Send(msg);
 }
 
 absl::Status Connection::Close(uint32_t id) {
-  Channel* c = Find(id);
-  if (c == nullptr) return absl::NotFoundError("no such channel");
-  if (c->state != Channel::State::kOpen || c->close_sent) {
+  Channel* c = Mutable(id);
+  if (c == nullptr) {
+    return Error(ErrorKind::kBadUse, absl::NotFoundError("no such channel"));
+  }
+  if (c->state_ != Channel::State::kOpen || c->close_sent_) {
     return absl::OkStatus();
   }
-  Bytes msg;
-  wire::Writer w(&msg);
-  w.WriteU8(kMsgChannelClose);
-  w.WriteU32(c->remote_id);
-  c->close_sent = true;
-  if (c->close_received) c->state = Channel::State::kClosed;
-  return t_->Send(msg);
+  return SendClose(*c);
 }
 
 size_t Connection::Read(uint32_t id, bool stderr_stream, uint8_t* out,
                         size_t max) {
-  Channel* c = Find(id);
+  Channel* c = Mutable(id);
   if (c == nullptr) return 0;
-  ByteQueue& buf = stderr_stream ? c->stderr_data : c->stdout_data;
+  ByteQueue& buf = stderr_stream ? c->stderr_ : c->stdout_;
   const size_t n = std::min(max, buf.size());
   if (n == 0) return 0;
-  std::memcpy(out, buf.view().data(), n);
+  if (out != nullptr) std::memcpy(out, buf.view().data(), n);
   buf.Consume(n);
-  c->consumed += n;
+  c->consumed_ += n;
   // Re-open the window once half of it has been consumed.
-  if (c->state == Channel::State::kOpen && !c->close_sent &&
-      c->consumed >= kLocalWindow / 2) {
+  if (c->state_ == Channel::State::kOpen && !c->close_sent_ &&
+      c->consumed_ >= kLocalWindow / 2) {
     Bytes msg;
     wire::Writer w(&msg);
     w.WriteU8(kMsgChannelWindowAdjust);
-    w.WriteU32(c->remote_id);
-    w.WriteU32(static_cast<uint32_t>(c->consumed));
+    w.WriteU32(c->remote_id_);
+    w.WriteU32(static_cast<uint32_t>(c->consumed_));
     if (t_->Send(msg).ok()) {
-      c->local_window += c->consumed;
-      c->consumed = 0;
+      c->local_window_ += c->consumed_;
+      c->consumed_ = 0;
     }
   }
   return n;
 }
 
+size_t Connection::Discard(uint32_t id, bool stderr_stream) {
+  size_t total = 0;
+  size_t n;
+  while ((n = Read(id, stderr_stream, nullptr, size_t{1} << 20)) > 0) {
+    total += n;
+  }
+  return total;
+}
+
 void Connection::Free(uint32_t id) { channels_.erase(id); }
+
+void Connection::Release(uint32_t id) {
+  Channel* c = Mutable(id);
+  if (c == nullptr) return;
+  c->released_ = true;
+  if (c->state_ == Channel::State::kOpen && !c->close_sent_ && !t_->closed()) {
+    (void)SendClose(*c);
+  }
+  if (t_->closed()) {
+    Free(id);
+    return;
+  }
+  MaybeForget(*c);
+}
+
+void Connection::MaybeForget(Channel& c) {
+  if (!c.released_) return;
+  if (c.close_received_ || c.state_ == Channel::State::kOpenFailed) {
+    Free(c.local_id_);
+  }
+}
+
+absl::Status Connection::SendGlobalRequest(absl::string_view name,
+                                           bool want_reply) {
+  Bytes msg;
+  msg.reserve(64);  // also keeps GCC 12 -O2 from a false stringop-overflow
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgGlobalRequest);
+  w.WriteString(name);
+  w.WriteBool(want_reply);
+  PARLEY_RETURN_IF_ERROR(t_->Send(msg));
+  if (want_reply) ++global_replies_pending_;
+  return absl::OkStatus();
+}
 
 absl::Status Connection::HandleChannelRequest(Channel& c, ByteView body) {
   wire::Reader r(body);
@@ -202,7 +280,7 @@ absl::Status Connection::HandleChannelRequest(Channel& c, ByteView body) {
     uint32_t status;
     PARLEY_RETURN_IF_ERROR(r.ReadU32(&status));
     PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
-    c.exit_status = status;
+    c.exit_status_ = status;
     ok = true;
   } else if (type == "exit-signal") {
     absl::string_view name, message, lang;
@@ -214,16 +292,38 @@ absl::Status Connection::HandleChannelRequest(Channel& c, ByteView body) {
     PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
     sig.name = std::string(name.substr(0, 64));
     sig.message = std::string(message.substr(0, 1024));
-    c.exit_signal = std::move(sig);
+    c.exit_signal_ = std::move(sig);
     ok = true;
   }
   // Anything else (keepalive@openssh.com, eow@openssh.com, ...) is refused
   // when a reply is wanted, as OpenSSH's client does.
-  if (!want_reply) return absl::OkStatus();
+  if (!want_reply || c.close_sent_) return absl::OkStatus();
   Bytes msg;
   wire::Writer w(&msg);
   w.WriteU8(ok ? kMsgChannelSuccess : kMsgChannelFailure);
-  w.WriteU32(c.remote_id);
+  w.WriteU32(c.remote_id_);
+  return t_->Send(msg);
+}
+
+absl::Status Connection::HandleServerOpen(ByteView body) {
+  // RFC 4254 section 5.1: string type, uint32 sender channel, uint32
+  // window, uint32 maximum packet, type-specific data. A client that
+  // forwards nothing refuses every one.
+  wire::Reader r(body);
+  absl::string_view type;
+  uint32_t sender, window, max_packet;
+  PARLEY_RETURN_IF_ERROR(r.ReadString(&type));
+  PARLEY_RETURN_IF_ERROR(r.ReadU32(&sender));
+  PARLEY_RETURN_IF_ERROR(r.ReadU32(&window));
+  PARLEY_RETURN_IF_ERROR(r.ReadU32(&max_packet));
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgChannelOpenFailure);
+  w.WriteU32(sender);
+  w.WriteU32(kOpenAdministrativelyProhibited);
+  w.WriteString(absl::StrCat("channel type \"", type.substr(0, 64),
+                             "\" is not accepted"));
+  w.WriteString(absl::string_view(""));
   return t_->Send(msg);
 }
 
@@ -243,27 +343,38 @@ absl::Status Connection::Handle(ByteView msg) {
     return t_->Send(ByteView(&failure, 1));
   }
   if (t == kMsgRequestSuccess || t == kMsgRequestFailure) {
-    return absl::OkStatus();  // we send no global requests that want replies
+    // Replies to our global requests (keepalives); like OpenSSH, one with
+    // no request pending is ignored.
+    if (global_replies_pending_ > 0) --global_replies_pending_;
+    return absl::OkStatus();
   }
+  if (t == kMsgChannelOpen) return HandleServerOpen(r.rest());
   uint32_t id;
   PARLEY_RETURN_IF_ERROR(r.ReadU32(&id));
-  PARLEY_ASSIGN_OR_RETURN(Channel * c, ForMessage(id, "message"));
+  Channel* c = Mutable(id);
+  if (c == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message ", t, " for unknown channel ", id));
+  }
   switch (t) {
     case kMsgChannelOpenConfirmation: {
       uint32_t remote, window, max_packet;
       PARLEY_RETURN_IF_ERROR(r.ReadU32(&remote));
       PARLEY_RETURN_IF_ERROR(r.ReadU32(&window));
       PARLEY_RETURN_IF_ERROR(r.ReadU32(&max_packet));
-      if (c->state != Channel::State::kOpening) {
+      if (c->state_ != Channel::State::kOpening) {
         return absl::InvalidArgumentError("duplicate OPEN_CONFIRMATION");
       }
       if (max_packet == 0) {
         return absl::InvalidArgumentError("server's maximum packet size is 0");
       }
-      c->remote_id = remote;
-      c->remote_window = window;
-      c->remote_max_packet = std::min<uint32_t>(max_packet, 256 * 1024 - 64);
-      c->state = Channel::State::kOpen;
+      c->remote_id_ = remote;
+      c->remote_window_ = window;
+      c->remote_max_packet_ =
+          std::min<uint32_t>(max_packet, transport::kMaxPayload - 64);
+      c->state_ = Channel::State::kOpen;
+      // Given up on while it opened: close it now.
+      if (c->released_) (void)SendClose(*c);
       return absl::OkStatus();
     }
     case kMsgChannelOpenFailure: {
@@ -271,18 +382,19 @@ absl::Status Connection::Handle(ByteView msg) {
       absl::string_view desc;
       PARLEY_RETURN_IF_ERROR(r.ReadU32(&reason));
       PARLEY_RETURN_IF_ERROR(r.ReadString(&desc));
-      if (c->state != Channel::State::kOpening) {
+      if (c->state_ != Channel::State::kOpening) {
         return absl::InvalidArgumentError("unexpected OPEN_FAILURE");
       }
-      c->state = Channel::State::kOpenFailed;
-      c->open_failure =
+      c->state_ = Channel::State::kOpenFailed;
+      c->open_failure_ =
           absl::StrCat("reason ", reason, ": ", desc.substr(0, 1024));
+      MaybeForget(*c);
       return absl::OkStatus();
     }
     default:
       break;
   }
-  if (c->state != Channel::State::kOpen) {
+  if (c->state_ != Channel::State::kOpen) {
     return absl::InvalidArgumentError(
         absl::StrCat("message ", t, " for a channel that is not open"));
   }
@@ -291,9 +403,13 @@ absl::Status Connection::Handle(ByteView msg) {
       uint32_t add;
       PARLEY_RETURN_IF_ERROR(r.ReadU32(&add));
       PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
-      // RFC 4254 5.2: the window may not exceed 2^32 - 1.
-      c->remote_window =
-          std::min<uint64_t>(c->remote_window + add, 0xffffffffu);
+      // RFC 4254 section 5.2: the window may not exceed 2^32 - 1 bytes.
+      // OpenSSH treats a larger one as a fatal protocol error; so do we.
+      if (c->remote_window_ + add > 0xffffffffu) {
+        return absl::InvalidArgumentError(
+            "WINDOW_ADJUST grows the window past 2^32 - 1");
+      }
+      c->remote_window_ += add;
       return absl::OkStatus();
     }
     case kMsgChannelData:
@@ -305,51 +421,48 @@ absl::Status Connection::Handle(ByteView msg) {
       ByteView data;
       PARLEY_RETURN_IF_ERROR(r.ReadString(&data));
       PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
-      if (c->eof_received) {
+      if (c->eof_received_) {
         return absl::InvalidArgumentError("channel data after EOF");
       }
-      if (data.size() > c->local_window) {
+      if (data.size() > c->local_window_) {
         return absl::InvalidArgumentError(
             "server sent more channel data than the window allows");
       }
-      c->local_window -= data.size();
-      ByteQueue& buf = (t == kMsgChannelData) ? c->stdout_data : c->stderr_data;
+      c->local_window_ -= data.size();
       if (t == kMsgChannelExtendedData && code != 1) {
         // Unknown stream: discard, but count it as consumed.
-        c->consumed += data.size();
+        c->consumed_ += data.size();
         return absl::OkStatus();
       }
-      buf.Append(data);
+      (t == kMsgChannelData ? c->stdout_ : c->stderr_).Append(data);
       return absl::OkStatus();
     }
     case kMsgChannelEof:
       PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
-      c->eof_received = true;
+      c->eof_received_ = true;
       return absl::OkStatus();
     case kMsgChannelClose:
       PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
-      c->close_received = true;
-      c->eof_received = true;
-      if (!c->close_sent) {
-        Bytes out;
-        wire::Writer w(&out);
-        w.WriteU8(kMsgChannelClose);
-        w.WriteU32(c->remote_id);
-        c->close_sent = true;
-        PARLEY_RETURN_IF_ERROR(t_->Send(out));
-      }
-      c->state = Channel::State::kClosed;
+      c->close_received_ = true;
+      c->eof_received_ = true;
+      if (!c->close_sent_) PARLEY_RETURN_IF_ERROR(SendClose(*c));
+      c->state_ = Channel::State::kClosed;
+      MaybeForget(*c);
       return absl::OkStatus();
     case kMsgChannelRequest:
       return HandleChannelRequest(*c, r.rest());
     case kMsgChannelSuccess:
     case kMsgChannelFailure:
       PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
-      if (c->replies_pending <= 0) {
+      if (c->replies_pending_ <= 0) {
         return absl::InvalidArgumentError("reply to no channel request");
       }
-      --c->replies_pending;
-      c->replies.push_back(t == kMsgChannelSuccess);
+      --c->replies_pending_;
+      if (c->stale_replies_ > 0) {
+        --c->stale_replies_;  // the caller stopped waiting for this one
+      } else {
+        c->replies_.push_back(t == kMsgChannelSuccess);
+      }
       return absl::OkStatus();
     default:
       return absl::InvalidArgumentError(

@@ -1,7 +1,19 @@
 // The SSH connection protocol (RFC 4254) for a client: session channels
-// (exec, shell, env, pty-req, data both ways with flow control, EOF, CLOSE,
-// exit-status and exit-signal) and global requests, as an engine on a
-// Transport. Several channels may be open on one session.
+// (exec, shell, subsystem, env, pty-req, data both ways with flow control,
+// EOF, CLOSE, exit-status and exit-signal) and global requests, as an engine
+// on a Transport. Several channels may be open on one session.
+//
+// Channels are named by their local id. The Channel objects are read-only
+// views for callers (Find()); every change goes through an operation of
+// Connection, which keeps the protocol's rules (what may be sent in which
+// state, flow control, replies owed to the server).
+//
+// Which messages are legal is decided here per channel state: data after
+// EOF, more data than the window allows, a window grown past 2^32 - 1, a
+// reply to no request, or a message for an unknown channel fail closed
+// (kInvalidArgument). A server's CHANNEL_OPEN (forwarding, X11, agent) is
+// refused with OPEN_FAILURE; the server's global requests are refused when
+// they want a reply (RFC 4254 section 4), as OpenSSH's client does.
 #ifndef PARLEY_CORE_CHANNEL_CONNECTION_H_
 #define PARLEY_CORE_CHANNEL_CONNECTION_H_
 
@@ -9,6 +21,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -23,6 +36,8 @@ namespace parley::channel {
 // at full speed (the server may send this much before we acknowledge).
 inline constexpr uint32_t kLocalWindow = 8 * 1024 * 1024;
 inline constexpr uint32_t kLocalMaxPacket = 32 * 1024;
+// At most this many channels at once.
+inline constexpr size_t kMaxChannels = 256;
 
 struct ExitSignal {
   std::string name;  // without "SIG"
@@ -60,36 +75,72 @@ class ByteQueue {
   size_t start_ = 0;
 };
 
-struct Channel {
+// One channel's state, as the connection engine keeps it. Read-only for
+// everyone but Connection.
+class Channel {
+ public:
   enum class State { kOpening, kOpen, kOpenFailed, kClosed };
-  uint32_t local_id = 0;
-  uint32_t remote_id = 0;
-  State state = State::kOpening;
-  std::string open_failure;  // reason when kOpenFailed
-  uint64_t remote_window = 0;
-  uint32_t remote_max_packet = 0;
-  uint64_t local_window = kLocalWindow;  // what the server may still send
-  uint64_t consumed = 0;  // delivered since our last WINDOW_ADJUST
-  ByteQueue stdout_data;
-  ByteQueue stderr_data;
-  bool eof_received = false;
-  bool eof_sent = false;
-  bool close_received = false;
-  bool close_sent = false;
-  absl::optional<uint32_t> exit_status;
-  absl::optional<ExitSignal> exit_signal;
-  // Replies to our want-reply channel requests, in order: true = success.
-  std::deque<bool> replies;
-  int replies_pending = 0;
+
+  uint32_t local_id() const { return local_id_; }
+  State state() const { return state_; }
+  bool open() const { return state_ == State::kOpen; }
+  // Why the server refused to open it (kOpenFailed).
+  const std::string& open_failure() const { return open_failure_; }
+  // What the server may still send us, and we it.
+  uint64_t local_window() const { return local_window_; }
+  uint64_t remote_window() const { return remote_window_; }
+  // Received data not yet read.
+  size_t readable(bool stderr_stream) const {
+    return (stderr_stream ? stderr_ : stdout_).size();
+  }
+  bool eof_received() const { return eof_received_; }
+  bool eof_sent() const { return eof_sent_; }
+  bool close_received() const { return close_received_; }
+  bool close_sent() const { return close_sent_; }
+  const absl::optional<uint32_t>& exit_status() const { return exit_status_; }
+  const absl::optional<ExitSignal>& exit_signal() const { return exit_signal_; }
+  // Replies to our want-reply requests that arrived and were not taken.
+  bool has_reply() const { return !replies_.empty(); }
+  int replies_pending() const { return replies_pending_; }
+
+ private:
+  friend class Connection;
+  uint32_t local_id_ = 0;
+  uint32_t remote_id_ = 0;
+  State state_ = State::kOpening;
+  std::string open_failure_;
+  uint64_t remote_window_ = 0;
+  uint32_t remote_max_packet_ = 0;
+  uint64_t local_window_ = kLocalWindow;
+  uint64_t consumed_ = 0;  // delivered since our last WINDOW_ADJUST
+  ByteQueue stdout_;
+  ByteQueue stderr_;
+  bool eof_received_ = false;
+  bool eof_sent_ = false;
+  bool close_received_ = false;
+  bool close_sent_ = false;
+  absl::optional<uint32_t> exit_status_;
+  absl::optional<ExitSignal> exit_signal_;
+  std::deque<bool> replies_;  // true = success
+  int replies_pending_ = 0;
+  // Replies still owed to requests the caller gave up waiting for.
+  int stale_replies_ = 0;
+  // Released by the caller: forgotten once the server's CLOSE came.
+  bool released_ = false;
 };
 
 class Connection {
  public:
   explicit Connection(transport::Transport* t) : t_(t) {}
 
+  // Channels may be opened only once the user is authenticated (the
+  // session engine enables the connection then).
+  void set_enabled(bool enabled) { enabled_ = enabled; }
+  bool enabled() const { return enabled_; }
+
   // Sends CHANNEL_OPEN "session"; returns the local channel id.
   absl::StatusOr<uint32_t> OpenSession();
-  // Channel requests with want_reply = true (answer via Channel::replies).
+  // Channel requests with want_reply = true (see TakeReply()).
   absl::Status Exec(uint32_t id, absl::string_view command);
   absl::Status Shell(uint32_t id);
   absl::Status Subsystem(uint32_t id, absl::string_view name);
@@ -97,15 +148,33 @@ class Connection {
                       absl::string_view value);
   absl::Status RequestPty(uint32_t id, absl::string_view term, uint32_t cols,
                           uint32_t rows);
-  // Sends as much of `data` as the server's window allows; returns the number
-  // of bytes taken (0 when the window is closed: wait for WINDOW_ADJUST).
+  // The oldest unread reply to a want-reply request: true for success.
+  absl::optional<bool> TakeReply(uint32_t id);
+  // The caller stops waiting for the reply to its last request; the reply
+  // is dropped when it comes.
+  void AbandonReply(uint32_t id);
+
+  // Sends as much of `data` as the server's window and the transport's
+  // queue allow; returns the number of bytes taken (0 when the window is
+  // closed or the queue is full: wait for WINDOW_ADJUST or for the socket).
   absl::StatusOr<size_t> Write(uint32_t id, ByteView data, bool stderr_stream);
   absl::Status SendEof(uint32_t id);
   absl::Status Close(uint32_t id);
   // Takes up to `max` received bytes and re-opens our window as needed.
   size_t Read(uint32_t id, bool stderr_stream, uint8_t* out, size_t max);
-  // Forgets a closed channel.
+  // Discards received data of a stream (re-opening the window); returns
+  // how many bytes were dropped.
+  size_t Discard(uint32_t id, bool stderr_stream);
+  // Forgets a channel now (it must be closed, failed, or the transport
+  // gone).
   void Free(uint32_t id);
+  // The caller no longer needs the channel: an open one is closed and
+  // forgotten when the server's CLOSE arrives; a closed or failed one is
+  // forgotten now.
+  void Release(uint32_t id);
+
+  // A global request (RFC 4254 section 4), e.g. keepalive@openssh.com.
+  absl::Status SendGlobalRequest(absl::string_view name, bool want_reply);
 
   // Handles one connection-range message (80-127).
   absl::Status Handle(ByteView msg);
@@ -113,17 +182,23 @@ class Connection {
     return msg_type >= 80 && msg_type <= 127;
   }
 
-  Channel* Find(uint32_t id);
+  // The channel, or null for an unknown id.
+  const Channel* Find(uint32_t id) const;
   size_t open_channels() const { return channels_.size(); }
 
  private:
+  Channel* Mutable(uint32_t id);
   absl::Status Request(uint32_t id, absl::string_view type, const Bytes& extra);
   absl::Status HandleChannelRequest(Channel& c, ByteView body);
-  absl::StatusOr<Channel*> ForMessage(uint32_t id, const char* what);
+  absl::Status HandleServerOpen(ByteView body);
+  absl::Status SendClose(Channel& c);
+  void MaybeForget(Channel& c);
 
   transport::Transport* t_;
+  bool enabled_ = false;
   std::map<uint32_t, std::unique_ptr<Channel>> channels_;
   uint32_t next_id_ = 0;
+  int global_replies_pending_ = 0;
 };
 
 }  // namespace parley::channel

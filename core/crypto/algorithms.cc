@@ -35,11 +35,11 @@ absl::string_view KexGroupName(KexGroup group) {
     case KexGroup::kX25519:
       return "x25519";
     case KexGroup::kNistP256:
-      return "nistp256";
+      return EcCurveName(KeyType::kEcdsaP256);
     case KexGroup::kNistP384:
-      return "nistp384";
+      return EcCurveName(KeyType::kEcdsaP384);
     case KexGroup::kNistP521:
-      return "nistp521";
+      return EcCurveName(KeyType::kEcdsaP521);
     case KexGroup::kModp2048:
       return "modp2048";
     case KexGroup::kModp4096:
@@ -71,17 +71,20 @@ constexpr SigName kSigNames[] = {
     {SignatureAlgorithm::kRsaSha1, "ssh-rsa", KeyType::kRsa},
 };
 
+// The one table of key types: SSH key-type name and, for ECDSA, the curve
+// name that key blobs and key files carry (RFC 5656 section 6.1).
 struct KeyName {
   KeyType type;
   const char* name;
+  const char* curve;
 };
 
 constexpr KeyName kKeyNames[] = {
-    {KeyType::kEd25519, "ssh-ed25519"},
-    {KeyType::kEcdsaP256, "ecdsa-sha2-nistp256"},
-    {KeyType::kEcdsaP384, "ecdsa-sha2-nistp384"},
-    {KeyType::kEcdsaP521, "ecdsa-sha2-nistp521"},
-    {KeyType::kRsa, "ssh-rsa"},
+    {KeyType::kEd25519, "ssh-ed25519", ""},
+    {KeyType::kEcdsaP256, "ecdsa-sha2-nistp256", "nistp256"},
+    {KeyType::kEcdsaP384, "ecdsa-sha2-nistp384", "nistp384"},
+    {KeyType::kEcdsaP521, "ecdsa-sha2-nistp521", "nistp521"},
+    {KeyType::kRsa, "ssh-rsa", ""},
 };
 
 }  // namespace
@@ -109,6 +112,13 @@ KeyType KeyTypeFor(SignatureAlgorithm alg) {
     if (s.alg == alg) return s.key;
   }
   return KeyType::kRsa;
+}
+
+absl::string_view EcCurveName(KeyType type) {
+  for (const auto& k : kKeyNames) {
+    if (k.type == type) return k.curve;
+  }
+  return "";
 }
 
 absl::string_view KeyTypeName(KeyType type) {

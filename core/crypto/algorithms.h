@@ -52,6 +52,8 @@ KeyType KeyTypeFor(SignatureAlgorithm alg);
 // The SSH key-type name of a public-key blob ("ssh-rsa" for all RSA).
 absl::string_view KeyTypeName(KeyType type);
 bool KeyTypeFromName(absl::string_view name, KeyType* out);
+// The curve name of an ECDSA key type ("nistp256"), "" for other types.
+absl::string_view EcCurveName(KeyType type);
 // Field size in bytes of the ECDSA curve of `type` (32, 48, 66); 0 otherwise.
 size_t EcFieldSize(KeyType type);
 

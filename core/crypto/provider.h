@@ -23,7 +23,7 @@
 #include "core/crypto/algorithms.h"
 #include "core/crypto/cipher.h"
 #include "core/crypto/hash.h"
-#include "core/crypto/kex.h"
+#include "core/crypto/key_agreement.h"
 #include "core/crypto/mac.h"
 #include "core/crypto/signature.h"
 
@@ -62,9 +62,9 @@ class CryptoProvider {
   virtual absl::StatusOr<std::unique_ptr<KeyAgreement>>
   NewKeyAgreementFromPrivate(KexGroup group, ByteView private_key) const = 0;
 
-  virtual absl::StatusOr<std::unique_ptr<Verifier>> NewVerifier(
+  virtual absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewVerifier(
       const PublicKey& key, SignatureAlgorithm alg) const = 0;
-  virtual absl::StatusOr<std::unique_ptr<Signer>> NewSigner(
+  virtual absl::StatusOr<std::unique_ptr<PublicKeySign>> NewSigner(
       const PrivateKey& key, SignatureAlgorithm alg) const = 0;
   // A new key pair; `rsa_bits` is used for KeyType::kRsa only.
   virtual absl::StatusOr<PrivateKey> GenerateKey(KeyType type,

@@ -38,17 +38,17 @@ struct PrivateKey {
   SecureBuffer rsa_d, rsa_p, rsa_q, rsa_dp, rsa_dq, rsa_qinv;
 };
 
-class Verifier {
+class PublicKeyVerify {
  public:
-  virtual ~Verifier() = default;
+  virtual ~PublicKeyVerify() = default;
   // OK only for a valid signature; kInvalidArgument for anything else
   // (wrong length, bad encoding, mismatch).
   virtual absl::Status Verify(ByteView message, ByteView signature) const = 0;
 };
 
-class Signer {
+class PublicKeySign {
  public:
-  virtual ~Signer() = default;
+  virtual ~PublicKeySign() = default;
   virtual absl::StatusOr<Bytes> Sign(ByteView message) const = 0;
 };
 

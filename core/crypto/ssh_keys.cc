@@ -9,19 +9,6 @@
 namespace parley::crypto {
 namespace {
 
-absl::string_view CurveName(KeyType type) {
-  switch (type) {
-    case KeyType::kEcdsaP256:
-      return "nistp256";
-    case KeyType::kEcdsaP384:
-      return "nistp384";
-    case KeyType::kEcdsaP521:
-      return "nistp521";
-    default:
-      return "";
-  }
-}
-
 size_t BitLength(ByteView magnitude) {
   while (!magnitude.empty() && magnitude[0] == 0) magnitude.remove_prefix(1);
   if (magnitude.empty()) return 0;
@@ -81,7 +68,7 @@ absl::StatusOr<PublicKey> ParsePublicKeyBlob(ByteView blob) {
       ByteView q;
       PARLEY_RETURN_IF_ERROR(r.ReadString(&curve));
       PARLEY_RETURN_IF_ERROR(r.ReadString(&q));
-      if (curve != CurveName(key.type)) {
+      if (curve != EcCurveName(key.type)) {
         return absl::InvalidArgumentError(
             "ECDSA key's curve does not match its type");
       }
@@ -119,7 +106,7 @@ Bytes EncodePublicKeyBlob(const PublicKey& key) {
     case KeyType::kEcdsaP256:
     case KeyType::kEcdsaP384:
     case KeyType::kEcdsaP521:
-      w.WriteString(CurveName(key.type));
+      w.WriteString(EcCurveName(key.type));
       w.WriteString(ByteView(key.ec_point));
       break;
     case KeyType::kRsa:
@@ -217,7 +204,7 @@ absl::Status VerifySshSignature(const CryptoProvider& provider,
     return absl::InvalidArgumentError(
         "ssh-rsa (SHA-1) signatures are disabled");
   }
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Verifier> verifier,
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<PublicKeyVerify> verifier,
                           provider.NewVerifier(key, sig.algorithm));
   return verifier->Verify(data, sig.raw);
 }
@@ -225,7 +212,7 @@ absl::Status VerifySshSignature(const CryptoProvider& provider,
 absl::StatusOr<Bytes> SignSsh(const CryptoProvider& provider,
                               const PrivateKey& key, SignatureAlgorithm alg,
                               ByteView data) {
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Signer> signer,
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<PublicKeySign> signer,
                           provider.NewSigner(key, alg));
   PARLEY_ASSIGN_OR_RETURN(Bytes raw, signer->Sign(data));
   return EncodeSignatureBlob(alg, raw);

@@ -91,19 +91,6 @@ absl::Status WrongPassphrase() {
       "incorrect passphrase: the private key did not decrypt");
 }
 
-absl::string_view CurveName(KeyType type) {
-  switch (type) {
-    case KeyType::kEcdsaP256:
-      return "nistp256";
-    case KeyType::kEcdsaP384:
-      return "nistp384";
-    case KeyType::kEcdsaP521:
-      return "nistp521";
-    default:
-      return "";
-  }
-}
-
 crypto::SignatureAlgorithm SelfTestAlgorithm(KeyType type) {
   switch (type) {
     case KeyType::kEd25519:
@@ -279,7 +266,7 @@ absl::Status ReadEcdsa(wire::Reader* r, KeyType type, PrivateKey* key) {
   PARLEY_RETURN_IF_ERROR(Field(r->ReadString(&point), "ECDSA public point"));
   PARLEY_RETURN_IF_ERROR(
       Field(r->ReadMpint(&scalar, field + 1), "ECDSA private scalar"));
-  if (curve != CurveName(type)) {
+  if (curve != EcCurveName(type)) {
     return Malformed(absl::StrCat("ECDSA curve ", Quoted(curve),
                                   " does not match the key type"));
   }
@@ -347,7 +334,7 @@ absl::Status SelfTest(const CryptoProvider& provider, const PrivateKey& key) {
   static constexpr char kMessage[] = "Parley private key self-test";
   const ByteView message = AsBytes(kMessage);
   const crypto::SignatureAlgorithm alg = SelfTestAlgorithm(key.public_key.type);
-  absl::StatusOr<std::unique_ptr<crypto::Signer>> signer =
+  absl::StatusOr<std::unique_ptr<crypto::PublicKeySign>> signer =
       provider.NewSigner(key, alg);
   if (!signer.ok()) {
     if (absl::IsInvalidArgument(signer.status())) {
@@ -357,7 +344,7 @@ absl::Status SelfTest(const CryptoProvider& provider, const PrivateKey& key) {
     return signer.status();
   }
   PARLEY_ASSIGN_OR_RETURN(Bytes signature, (*signer)->Sign(message));
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::Verifier> verifier,
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::PublicKeyVerify> verifier,
                           provider.NewVerifier(key.public_key, alg));
   if (!verifier->Verify(message, signature).ok()) {
     return Malformed(

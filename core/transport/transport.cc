@@ -42,6 +42,8 @@ const char* Transport::StateName(State s) {
       return "kexinit";
     case State::kKexReply:
       return "kex-reply";
+    case State::kHostKeyCheck:
+      return "host-key-check";
     case State::kNewKeys:
       return "newkeys";
     case State::kEstablished:
@@ -61,9 +63,9 @@ absl::Status Transport::Start() {
   if (state_ != State::kIdle) {
     return absl::FailedPreconditionError("transport already started");
   }
-  if (options_.provider == nullptr || !options_.verify_host_key) {
-    return absl::InvalidArgumentError(
-        "transport needs a crypto provider and a host key verifier");
+  if (options_.provider == nullptr) {
+    return Error(ErrorKind::kBadUse, absl::InvalidArgumentError(
+                                         "transport needs a crypto provider"));
   }
   const crypto::AlgorithmLists supported = options_.provider->Algorithms();
   crypto::AlgorithmLists& a = options_.algorithms;
@@ -73,9 +75,10 @@ absl::Status Transport::Start() {
   a.mac = Filter(a.mac, supported.mac);
   if (a.kex.empty() || a.host_key.empty() || a.cipher.empty() ||
       a.mac.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("no usable algorithms left for a slot with the ",
-                     options_.provider->name(), " backend"));
+    return Error(ErrorKind::kUnsupported,
+                 absl::InvalidArgumentError(absl::StrCat(
+                     "no usable algorithms left for a slot with the ",
+                     options_.provider->name(), " backend")));
   }
   const std::string line = options_.client_version + "\r\n";
   out_.insert(out_.end(), line.begin(), line.end());
@@ -91,7 +94,9 @@ void Transport::ConsumeOutput(size_t n) {
   }
 }
 
-absl::Status Transport::Fail(absl::Status status, uint32_t reason) {
+absl::Status Transport::Fail(absl::Status status, uint32_t reason,
+                             ErrorKind kind) {
+  status = WithDefaultKind(kind, std::move(status));
   if (state_ == State::kClosed) return status;
   if (state_ != State::kIdle && reason != 0) {
     Bytes msg;
@@ -109,8 +114,27 @@ absl::Status Transport::Fail(absl::Status status, uint32_t reason) {
 
 void Transport::Disconnect(uint32_t reason, absl::string_view description) {
   if (state_ == State::kClosed) return;
-  (void)Fail(absl::CancelledError(absl::StrCat("disconnected: ", description)),
-             reason);
+  (void)Fail(
+      Error(ErrorKind::kLocalDisconnect,
+            absl::CancelledError(absl::StrCat("disconnected: ", description))),
+      reason);
+}
+
+absl::Status Transport::Abort(absl::Status error, uint32_t reason) {
+  return Fail(std::move(error), reason, ErrorKind::kProtocol);
+}
+
+absl::Status Transport::Tick(TimePoint now) {
+  now_ = now;
+  if (state_ == State::kClosed) return error_;
+  return MaybeRekey();
+}
+
+absl::optional<TimePoint> Transport::next_deadline() const {
+  if (state_ != State::kEstablished || options_.rekey_interval.count() <= 0) {
+    return absl::nullopt;
+  }
+  return keys_since_ + options_.rekey_interval;
 }
 
 absl::Status Transport::WritePacket(ByteView payload, size_t min_padded) {
@@ -140,7 +164,41 @@ absl::Status Transport::SendKexInit() {
 
 bool Transport::in_kex() const {
   return state_ == State::kKexInit || state_ == State::kKexReply ||
-         state_ == State::kNewKeys || state_ == State::kVersion;
+         state_ == State::kHostKeyCheck || state_ == State::kNewKeys ||
+         state_ == State::kVersion;
+}
+
+size_t Transport::send_room() const {
+  const size_t queued = queued_bytes();
+  return queued < options_.limits.output_high_water
+             ? options_.limits.output_high_water - queued
+             : 0;
+}
+
+bool Transport::accepting_input() const {
+  if (state_ == State::kClosed) return false;
+  // Only what the socket has not taken counts: messages held during a key
+  // exchange wait for the exchange, which needs the peer's next packets.
+  if (out_.size() - out_start_ >= options_.limits.output_high_water) {
+    return false;
+  }
+  if (state_ == State::kHostKeyCheck &&
+      reader_.buffered() >= options_.limits.paused_input_cap) {
+    return false;
+  }
+  return true;
+}
+
+absl::Status Transport::CheckQueue() {
+  if (queued_bytes() <= options_.limits.output_hard_cap) {
+    return absl::OkStatus();
+  }
+  // No DISCONNECT: it could not be sent behind the queue anyway.
+  return Fail(Error(ErrorKind::kResourceLimit,
+                    absl::ResourceExhaustedError(absl::StrCat(
+                        "the server does not read what it makes us send: ",
+                        queued_bytes(), " bytes queued"))),
+              0);
 }
 
 absl::Status Transport::Feed(ByteView data) {
@@ -152,11 +210,19 @@ absl::Status Transport::Feed(ByteView data) {
     size_t used = 0;
     absl::Status s = version_.Feed(data, &used);
     if (!s.ok()) {
-      return Fail(s, kDisconnectProtocolVersionNotSupported);
+      return Fail(s, kDisconnectProtocolVersionNotSupported,
+                  ErrorKind::kVersionExchange);
     }
     if (!version_.done()) return absl::OkStatus();
     data.remove_prefix(used);
     state_ = State::kKexInit;
+  }
+  if (state_ == State::kHostKeyCheck &&
+      reader_.buffered() + data.size() > 4 * options_.limits.paused_input_cap) {
+    return Fail(Error(ErrorKind::kResourceLimit,
+                      absl::ResourceExhaustedError(
+                          "too much input while the host key is checked")),
+                kDisconnectProtocolError);
   }
   reader_.Feed(data);
   return ProcessPackets();
@@ -164,21 +230,32 @@ absl::Status Transport::Feed(ByteView data) {
 
 absl::Status Transport::ProcessPackets() {
   Bytes payload;
-  while (state_ != State::kClosed) {
+  // Paused while the host key is checked: the packets after the server's
+  // reply (its NEWKEYS, then packets under the new keys) stay buffered.
+  while (state_ != State::kClosed && state_ != State::kHostKeyCheck) {
     absl::StatusOr<bool> got = reader_.Next(&payload);
     if (!got.ok()) {
+      const bool mac = got.status().code() == absl::StatusCode::kDataLoss;
       return Fail(got.status(),
-                  got.status().code() == absl::StatusCode::kDataLoss
-                      ? kDisconnectMacError
-                      : kDisconnectProtocolError);
+                  mac ? kDisconnectMacError : kDisconnectProtocolError,
+                  mac ? ErrorKind::kIntegrity : ErrorKind::kProtocol);
     }
     if (!*got) break;
     ++packets_received_;
+    if (expect_userauth_success_ &&
+        (payload.empty() || payload[0] != kMsgUserauthSuccess)) {
+      return Fail(absl::InvalidArgumentError(
+                      "EXT_INFO after the first key exchange must be "
+                      "followed by USERAUTH_SUCCESS"),
+                  kDisconnectProtocolError);
+    }
+    expect_userauth_success_ = false;
     absl::Status s = HandlePacket(payload);
     if (!s.ok())
       return state_ == State::kClosed ? s : Fail(s, kDisconnectProtocolError);
   }
   if (state_ == State::kClosed) return error_;
+  PARLEY_RETURN_IF_ERROR(CheckQueue());
   return MaybeRekey();
 }
 
@@ -198,9 +275,12 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
       info.description = std::string(desc.substr(0, 1024));
       server_disconnect_ = info;
       state_ = State::kClosed;
-      error_ = absl::UnavailableError(absl::StrCat(
-          "server disconnected: ", DisconnectReasonName(info.reason), " (",
-          info.reason, "): ", absl::CHexEscape(info.description)));
+      error_ = Error(
+          ErrorKind::kServerDisconnect,
+          absl::UnavailableError(absl::StrCat(
+              "server disconnected: ", DisconnectReasonName(info.reason), " (",
+              info.reason, "): ", absl::CHexEscape(info.description))),
+          info.reason);
       return error_;
     }
     case kMsgIgnore:
@@ -228,11 +308,21 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
       }
       return HandleNewKeys();
     case kMsgExtInfo:
-      // Allowed once keys are in place, also while our own rekey KEXINIT
-      // is on its way (RFC 8308 section 2.4), not inside the server's KEX.
-      if (kex_count_ == 0 || !i_s_.empty()) {
-        return absl::InvalidArgumentError("EXT_INFO outside its place");
+      // RFC 8308 section 2.4: as the next packet after the server's first
+      // NEWKEYS, or (once) immediately before USERAUTH_SUCCESS, so never
+      // after authentication and never inside the server's key exchange.
+      if (kex_count_ == 1 &&
+          packets_received_ == packets_at_first_newkeys_ + 1 && i_s_.empty()) {
+        return HandleExtInfo(payload);
       }
+      if (kex_count_ == 0 || !i_s_.empty() || userauth_success_seen_ ||
+          late_ext_info_seen_) {
+        return absl::InvalidArgumentError(userauth_success_seen_
+                                              ? "EXT_INFO after authentication"
+                                              : "EXT_INFO outside its place");
+      }
+      late_ext_info_seen_ = true;
+      expect_userauth_success_ = true;
       return HandleExtInfo(payload);
     default:
       break;
@@ -271,6 +361,7 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
         "message ", t, " during key exchange (state ", StateName(state_), ")"));
   }
   if (t == kMsgServiceRequest || t == kMsgServiceAccept || t >= 50) {
+    if (t == kMsgUserauthSuccess) userauth_success_seen_ = true;
     inbox_.push_back(std::move(payload));
     payload = Bytes();
     return absl::OkStatus();
@@ -293,14 +384,22 @@ absl::Status Transport::HandleKexInit(ByteView payload) {
   if (!i_s_.empty()) {
     return absl::InvalidArgumentError("second KEXINIT during key exchange");
   }
-  PARLEY_ASSIGN_OR_RETURN(KexInit server, KexInit::Parse(payload));
+  absl::StatusOr<KexInit> parsed = KexInit::Parse(payload);
+  if (!parsed.ok()) {
+    return Fail(parsed.status(), kDisconnectProtocolError,
+                ErrorKind::kKeyExchange);
+  }
+  KexInit server = *std::move(parsed);
   if (!our_kexinit_sent_) {
     // Server-initiated rekey: answer with ours first.
     PARLEY_RETURN_IF_ERROR(SendKexInit());
   }
   i_s_.assign(payload.begin(), payload.end());
   absl::StatusOr<Negotiated> n = Negotiate(our_kexinit_, server);
-  if (!n.ok()) return Fail(n.status(), kDisconnectKeyExchangeFailed);
+  if (!n.ok()) {
+    return Fail(n.status(), kDisconnectKeyExchangeFailed,
+                ErrorKind::kKeyExchange);
+  }
   negotiated_ = *n;
   // Strict KEX is decided by the first exchange and holds for the
   // connection; the markers are not repeated in later KEXINITs.
@@ -333,32 +432,33 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   const bool dh = method_->finite_field();
   wire::Reader r(payload.subspan(1));
   ByteView k_s, q_s, sig;
-  PARLEY_RETURN_IF_ERROR(r.ReadString(&k_s));
-  if (dh) {
-    PARLEY_RETURN_IF_ERROR(r.ReadMpint(&q_s));
-  } else {
-    PARLEY_RETURN_IF_ERROR(r.ReadString(&q_s));
+  absl::Status parsed = r.ReadString(&k_s);
+  if (parsed.ok()) parsed = dh ? r.ReadMpint(&q_s) : r.ReadString(&q_s);
+  if (parsed.ok()) parsed = r.ReadString(&sig);
+  if (parsed.ok()) parsed = r.ExpectEnd();
+  if (!parsed.ok()) {
+    return Fail(parsed, kDisconnectProtocolError, ErrorKind::kKeyExchange);
   }
-  PARLEY_RETURN_IF_ERROR(r.ReadString(&sig));
-  PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+  auto kex_failed = [this](absl::Status s) {
+    return Fail(std::move(s), kDisconnectKeyExchangeFailed,
+                ErrorKind::kKeyExchange);
+  };
 
   HostKeyInfo hk;
   hk.algorithm = negotiated_.host_key;
   hk.blob.assign(k_s.begin(), k_s.end());
   absl::StatusOr<crypto::PublicKey> key = crypto::ParsePublicKeyBlob(k_s);
-  if (!key.ok()) return Fail(key.status(), kDisconnectKeyExchangeFailed);
+  if (!key.ok()) return kex_failed(key.status());
   hk.key = *key;
   crypto::SignatureAlgorithm sig_alg;
   if (!crypto::SignatureAlgorithmFromName(hk.algorithm, &sig_alg) ||
       crypto::KeyTypeFor(sig_alg) != hk.key.type) {
-    return Fail(
-        absl::InvalidArgumentError(absl::StrCat(
-            "server host key is not of the negotiated type ", hk.algorithm)),
-        kDisconnectKeyExchangeFailed);
+    return kex_failed(absl::InvalidArgumentError(absl::StrCat(
+        "server host key is not of the negotiated type ", hk.algorithm)));
   }
 
   absl::StatusOr<SecureBuffer> shared = agreement_->ComputeSharedSecret(q_s);
-  if (!shared.ok()) return Fail(shared.status(), kDisconnectKeyExchangeFailed);
+  if (!shared.ok()) return kex_failed(shared.status());
   SecureBuffer k_mpint;
   wire::SecretWriter kw(&k_mpint);
   kw.WriteMpint(View(*shared));
@@ -372,47 +472,75 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   hin.client_public = agreement_->public_value();
   hin.server_public = q_s;
   hin.shared_secret_mpint = View(k_mpint);
-  PARLEY_ASSIGN_OR_RETURN(Bytes h,
-                          ExchangeHash(*options_.provider, *method_, hin));
+  absl::StatusOr<Bytes> h = ExchangeHash(*options_.provider, *method_, hin);
+  if (!h.ok()) return kex_failed(h.status());
 
   crypto::VerifyOptions vo;
   vo.required = sig_alg;
   vo.allow_rsa_sha1 = options_.allow_rsa_sha1;
   absl::Status verified =
-      crypto::VerifySshSignature(*options_.provider, hk.key, sig, h, vo);
+      crypto::VerifySshSignature(*options_.provider, hk.key, sig, *h, vo);
   if (!verified.ok()) {
-    return Fail(absl::UnauthenticatedError(absl::StrCat(
-                    "server's signature over the exchange hash is invalid: ",
-                    verified.message())),
-                kDisconnectKeyExchangeFailed);
+    return kex_failed(absl::UnauthenticatedError(
+        absl::StrCat("server's signature over the exchange hash is invalid: ",
+                     verified.message())));
   }
-  // The host key is checked before NEWKEYS, so before any credential. A
-  // re-exchange must present the same key (as OpenSSH requires); it is not
-  // offered to the verifier again.
-  if (kex_count_ > 0) {
-    if (hk.blob != host_key_.blob) {
-      return Fail(absl::UnauthenticatedError(
-                      "server host key changed during key re-exchange"),
-                  kDisconnectHostKeyNotVerifiable);
+  // A re-exchange must present the same key (as OpenSSH requires); it is
+  // not offered to the verifier again.
+  if (kex_count_ > 0 && hk.blob != host_key_.blob) {
+    return Fail(absl::UnauthenticatedError(
+                    "server host key changed during key re-exchange"),
+                kDisconnectHostKeyNotVerifiable, ErrorKind::kHostKeyRejected);
+  }
+  if (session_id_.empty()) session_id_ = *h;
+  absl::StatusOr<DerivedKeys> keys =
+      DeriveKeys(*options_.provider, method_->hash, View(k_mpint), *h,
+                 session_id_, negotiated_);
+  if (!keys.ok()) return kex_failed(keys.status());
+  absl::StatusOr<Protections> prot =
+      NewProtections(*options_.provider, negotiated_, *keys, /*client=*/true);
+  if (!prot.ok()) return kex_failed(prot.status());
+  pending_in_ = std::move(prot->receive);
+  pending_out_ = std::move(prot->send);
+  agreement_.reset();
+
+  // The host key is checked before NEWKEYS, so before any credential.
+  if (kex_count_ == 0) {
+    if (!options_.verify_host_key) {
+      pending_host_key_ = std::move(hk);
+      state_ = State::kHostKeyCheck;
+      return absl::OkStatus();
     }
-  } else {
     absl::Status trusted = options_.verify_host_key(hk);
-    if (!trusted.ok()) return Fail(trusted, kDisconnectHostKeyNotVerifiable);
+    if (!trusted.ok()) {
+      return Fail(trusted, kDisconnectHostKeyNotVerifiable,
+                  ErrorKind::kHostKeyRejected);
+    }
   }
   host_key_ = std::move(hk);
-  if (session_id_.empty()) session_id_ = h;
+  return FinishKexReply();
+}
 
-  PARLEY_ASSIGN_OR_RETURN(
-      DerivedKeys keys, DeriveKeys(*options_.provider, method_->hash,
-                                   View(k_mpint), h, session_id_, negotiated_));
-  PARLEY_ASSIGN_OR_RETURN(
-      Protections prot,
-      NewProtections(*options_.provider, negotiated_, keys, /*client=*/true));
-  pending_in_ = std::move(prot.receive);
-  agreement_.reset();
+absl::Status Transport::ResolveHostKey(absl::Status decision) {
+  if (state_ != State::kHostKeyCheck) {
+    return Error(ErrorKind::kBadUse, absl::FailedPreconditionError(
+                                         "no host key decision is pending"));
+  }
+  if (!decision.ok()) {
+    return Fail(std::move(decision), kDisconnectHostKeyNotVerifiable,
+                ErrorKind::kHostKeyRejected);
+  }
+  host_key_ = std::move(pending_host_key_);
+  pending_host_key_ = HostKeyInfo();
+  PARLEY_RETURN_IF_ERROR(FinishKexReply());
+  // What arrived meanwhile (the server's NEWKEYS and beyond) now.
+  return ProcessPackets();
+}
+
+absl::Status Transport::FinishKexReply() {
   const uint8_t newkeys = kMsgNewKeys;
   PARLEY_RETURN_IF_ERROR(WritePacket(ByteView(&newkeys, 1)));
-  writer_.SetProtection(std::move(prot.send));
+  writer_.SetProtection(std::move(pending_out_));
   if (strict_) writer_.ResetSequence();
   state_ = State::kNewKeys;
   // Upper-layer messages held back during the exchange go out now, in order,
@@ -420,6 +548,7 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   while (!pending_.empty()) {
     PARLEY_RETURN_IF_ERROR(
         WritePacket(View(pending_.front().first), pending_.front().second));
+    held_bytes_ -= pending_.front().first.size();
     pending_.pop_front();
   }
   return absl::OkStatus();
@@ -432,7 +561,8 @@ absl::Status Transport::HandleNewKeys() {
   i_c_.clear();
   i_s_.clear();
   our_kexinit_sent_ = false;
-  keys_since_ = std::chrono::steady_clock::now();
+  keys_since_ = now_;
+  if (kex_count_ == 1) packets_at_first_newkeys_ = packets_received_;
   state_ = State::kEstablished;
   return absl::OkStatus();
 }
@@ -476,9 +606,11 @@ absl::Status Transport::Send(ByteView payload, size_t min_padded) {
   if (!can_write) {
     pending_.emplace_back(SecureBuffer(payload.begin(), payload.end()),
                           min_padded);
-    return absl::OkStatus();
+    held_bytes_ += payload.size();
+    return CheckQueue();
   }
   PARLEY_RETURN_IF_ERROR(WritePacket(payload, min_padded));
+  PARLEY_RETURN_IF_ERROR(CheckQueue());
   return MaybeRekey();
 }
 
@@ -501,9 +633,8 @@ absl::Status Transport::MaybeRekey() {
       options_.rekey_bytes != 0 ? options_.rekey_bytes : kDefaultRekeyBytes;
   const bool bytes_due = writer_.since_keys().bytes >= limit ||
                          reader_.since_keys().bytes >= limit;
-  const bool time_due =
-      options_.rekey_interval.count() > 0 &&
-      std::chrono::steady_clock::now() - keys_since_ >= options_.rekey_interval;
+  const bool time_due = options_.rekey_interval.count() > 0 &&
+                        now_ - keys_since_ >= options_.rekey_interval;
   if (bytes_due || time_due) return Rekey();
   return absl::OkStatus();
 }

@@ -8,6 +8,16 @@
 // ConsumeOutput(), Feed() what arrives, and Receive() messages for the upper
 // layers; Send() upper-layer messages (queued while a key exchange is in
 // flight, so no byte is lost or reordered across a rekey).
+//
+// The transport never reads the clock: set_now() gives it the time (used
+// for time-based rekeying). Its memory is bounded: what waits to be sent is
+// capped (TransportLimits), and a driver stops reading while
+// accepting_input() is false, so a peer that floods requests without
+// reading our replies cannot make the queue grow without limit.
+//
+// Errors carry an ErrorKind (core/base/error.h) from where they start:
+// kProtocol, kVersionExchange, kKeyExchange, kIntegrity, kServerDisconnect,
+// kLocalDisconnect, kHostKeyRejected, kResourceLimit.
 #ifndef PARLEY_CORE_TRANSPORT_TRANSPORT_H_
 #define PARLEY_CORE_TRANSPORT_TRANSPORT_H_
 
@@ -21,6 +31,8 @@
 #include "absl/status/status.h"
 #include "absl/types/optional.h"
 #include "core/base/bytes.h"
+#include "core/base/clock.h"
+#include "core/base/error.h"
 #include "core/base/secure_buffer.h"
 #include "core/crypto/provider.h"
 #include "core/crypto/signature.h"
@@ -40,6 +52,24 @@ struct HostKeyInfo {
   crypto::PublicKey key;
 };
 
+// Bounds on what the transport buffers.
+struct TransportLimits {
+  // Bytes waiting to be sent (output not yet taken by the socket, plus
+  // messages held during a key exchange) above which accepting_input() is
+  // false and send_room() is 0: drivers stop reading and upper layers stop
+  // adding bulk data until the peer has taken some.
+  size_t output_high_water = size_t{1} << 20;
+  // Above this the transport fails with kResourceLimit: the peer keeps
+  // making us reply (global requests, unknown messages) while it does not
+  // read. Only replies can pass the high-water mark, and by at most one
+  // Feed() worth of them.
+  size_t output_hard_cap = size_t{16} << 20;
+  // Received bytes buffered while processing is paused (a host-key
+  // decision pending) above which accepting_input() is false; Feed() beyond
+  // four times this fails with kResourceLimit.
+  size_t paused_input_cap = size_t{256} << 10;
+};
+
 struct TransportOptions {
   std::shared_ptr<const crypto::CryptoProvider> provider;
   // Algorithms to offer, in preference order; empty lists take the
@@ -47,7 +77,10 @@ struct TransportOptions {
   crypto::AlgorithmLists algorithms;
   // Called with the server's host key after its signature over the exchange
   // hash verified, before NEWKEYS is sent (so before any credential). A
-  // non-OK status aborts the connection with that status. Required.
+  // non-OK status aborts the connection with that status
+  // (kHostKeyRejected). When null, the decision is asynchronous: the
+  // transport pauses in kHostKeyCheck (host_key_pending()) until
+  // ResolveHostKey() is called.
   std::function<absl::Status(const HostKeyInfo&)> verify_host_key;
   // Rekey after this many bytes in either direction (0: 1 GiB, the order of
   // OpenSSH's default) or this much time (zero: never, OpenSSH's default).
@@ -56,6 +89,7 @@ struct TransportOptions {
   bool strict_kex = true;
   bool allow_rsa_sha1 = false;
   std::string client_version = kParleyVersion;
+  TransportLimits limits;
   // Receives SSH_MSG_DEBUG messages (untrusted text: sanitise to display).
   std::function<void(bool always_display, const std::string&)> on_debug;
 };
@@ -69,13 +103,14 @@ struct DisconnectInfo {
 class Transport {
  public:
   enum class State {
-    kIdle,         // before Start()
-    kVersion,      // waiting for the server's version line
-    kKexInit,      // our KEXINIT sent, waiting for the server's
-    kKexReply,     // KEX init sent, waiting for the server's reply
-    kNewKeys,      // our NEWKEYS sent, waiting for the server's
-    kEstablished,  // keys in place; upper-layer traffic flows
-    kClosed,       // disconnected (either side) or failed
+    kIdle,          // before Start()
+    kVersion,       // waiting for the server's version line
+    kKexInit,       // our KEXINIT sent, waiting for the server's
+    kKexReply,      // KEX init sent, waiting for the server's reply
+    kHostKeyCheck,  // reply verified; waiting for the host-key decision
+    kNewKeys,       // our NEWKEYS sent, waiting for the server's
+    kEstablished,   // keys in place; upper-layer traffic flows
+    kClosed,        // disconnected (either side) or failed
   };
   static const char* StateName(State s);
 
@@ -84,6 +119,10 @@ class Transport {
 
   // Queues our version line and KEXINIT.
   absl::Status Start();
+
+  // The current time, for time-based rekeying (the transport never reads
+  // the clock). Set it before Feed() and Send().
+  void set_now(TimePoint now) { now_ = now; }
 
   // Processes bytes received from the server. An error is fatal: the
   // transport is closed, and a DISCONNECT for the server is queued in
@@ -97,15 +136,45 @@ class Transport {
 
   // Sends an upper-layer message (payload starting with its message number).
   // `min_padded` hides the length of secrets (see PacketWriter::Write).
+  // Fails (and closes the transport) with kResourceLimit when the queue
+  // would pass TransportLimits::output_hard_cap.
   absl::Status Send(ByteView payload, size_t min_padded = 0);
+  // Bytes waiting to be sent: unsent output plus held messages.
+  size_t queued_bytes() const { return out_.size() - out_start_ + held_bytes_; }
+  // How many more bytes of bulk data upper layers should queue now (0 at
+  // or above the high-water mark).
+  size_t send_room() const;
+  // False while the driver should not read: the output the socket has not
+  // taken is above the high-water mark (the peer is not reading), or
+  // processing is paused with enough input buffered.
+  bool accepting_input() const;
   // Pops the next upper-layer message.
   bool Receive(Bytes* payload);
   bool has_received() const { return !inbox_.empty(); }
 
   // Starts a client-initiated key re-exchange (no-op while one runs).
   absl::Status Rekey();
+
+  // Asynchronous host-key decision (verify_host_key null): true while the
+  // server's key (host_key()) waits for ResolveHostKey(). OK trusts it;
+  // an error closes the transport with that status (kHostKeyRejected
+  // attached unless it has a kind).
+  bool host_key_pending() const { return state_ == State::kHostKeyCheck; }
+  const HostKeyInfo* pending_host_key() const {
+    return host_key_pending() ? &pending_host_key_ : nullptr;
+  }
+  absl::Status ResolveHostKey(absl::Status decision);
   // Queues a DISCONNECT and closes.
   void Disconnect(uint32_t reason, absl::string_view description);
+  // Closes with `error` (kind attached by the caller; kProtocol by
+  // default), queuing a DISCONNECT with `reason` unless it is 0. For the
+  // layers above, which find protocol errors in upper-layer messages, and
+  // for drivers reporting socket errors. Returns the error.
+  absl::Status Abort(absl::Status error, uint32_t reason);
+  // Advances time: starts a rekey when rekey_interval has passed.
+  absl::Status Tick(TimePoint now);
+  // When Tick() must run next for a time-based rekey.
+  absl::optional<TimePoint> next_deadline() const;
 
   State state() const { return state_; }
   // True once the first key exchange has completed.
@@ -130,7 +199,10 @@ class Transport {
   const crypto::CryptoProvider& provider() const { return *options_.provider; }
 
  private:
-  absl::Status Fail(absl::Status status, uint32_t reason);
+  absl::Status Fail(absl::Status status, uint32_t reason,
+                    ErrorKind kind = ErrorKind::kProtocol);
+  absl::Status FinishKexReply();
+  absl::Status CheckQueue();
   absl::Status ProcessPackets();
   absl::Status HandlePacket(Bytes& payload);
   absl::Status HandleKexInit(ByteView payload);
@@ -157,6 +229,7 @@ class Transport {
   // Upper-layer messages held during a key exchange (they may carry
   // credentials: wiped when sent).
   std::deque<std::pair<SecureBuffer, size_t>> pending_;
+  size_t held_bytes_ = 0;
 
   // Key exchange in progress.
   bool our_kexinit_sent_ = false;
@@ -168,13 +241,26 @@ class Transport {
   std::unique_ptr<PacketProtection> pending_in_;
   bool ignore_next_kex_packet_ = false;
   uint64_t packets_received_ = 0;
+  // Pending host-key decision: the key, and the keys derived for after it.
+  HostKeyInfo pending_host_key_;
+  Bytes pending_h_;
+  std::unique_ptr<PacketProtection> pending_out_;
+
+  // EXT_INFO placement (RFC 8308 section 2.4): as the first packet after
+  // the server's first NEWKEYS, or once more right before
+  // USERAUTH_SUCCESS (the next packet must be that).
+  uint64_t packets_at_first_newkeys_ = 0;
+  bool late_ext_info_seen_ = false;
+  bool expect_userauth_success_ = false;
+  bool userauth_success_seen_ = false;
 
   Bytes session_id_;
   HostKeyInfo host_key_;
   std::vector<std::string> server_sig_algs_;
   int kex_count_ = 0;
   bool strict_ = false;
-  std::chrono::steady_clock::time_point keys_since_;
+  TimePoint now_{};
+  TimePoint keys_since_{};
 };
 
 }  // namespace parley::transport

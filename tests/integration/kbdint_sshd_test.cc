@@ -15,6 +15,9 @@
 #include "core/client/session.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/host_key_policy.h"
+#include "core/net/tcp.h"
+#include "core/session/engine.h"
+#include "core/session/socket_driver.h"
 #include "gtest/gtest.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/sshd/sshd_test_macros.h"
@@ -233,70 +236,60 @@ TEST_P(KbdIntSshdTest, PasswordThenKeyboardInteractive) {
   ExpectExecWorks(*s);
 }
 
-// Non-blocking: the login is driven by Pump() and poll(); "would block"
-// occurs, and the responder runs exactly once per round.
+// Non-blocking: the session engine's login is driven by
+// SocketDriver::Step() and poll(); the socket really would block (recv
+// returned EAGAIN), and the responder runs exactly once per round.
 TEST_P(KbdIntSshdTest, NonBlockingLogin) {
   SshdOptions so;
   so.users.push_back({"alice", "secret", {}, ""});
   SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
   auto provider = crypto::testing::MustLoad(GetParam());
-  transport::TransportOptions to;
-  to.provider = provider;
   const std::string kh = server.known_hosts_path().string();
   const uint16_t port = static_cast<uint16_t>(server.port());
-  to.verify_host_key = [&](const transport::HostKeyInfo& info) {
-    hostkeys::HostKeyVerifyOptions hk;
-    hk.known_hosts_files = {kh};
-    return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port, info.blob);
-  };
-  transport::Transport t(to);
-  ASSERT_TRUE(t.Start().ok());
-  auto fd = transport::ConnectTcp("127.0.0.1", port, std::chrono::seconds(5));
+  session::EngineOptions eo;
+  eo.provider = provider;
+  eo.host = "127.0.0.1";
+  eo.port = port;
+  eo.check_host_key =
+      session::SyncHostKeyCheck([&](const transport::HostKeyInfo& info) {
+        hostkeys::HostKeyVerifyOptions hk;
+        hk.known_hosts_files = {kh};
+        return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port,
+                                       info.blob);
+      });
+  session::Engine engine(eo);
+  ASSERT_TRUE(engine.Start(Clock::now()).ok());
+  auto fd = net::ConnectTcp("127.0.0.1", port, std::chrono::seconds(5));
   ASSERT_TRUE(fd.ok());
-  transport::SocketDriver driver(*fd, &t);
-  auth::UserAuth ua(&t);
+  session::SocketDriver driver(*fd, &engine);
   PamResponder r(provider.get(), "secret");
-  auth::KbdIntLogin login(&ua, &r, {});
   bool started = false;
-  int would_block = 0;
-  absl::StatusOr<auth::KbdIntLogin::Wait> wait =
-      auth::KbdIntLogin::Wait::kNetwork;
-  const auto deadline = auth::Clock::now() + std::chrono::seconds(30);
-  while (auth::Clock::now() < deadline) {
-    ASSERT_TRUE(driver.Pump().ok()) << t.error();
-    Bytes msg;
-    // Userauth messages go to the auth engine; after USERAUTH_SUCCESS sshd
-    // may already send connection-layer messages (hostkeys-00 global
-    // request), which are not this test's business.
-    while (t.Receive(&msg)) {
-      if (auth::UserAuth::Owns(msg[0])) {
-        ASSERT_TRUE(ua.Handle(msg).ok());
-      }
-    }
-    if (!started && t.established()) {
-      ASSERT_TRUE(login.Start("alice", auth::Clock::now()).ok());
+  absl::optional<absl::StatusOr<auth::AuthOutcome>> result;
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    ASSERT_TRUE(driver.Step().ok()) << engine.error();
+    if (!started && engine.established()) {
+      ASSERT_TRUE(
+          engine.AuthKeyboardInteractive("alice", &r, {}, Clock::now()).ok());
       started = true;
       continue;
     }
-    if (started) {
-      wait = login.Poll(auth::Clock::now());
-      ASSERT_TRUE(wait.ok()) << wait.status();
-      if (*wait == auth::KbdIntLogin::Wait::kNone) break;
-      if (t.has_output()) continue;
+    if (engine.auth_done()) {
+      result = engine.TakeAuthResult();
+      break;
     }
-    ++would_block;
     pollfd pfd{*fd, 0, 0};
-    if (driver.wants() & transport::kWaitRead) pfd.events |= POLLIN;
-    if (driver.wants() & transport::kWaitWrite) pfd.events |= POLLOUT;
+    if (driver.wait_directions() & session::kWaitRead) pfd.events |= POLLIN;
+    if (driver.wait_directions() & session::kWaitWrite) pfd.events |= POLLOUT;
     poll(&pfd, 1, 1000);
   }
-  ASSERT_TRUE(wait.ok());
-  EXPECT_EQ(*wait, auth::KbdIntLogin::Wait::kNone);
-  EXPECT_EQ(login.outcome().kind, auth::AuthOutcome::kSuccess);
-  EXPECT_GT(would_block, 0);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok()) << result->status();
+  EXPECT_EQ((*result)->kind, auth::AuthOutcome::kSuccess);
+  EXPECT_GT(driver.would_block_reads(), 0u);
   EXPECT_EQ(r.calls, 2);
-  EXPECT_EQ(login.rounds(), 2);
+  EXPECT_EQ(engine.kbdint_rounds(), 2);
   close(*fd);
 }
 

@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/client/session.h"
 #include "core/hostkeys/host_key_policy.h"
+#include "core/net/tcp.h"
+#include "core/session/engine.h"
+#include "core/session/socket_driver.h"
 #include "core/transport/messages.h"
 #include "gtest/gtest.h"
 #include "tests/crypto/backend_fixture.h"
@@ -94,10 +97,24 @@ TEST_P(SshdTransportTest, StrictKexNegotiated) {
   }
 }
 
+// Waits until sshd (LogLevel DEBUG1) logged the key exchange and our
+// disconnect, then checks that no authentication request ever reached it.
+void ExpectNoUserauthRequest(const SshdServer& server) {
+  // Proof that the log is live and covers this connection...
+  EXPECT_TRUE(server.WaitForLog("kex: algorithm:").ok());
+  EXPECT_TRUE(server.WaitForLog("Received disconnect from").ok())
+      << server.LogTail();
+  // ...and that nothing authentication-related came before the end.
+  EXPECT_EQ(server.ReadLog().find("userauth-request"), std::string::npos)
+      << server.LogTail();
+}
+
 // An unknown host fails closed (strict policy) naming the file; the server
 // never sees an authentication attempt.
 TEST_P(SshdTransportTest, UnknownHostFailsClosed) {
-  SshdServer server(AliceOptions());
+  SshdOptions so = AliceOptions();
+  so.log_level = "DEBUG1";
+  SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
   const std::string empty = server.work_dir().string() + "/empty_known_hosts";
   std::ofstream(empty) << "";
@@ -108,12 +125,15 @@ TEST_P(SshdTransportTest, UnknownHostFailsClosed) {
   EXPECT_NE(s.status().message().find("not known"), std::string::npos)
       << s.status();
   EXPECT_NE(s.status().message().find("SHA256:"), std::string::npos);
-  EXPECT_EQ(server.ReadLog().find("Accepted"), std::string::npos);
+  EXPECT_EQ(KindOf(s.status()), ErrorKind::kHostKeyRejected);
+  ExpectNoUserauthRequest(server);
 }
 
 // A changed host key fails closed with the known_hosts file and line.
 TEST_P(SshdTransportTest, ChangedHostKeyFailsClosed) {
-  SshdServer server(AliceOptions());
+  SshdOptions so = AliceOptions();
+  so.log_level = "DEBUG1";
+  SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
   SshdOptions other_options = AliceOptions();
   SshdServer other(other_options);
@@ -136,6 +156,7 @@ TEST_P(SshdTransportTest, ChangedHostKeyFailsClosed) {
       << s.status();
   EXPECT_NE(s.status().message().find(path + ":"), std::string::npos)
       << s.status();
+  ExpectNoUserauthRequest(server);
 }
 
 // A DISCONNECT from the server reaches the caller with reason and text.
@@ -164,56 +185,59 @@ TEST_P(SshdTransportTest, DisconnectReasonSurfaced) {
       << last;
 }
 
-// The non-blocking driver: a full handshake and login driven by Pump() and
-// poll() on the directions it asks for; "would block" really happens.
+// The non-blocking driver: a full handshake and login of the session
+// engine driven by SocketDriver::Step() and poll() on the directions it
+// asks for; the socket really would block (recv returned EAGAIN).
 TEST_P(SshdTransportTest, NonBlockingDriver) {
   SshdServer server(AliceOptions());
   PARLEY_START_SSHD_OR_SKIP(server);
   auto provider = crypto::testing::MustLoad(GetParam());
-  transport::TransportOptions to;
-  to.provider = provider;
   const std::string kh = server.known_hosts_path().string();
   const uint16_t port = static_cast<uint16_t>(server.port());
-  to.verify_host_key = [&](const transport::HostKeyInfo& info) {
-    hostkeys::HostKeyVerifyOptions hk;
-    hk.known_hosts_files = {kh};
-    return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port, info.blob);
-  };
-  transport::Transport t(to);
-  ASSERT_TRUE(t.Start().ok());
-  auto fd = transport::ConnectTcp("127.0.0.1", port, std::chrono::seconds(5));
+  session::EngineOptions eo;
+  eo.provider = provider;
+  eo.host = "127.0.0.1";
+  eo.port = port;
+  eo.check_host_key =
+      session::SyncHostKeyCheck([&](const transport::HostKeyInfo& info) {
+        hostkeys::HostKeyVerifyOptions hk;
+        hk.known_hosts_files = {kh};
+        return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port,
+                                       info.blob);
+      });
+  session::Engine engine(eo);
+  ASSERT_TRUE(engine.Start(Clock::now()).ok());
+  auto fd = net::ConnectTcp("127.0.0.1", port, std::chrono::seconds(5));
   ASSERT_TRUE(fd.ok()) << fd.status();
-  transport::SocketDriver driver(*fd, &t);
-  auth::UserAuth auth(&t);
-  int would_block = 0;
+  session::SocketDriver driver(*fd, &engine);
   bool started_auth = false;
-  const auto deadline = transport::Clock::now() + std::chrono::seconds(30);
-  while (!auth.authenticated() && transport::Clock::now() < deadline) {
-    ASSERT_TRUE(driver.Pump().ok()) << t.error();
-    Bytes msg;
-    // Userauth messages go to the auth engine; after USERAUTH_SUCCESS sshd
-    // may already send connection-layer messages (hostkeys-00 global
-    // request), which are not this test's business.
-    while (t.Receive(&msg)) {
-      if (auth::UserAuth::Owns(msg[0])) {
-        ASSERT_TRUE(auth.Handle(msg).ok());
-      }
-    }
-    if (t.established() && !started_auth) {
-      ASSERT_TRUE(auth.StartPassword("alice", AsBytes("secret")).ok());
+  absl::optional<absl::StatusOr<auth::AuthOutcome>> result;
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!result.has_value() && Clock::now() < deadline) {
+    ASSERT_TRUE(driver.Step().ok()) << engine.error();
+    if (engine.established() && !started_auth) {
+      ASSERT_TRUE(engine
+                      .AuthPassword("alice", ToSecureBuffer(AsBytes("secret")),
+                                    Clock::now())
+                      .ok());
       started_auth = true;
       continue;
     }
-    if (auth.authenticated()) break;
-    ++would_block;
+    if (engine.auth_done()) {
+      result = engine.TakeAuthResult();
+      break;
+    }
     pollfd pfd{*fd, 0, 0};
-    if (driver.wants() & transport::kWaitRead) pfd.events |= POLLIN;
-    if (driver.wants() & transport::kWaitWrite) pfd.events |= POLLOUT;
+    if (driver.wait_directions() & session::kWaitRead) pfd.events |= POLLIN;
+    if (driver.wait_directions() & session::kWaitWrite) pfd.events |= POLLOUT;
     ASSERT_NE(pfd.events, 0);
     poll(&pfd, 1, 1000);
   }
-  EXPECT_TRUE(auth.authenticated());
-  EXPECT_GT(would_block, 0);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok()) << result->status();
+  EXPECT_EQ((*result)->kind, auth::AuthOutcome::kSuccess);
+  EXPECT_TRUE(engine.authenticated());
+  EXPECT_GT(driver.would_block_reads(), 0u);
   close(*fd);
 }
 

@@ -3,8 +3,12 @@
 // tag, 20 prompts in one round, an 8 KiB prompt, and a server that never
 // stops asking (the round cap ends it). The server checks that answer i of
 // round r is "r<r>p<i>", so every answer is proven to arrive in its place.
+#include <atomic>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -180,15 +184,21 @@ TEST_P(AsyncSshKbdIntTest, ResponderCancels) {
   Connect("multi");
   ASSERT_NE(session_, nullptr);
   int calls = 0;
+  uint64_t written_at_callback = 0;
   auth::FunctionResponder cancel(
       [&](const auth::Challenge&, std::vector<SecureBuffer>*) {
         ++calls;
+        written_at_callback = session_->driver().bytes_written();
         return auth::ResponderStatus::kCancel;
       });
   auto outcome = session_->AuthKeyboardInteractive("alice", cancel);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(calls, 1);
+  // Not one byte (no empty INFO_RESPONSE) left after the responder said no.
+  EXPECT_GT(written_at_callback, 0u);
+  EXPECT_EQ(session_->driver().bytes_written(), written_at_callback);
+  EXPECT_FALSE(session_->transport().has_output());
   // A new request abandons the unfinished one (RFC 4252 section 5).
   RecordingResponder right;
   auto again = session_->AuthKeyboardInteractive("alice", right);
@@ -196,23 +206,99 @@ TEST_P(AsyncSshKbdIntTest, ResponderCancels) {
   EXPECT_EQ(again->kind, auth::AuthOutcome::kSuccess);
 }
 
-// A responder that keeps asking to be called later runs into the per-round
+// A responder that keeps asking to be called later (and wakes the session
+// 20 ms later each time, as a busy token would) runs into the per-round
 // deadline; the network stays serviced meanwhile.
 TEST_P(AsyncSshKbdIntTest, RoundDeadline) {
   Connect("multi");
   ASSERT_NE(session_, nullptr);
-  int calls = 0;
+  std::atomic<int> calls{0};
+  std::vector<std::thread> wakers;
   auth::FunctionResponder busy(
+      [&](const auth::Challenge& c, std::vector<SecureBuffer>*) {
+        ++calls;
+        Waker w = c.waker;
+        wakers.emplace_back([w] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          w.Wake();
+        });
+        return auth::ResponderStatus::kRetryLater;
+      });
+  auth::KbdIntOptions options;
+  options.round_timeout = std::chrono::milliseconds(300);
+  auto outcome = session_->AuthKeyboardInteractive("alice", busy, options);
+  for (std::thread& t : wakers) t.join();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(KindOf(outcome.status()), ErrorKind::kDeadline);
+  EXPECT_GT(calls.load(), 3);
+}
+
+// Nothing is polled: a responder that asks to be called later but never
+// wakes the session is not asked again; the round deadline ends the login.
+TEST_P(AsyncSshKbdIntTest, RetryLaterWithoutWakeIsNotPolled) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  int calls = 0;
+  auth::FunctionResponder silent(
       [&](const auth::Challenge&, std::vector<SecureBuffer>*) {
         ++calls;
         return auth::ResponderStatus::kRetryLater;
       });
   auth::KbdIntOptions options;
   options.round_timeout = std::chrono::milliseconds(300);
-  auto outcome = session_->AuthKeyboardInteractive("alice", busy, options);
+  const auto start = Clock::now();
+  auto outcome = session_->AuthKeyboardInteractive("alice", silent, options);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_GT(calls, 3);
+  EXPECT_EQ(calls, 1);
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(290));
+}
+
+// A responder that answers later from another thread: the session waits
+// for its wake, then sends the answers, and the login succeeds.
+TEST_P(AsyncSshKbdIntTest, ResponderAnswersLaterFromAnotherThread) {
+  Connect("multi");
+  ASSERT_NE(session_, nullptr);
+  struct Pending {
+    std::mutex mu;
+    std::map<int, std::vector<std::string>> ready;  // by round
+  } pending;
+  std::vector<std::thread> workers;
+  int calls = 0;
+  auth::FunctionResponder later(
+      [&](const auth::Challenge& c, std::vector<SecureBuffer>* answers) {
+        ++calls;
+        {
+          std::lock_guard<std::mutex> lock(pending.mu);
+          auto it = pending.ready.find(c.round);
+          if (it != pending.ready.end()) {
+            for (const std::string& a : it->second) {
+              answers->emplace_back(a.begin(), a.end());
+            }
+            return auth::ResponderStatus::kAnswered;
+          }
+        }
+        // Work on a copy of the challenge in another thread, then wake.
+        workers.emplace_back([c, &pending] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(30));
+          std::vector<std::string> a;
+          for (size_t i = 0; i < c.request.prompts.size(); ++i) {
+            a.push_back(absl::StrCat("r", c.round, "p", i));
+          }
+          {
+            std::lock_guard<std::mutex> lock(pending.mu);
+            pending.ready[c.round] = std::move(a);
+          }
+          c.waker.Wake();
+        });
+        return auth::ResponderStatus::kRetryLater;
+      });
+  auto outcome = session_->AuthKeyboardInteractive("alice", later);
+  for (std::thread& t : workers) t.join();
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->kind, auth::AuthOutcome::kSuccess);
+  EXPECT_EQ(calls, 6);  // three rounds, each asked twice
 }
 
 // The application cancels from another thread's flag.

@@ -716,7 +716,10 @@ TEST_F(EngineTest, HostKeyRejectedByCallback) {
     (void)DeliverToClient();
   }
   ASSERT_TRUE(client_->closed());
-  EXPECT_EQ(client_->error(), verify_result_);
+  // Exactly that status, with the kind that says where it started.
+  EXPECT_EQ(client_->error().code(), verify_result_.code());
+  EXPECT_EQ(client_->error().message(), verify_result_.message());
+  EXPECT_EQ(KindOf(client_->error()), ErrorKind::kHostKeyRejected);
   ASSERT_EQ(verified_.size(), 1u);
   EXPECT_EQ(verified_[0].blob, server_->host_key_blob());
   EXPECT_EQ(verified_[0].algorithm, "ssh-ed25519");
@@ -1006,9 +1009,12 @@ TEST_F(EngineTest, RekeyInterval) {
   c.rekey_interval = std::chrono::seconds(1);
   Connect(std::move(c), ServerOptions());
   ExpectEstablished();
+  // The transport never reads the clock: time is what the caller says.
+  const TimePoint start;  // the keys came at time zero too
+  client_->set_now(start);
   ASSERT_OK(client_->Send(AppMsg(0)));
   EXPECT_EQ(client_->state(), Transport::State::kEstablished);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  client_->set_now(start + std::chrono::milliseconds(1100));
   ASSERT_OK(client_->Send(AppMsg(1)));
   EXPECT_EQ(client_->state(), Transport::State::kKexInit);
   Pump(*client_, *server_);
@@ -1225,6 +1231,129 @@ TEST_F(EngineTest, ExtInfoAcceptedWhileOurRekeyIsPending) {
   Bytes m;
   ASSERT_TRUE(client_->Receive(&m));
   EXPECT_EQ(m, Bytes{kMsgUserauthSuccess});
+}
+
+// RFC 8308 section 2.4: EXT_INFO never after authentication.
+TEST_F(EngineTest, ExtInfoAfterAuthenticationRefused) {
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_OK(server_->Send(Bytes{kMsgUserauthSuccess}));
+  ASSERT_OK(DeliverToClient());
+  ASSERT_OK(server_->SendExtInfo({{"server-sig-algs", "rsa-sha2-512"}}));
+  EXPECT_FALSE(DeliverToClient().ok());
+  EXPECT_TRUE(client_->closed());
+  EXPECT_THAT(std::string(client_->error().message()),
+              HasSubstr("EXT_INFO after authentication"));
+  EXPECT_EQ(KindOf(client_->error()), ErrorKind::kProtocol);
+  ExpectClientSentDisconnect(kDisconnectProtocolError);
+}
+
+// A late EXT_INFO must be followed at once by USERAUTH_SUCCESS, and comes
+// at most once.
+TEST_F(EngineTest, LateExtInfoMustPrecedeUserauthSuccess) {
+  // (An IGNORE first, so that the EXT_INFO is not the first packet after
+  // the server's NEWKEYS, where it is always allowed.)
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_OK(server_->SendIgnore());
+  ASSERT_OK(server_->SendExtInfo({{"server-sig-algs", "ssh-ed25519"}}));
+  ASSERT_OK(server_->Send(AppMsg(1)));
+  EXPECT_FALSE(DeliverToClient().ok());
+  EXPECT_THAT(std::string(client_->error().message()),
+              HasSubstr("followed by USERAUTH_SUCCESS"));
+
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_OK(server_->SendIgnore());
+  ASSERT_OK(server_->SendExtInfo({{"server-sig-algs", "ssh-ed25519"}}));
+  ASSERT_OK(DeliverToClient());
+  ASSERT_OK(server_->SendExtInfo({{"server-sig-algs", "ssh-ed25519"}}));
+  // A second one is not USERAUTH_SUCCESS either.
+  EXPECT_FALSE(DeliverToClient().ok());
+  EXPECT_THAT(std::string(client_->error().message()),
+              HasSubstr("followed by USERAUTH_SUCCESS"));
+}
+
+// Without verify_host_key, the host-key decision is asynchronous: the
+// client pauses before NEWKEYS (nothing under the new keys is processed)
+// until ResolveHostKey().
+TEST_F(EngineTest, AsynchronousHostKeyDecision) {
+  TransportOptions c = ClientOptions();
+  c.verify_host_key = nullptr;
+  Connect(std::move(c), ServerOptions());
+  ASSERT_TRUE(client_->host_key_pending());
+  EXPECT_EQ(client_->state(), Transport::State::kHostKeyCheck);
+  ASSERT_NE(client_->pending_host_key(), nullptr);
+  EXPECT_EQ(client_->pending_host_key()->blob, server_->host_key_blob());
+  EXPECT_FALSE(client_->established());
+  // Messages sent meanwhile are held, not sent in the clear.
+  ASSERT_OK(client_->Send(AppMsg(7)));
+  Pump(*client_, *server_);
+  EXPECT_EQ(server_->kex_count(), 0);
+  ASSERT_OK(client_->ResolveHostKey(absl::OkStatus()));
+  Pump(*client_, *server_);
+  ExpectEstablished();
+  std::vector<uint32_t> at_client, at_server;
+  Drain(&at_client, &at_server);
+  EXPECT_EQ(at_server, std::vector<uint32_t>{7});
+  EXPECT_EQ(client_->ResolveHostKey(absl::OkStatus()).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(EngineTest, AsynchronousHostKeyRejection) {
+  TransportOptions c = ClientOptions();
+  c.verify_host_key = nullptr;
+  Connect(std::move(c), ServerOptions());
+  ASSERT_TRUE(client_->host_key_pending());
+  EXPECT_FALSE(
+      client_->ResolveHostKey(absl::UnauthenticatedError("not trusted")).ok());
+  EXPECT_TRUE(client_->closed());
+  EXPECT_EQ(KindOf(client_->error()), ErrorKind::kHostKeyRejected);
+  ExpectClientSentDisconnect(kDisconnectHostKeyNotVerifiable);
+}
+
+// While the decision is pending, input is buffered only up to a bound.
+TEST_F(EngineTest, InputWhileHostKeyPendingIsBounded) {
+  TransportOptions c = ClientOptions();
+  c.verify_host_key = nullptr;
+  c.limits.paused_input_cap = 4096;
+  Connect(std::move(c), ServerOptions());
+  ASSERT_TRUE(client_->host_key_pending());
+  EXPECT_TRUE(client_->accepting_input());
+  Bytes junk(4096, 0);
+  ASSERT_OK(client_->Feed(junk));
+  EXPECT_FALSE(client_->accepting_input());
+  Bytes more(4 * 4096, 0);
+  absl::Status s = client_->Feed(more);
+  EXPECT_EQ(KindOf(s), ErrorKind::kResourceLimit) << s;
+  EXPECT_TRUE(client_->closed());
+}
+
+// A server that floods requests needing replies (here unknown messages,
+// each answered with UNIMPLEMENTED) while it reads nothing: above the
+// high-water mark the client stops accepting input; past the hard cap it
+// fails cleanly instead of queueing without limit.
+TEST_F(EngineTest, RepliesToAPeerThatDoesNotReadAreBounded) {
+  TransportOptions c = ClientOptions();
+  c.limits.output_high_water = 16 * 1024;
+  c.limits.output_hard_cap = 64 * 1024;
+  Connect(std::move(c), ServerOptions());
+  ExpectEstablished();
+  size_t sent = 0;
+  while (client_->accepting_input() && sent < 100000) {
+    for (int i = 0; i < 16; ++i) ASSERT_OK(server_->SendPacket(Bytes{15}));
+    sent += 16;
+    ASSERT_OK(DeliverToClient());
+  }
+  EXPECT_FALSE(client_->accepting_input());
+  EXPECT_GE(client_->queued_bytes(), size_t{16 * 1024});
+  EXPECT_EQ(client_->send_room(), 0u);
+  // A driver that ignores accepting_input() runs into the hard cap.
+  absl::Status s;
+  for (int round = 0; round < 1000 && s.ok(); ++round) {
+    for (int i = 0; i < 64; ++i) ASSERT_OK(server_->SendPacket(Bytes{15}));
+    s = DeliverToClient();
+  }
+  EXPECT_EQ(KindOf(s), ErrorKind::kResourceLimit) << s;
+  EXPECT_TRUE(client_->closed());
+  EXPECT_LE(client_->queued_bytes(), size_t{64 * 1024 + 64 * 64});
 }
 
 // ---------------------------------------------------------------------------

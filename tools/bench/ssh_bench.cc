@@ -302,35 +302,16 @@ class ParleyPeer : public Peer {
   absl::StatusOr<std::string> Receive(const std::string& command,
                                       uint64_t expected) override {
     PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<client::Session> s, Open(nullptr));
-    channel::Connection& conn = s->connection();
-    PARLEY_ASSIGN_OR_RETURN(uint32_t id, conn.OpenSession());
-    channel::Channel* c = conn.Find(id);
-    PARLEY_RETURN_IF_ERROR(s->RunUntil(
-        [c] { return c->state != channel::Channel::State::kOpening; }));
-    if (c->state != channel::Channel::State::kOpen) {
-      return absl::UnavailableError("session channel refused");
-    }
-    PARLEY_RETURN_IF_ERROR(conn.Exec(id, command));
-    PARLEY_RETURN_IF_ERROR(
-        s->RunUntil([c] { return !c->replies.empty() || c->close_received; }));
-    if (c->replies.empty() || !c->replies.front()) {
-      return absl::UnavailableError("exec refused");
-    }
-    c->replies.pop_front();
+    // Streamed, not collected: only the byte counts are kept.
     uint64_t out = 0, err = 0;
-    std::unique_ptr<uint8_t[]> buf(new uint8_t[kReadBuffer]);
-    auto drain = [&] {
-      size_t n;
-      while ((n = conn.Read(id, false, buf.get(), kReadBuffer)) > 0) out += n;
-      while ((n = conn.Read(id, true, buf.get(), kReadBuffer)) > 0) err += n;
+    session::ExecOptions eo;
+    eo.on_output = [&](bool is_stderr, ByteView data) {
+      (is_stderr ? err : out) += data.size();
     };
-    PARLEY_RETURN_IF_ERROR(s->RunUntil([&] {
-      drain();
-      return c->close_received;
-    }));
-    drain();
-    const int exit_status = c->exit_status ? int(*c->exit_status) : -1;
-    conn.Free(id);
+    session::ExecTask task(command, std::move(eo));
+    PARLEY_RETURN_IF_ERROR(s->RunUntil([&] { return task.Poll(s->engine()); }));
+    PARLEY_ASSIGN_OR_RETURN(session::ExecResult r, task.TakeResult());
+    const int exit_status = r.exit_status ? int(*r.exit_status) : -1;
     s->Disconnect("bye");
     PARLEY_RETURN_IF_ERROR(CheckOutput(out, err, exit_status, expected));
     return Verified(out);

@@ -224,7 +224,7 @@ int Main(int argc, char** argv) {
   }
   // The server's pre-login banner (USERAUTH_BANNER), made safe to print, as
   // ssh shows it.
-  for (const std::string& banner : s.userauth().banners()) {
+  for (const std::string& banner : s.banners()) {
     std::cerr << auth::SanitizeForTerminal(banner);
   }
   auto offered = [&](const char* m) {

@@ -1,4 +1,4 @@
-#include "backends/cryptopp/kex.h"
+#include "backends/cryptopp/key_agreement.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -8,8 +8,8 @@
 // must be on the curve, a DH value must lie in [2, p-2], and an all-zero
 // X25519 result is rejected (RFC 7748 section 6.1). Failures are
 // kInvalidArgument.
-#ifndef PARLEY_CORE_CRYPTO_KEX_H_
-#define PARLEY_CORE_CRYPTO_KEX_H_
+#ifndef PARLEY_CORE_CRYPTO_KEY_AGREEMENT_H_
+#define PARLEY_CORE_CRYPTO_KEY_AGREEMENT_H_
 
 #include "absl/status/statusor.h"
 #include "core/base/bytes.h"
@@ -32,4 +32,4 @@ class KeyAgreement {
 
 }  // namespace parley::crypto
 
-#endif  // PARLEY_CORE_CRYPTO_KEX_H_
+#endif  // PARLEY_CORE_CRYPTO_KEY_AGREEMENT_H_

@@ -1,7 +1,7 @@
 // Ephemeral key agreement (X25519, ECDH on the NIST curves, RFC 3526 MODP
 // Diffie-Hellman) on Crypto++. Internal to backends/cryptopp.
-#ifndef PARLEY_BACKENDS_CRYPTOPP_KEX_H_
-#define PARLEY_BACKENDS_CRYPTOPP_KEX_H_
+#ifndef PARLEY_BACKENDS_CRYPTOPP_KEY_AGREEMENT_H_
+#define PARLEY_BACKENDS_CRYPTOPP_KEY_AGREEMENT_H_
 
 #include <memory>
 
@@ -9,7 +9,7 @@
 #include "backends/cryptopp/util.h"
 #include "core/base/bytes.h"
 #include "core/crypto/algorithms.h"
-#include "core/crypto/kex.h"
+#include "core/crypto/key_agreement.h"
 
 namespace parley::crypto::cryptopp_backend {
 
@@ -26,4 +26,4 @@ NewCryptoppKeyAgreementFromPrivate(KexGroup group, ByteView private_key);
 
 }  // namespace parley::crypto::cryptopp_backend
 
-#endif  // PARLEY_BACKENDS_CRYPTOPP_KEX_H_
+#endif  // PARLEY_BACKENDS_CRYPTOPP_KEY_AGREEMENT_H_

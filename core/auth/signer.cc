@@ -1,0 +1,39 @@
+#include "core/auth/signer.h"
+
+#include "core/base/status_macros.h"
+#include "core/crypto/ssh_keys.h"
+
+namespace parley::auth {
+
+std::vector<crypto::SignatureAlgorithm> Signer::algorithms() const {
+  using crypto::SignatureAlgorithm;
+  switch (public_key().type) {
+    case crypto::KeyType::kEd25519:
+      return {SignatureAlgorithm::kEd25519};
+    case crypto::KeyType::kEcdsaP256:
+      return {SignatureAlgorithm::kEcdsaP256Sha256};
+    case crypto::KeyType::kEcdsaP384:
+      return {SignatureAlgorithm::kEcdsaP384Sha384};
+    case crypto::KeyType::kEcdsaP521:
+      return {SignatureAlgorithm::kEcdsaP521Sha512};
+    case crypto::KeyType::kRsa:
+      break;
+  }
+  return {SignatureAlgorithm::kRsaSha512, SignatureAlgorithm::kRsaSha256};
+}
+
+KeySigner::KeySigner(std::shared_ptr<const crypto::CryptoProvider> provider,
+                     crypto::PrivateKey key)
+    : provider_(std::move(provider)),
+      key_(std::move(key)),
+      blob_(crypto::EncodePublicKeyBlob(key_.public_key)) {}
+
+absl::StatusOr<SignResult> KeySigner::Sign(const SignRequest& request,
+                                           Bytes* signature) {
+  PARLEY_ASSIGN_OR_RETURN(
+      *signature,
+      crypto::SignSsh(*provider_, key_, request.algorithm, request.data));
+  return SignResult::kSigned;
+}
+
+}  // namespace parley::auth
