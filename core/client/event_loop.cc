@@ -296,12 +296,27 @@ void AsyncSession::Process(TimePoint now) {
       return;
     }
   }
-  if (phase_ == Phase::kReady) RunOperations(Clock::now());
-  if (phase_ == Phase::kClosed) return;
-  // What the operations queued goes out now.
-  if (engine_->has_output() || (engine_->wants() & session::kWantPump) != 0) {
+  // Operations and I/O until neither makes progress: what the operations
+  // queued goes out now, and whatever that Step() reads (a quick answer)
+  // is seen by the operations at once -- nothing else would wake us for
+  // bytes already read.
+  for (int round = 0; round < 64 && phase_ == Phase::kReady; ++round) {
+    RunOperations(Clock::now());
+    if (phase_ == Phase::kClosed) return;
+    if (!engine_->has_output() &&
+        (engine_->wants() & session::kWantPump) == 0) {
+      break;
+    }
+    const uint64_t read_before = driver_->bytes_read();
     (void)driver_->Step();
+    if (driver_->bytes_read() == read_before &&
+        (engine_->wants() & session::kWantPump) == 0) {
+      RunOperations(Clock::now());  // the Step may still have pumped
+      if (phase_ == Phase::kClosed) return;
+      if (!engine_->has_output()) break;
+    }
   }
+  if (phase_ == Phase::kClosed) return;
   if (engine_->closed() && ops_.empty()) {
     Close();
     return;
@@ -318,28 +333,25 @@ void AsyncSession::Enqueue(Operation op) {
 
 void AsyncSession::RunOperations(TimePoint now) {
   while (!ops_.empty() && phase_ != Phase::kClosed) {
-    Operation& op = ops_.front();
+    // Out of the queue while it runs: its callback may add operations or
+    // close the session (which fails and drops the queued ones).
+    Operation op = std::move(ops_.front());
+    ops_.pop_front();
     if (!op.started) {
       op.started = true;
       op.deadline = now + options_.timeout;
       absl::Status s = op.start();
       if (!s.ok()) {
-        Operation failed = std::move(ops_.front());
-        ops_.pop_front();
-        failed.fail(s);
+        op.fail(s);
         continue;
       }
     }
-    if (op.poll()) {
-      ops_.pop_front();  // poll() ran the callback (which may add more)
-      continue;
-    }
+    if (op.poll()) continue;  // finished: its callback ran
     if (now >= op.deadline) {
-      Operation failed = std::move(ops_.front());
-      ops_.pop_front();
-      failed.fail(TimedOut("waiting for the server"));
+      op.fail(TimedOut("waiting for the server"));
       continue;
     }
+    ops_.push_front(std::move(op));
     break;
   }
 }
@@ -380,9 +392,8 @@ void AsyncSession::UpdateWatch() {
     if (dirs & session::kWaitWrite) events |= EPOLLOUT;
     loop_.Watch(this, fd_, events, &fd_events_);
     // The wake descriptor, once something may wake us (a responder, a
-    // signer, a host-key decision, a cancel).
-    if (wake_fd_ < 0 && ((engine_->wants() & session::kWantWake) != 0 ||
-                         engine_->auth_in_progress())) {
+    // signer, a host-key decision): most sessions never need one.
+    if (wake_fd_ < 0 && (engine_->wants() & session::kWantWake) != 0) {
       wake_fd_ = engine_->wake_fd();
     }
     if (wake_fd_ >= 0) loop_.Watch(this, wake_fd_, EPOLLIN, &wake_events_);

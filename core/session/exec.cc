@@ -96,15 +96,17 @@ bool ExecTask::Poll(Engine& engine) {
       state_ = State::kWaitReply;
       return false;
     case State::kWaitReply: {
-      if (c->close_received()) {
+      // The reply first: a quick command may have run and closed the
+      // channel in the same batch of messages.
+      absl::optional<bool> reply = conn.TakeReply(id_);
+      if (!reply.has_value()) {
+        if (!c->close_received()) return false;
         Finish(Error(ErrorKind::kRefused,
                      absl::UnavailableError(
                          "server closed the channel before running the "
                          "command")));
         return true;
       }
-      absl::optional<bool> reply = conn.TakeReply(id_);
-      if (!reply.has_value()) return false;
       if (!*reply) {
         Finish(
             Error(ErrorKind::kRefused,

@@ -481,6 +481,7 @@ absl::Status SshdServer::Prepare() {
   PARLEY_ASSIGN_OR_RETURN(std::string nss_wrapper,
                           FindLibrary("libnss_wrapper.so", "libnss-wrapper"));
   preload_ = absl::StrCat(pam_wrapper, " ", nss_wrapper);
+  nss_wrapper_ = nss_wrapper;
 
   if (geteuid() == 0) {
     // sshd chroots its pre-authentication child here when run as root.
@@ -643,9 +644,14 @@ absl::Status SshdServer::WriteUsersAndPam() {
 absl::Status SshdServer::WriteConfig(int port) const {
   std::vector<std::string> head;
   std::vector<std::string> match_blocks;
+  bool own_max_startups = false;
   for (const std::string& line : options_.extra_config) {
     std::vector<absl::string_view> words =
         absl::StrSplit(line, absl::ByAnyChar(" \t="), absl::SkipEmpty());
+    // sshd keeps the LAST MaxStartups (unlike most keywords).
+    if (!words.empty() && absl::EqualsIgnoreCase(words[0], "MaxStartups")) {
+      own_max_startups = true;
+    }
     if (match_blocks.empty() && !words.empty() &&
         absl::EqualsIgnoreCase(words[0], "Match")) {
       match_blocks.push_back(line);
@@ -682,10 +688,9 @@ absl::Status SshdServer::WriteConfig(int port) const {
                   "PrintMotd no\n"
                   "PrintLastLog no\n"
                   "UseDNS no\n"
-                  "X11Forwarding no\n"
-                  "MaxStartups 100\n"
-                  "Subsystem sftp internal-sftp\n",
-                  "SetEnv ", marker_, "\n");
+                  "X11Forwarding no\n",
+                  own_max_startups ? "" : "MaxStartups 100\n",
+                  "Subsystem sftp internal-sftp\n", "SetEnv ", marker_, "\n");
   for (const std::string& line : match_blocks) {
     absl::StrAppend(&config, line, "\n");
   }
@@ -722,20 +727,38 @@ absl::Status SshdServer::StartOnPort(int port) {
   spawn.clear_env = true;
   spawn.env = {
       {"PATH", "/usr/sbin:/usr/bin:/sbin:/bin"},
-      {"LD_PRELOAD", preload_},
-      {"PAM_WRAPPER", "1"},
-      {"PAM_WRAPPER_SERVICE_DIR", (work_dir_ / "pam").string()},
       {"NSS_WRAPPER_PASSWD", (work_dir_ / "nss" / "passwd").string()},
       {"NSS_WRAPPER_GROUP", (work_dir_ / "nss" / "group").string()},
   };
   spawn.output_file = log_path();  // sshd's stderr: config errors, pam_wrapper.
   spawn.working_dir = work_dir_;
+  if (options_.pam_mode == PamMode::kNamespacedPamD) {
+    if (!use_private_tmp_) {
+      return absl::FailedPreconditionError(
+          "PamMode::kNamespacedPamD needs root with CAP_SYS_ADMIN (a mount "
+          "namespace) and a work directory outside /tmp");
+    }
+    // Ordinary PAM: only nss_wrapper (a loaded but disabled pam_wrapper
+    // makes sshd's child crash).
+    spawn.env["LD_PRELOAD"] = nss_wrapper_;
+    spawn.bind_mounts = {{work_dir_ / "pam", "/etc/pam.d"}};
+  } else {
+    spawn.env["LD_PRELOAD"] = preload_;
+    spawn.env["PAM_WRAPPER"] = "1";
+    spawn.env["PAM_WRAPPER_SERVICE_DIR"] = (work_dir_ / "pam").string();
+  }
   if (use_private_tmp_) spawn.private_tmp = work_dir_ / "tmp";
   const std::vector<std::string> argv = {
       options_.sshd_path, "-D", "-e", "-f", config_path().string(), "-E",
       log_path().string()};
   absl::StatusOr<std::unique_ptr<Subprocess>> spawned =
       Subprocess::Spawn(argv, spawn);
+  if (absl::IsPermissionDenied(spawned.status()) &&
+      options_.pam_mode == PamMode::kNamespacedPamD) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot make sshd's mount namespace for the test PAM stack: ",
+        spawned.status().message()));
+  }
   if (absl::IsPermissionDenied(spawned.status()) && use_private_tmp_) {
     // No CAP_SYS_ADMIN (e.g. an unprivileged container): share /tmp.
     use_private_tmp_ = false;

@@ -109,11 +109,27 @@ enum class PamStack {
   kChattyThenPassword,
 };
 
+// How sshd gets the test's PAM stack.
+enum class PamMode {
+  // pam_wrapper preloaded (PAM_WRAPPER_SERVICE_DIR). Works without
+  // privileges, but Debian's libpam-wrapper 1.1.4 gives every PAM process a
+  // folder /tmp/pam.X with X one of 62 characters, so at most 62
+  // connections can be open on the machine at once.
+  kWrapper,
+  // Ordinary PAM reading the test stack: sshd runs in its own mount
+  // namespace with work_dir()/pam bind-mounted on /etc/pam.d (the host's
+  // /etc is untouched) and only nss_wrapper preloaded. No connection limit.
+  // Needs root with CAP_SYS_ADMIN (CI has it); elsewhere Start() fails with
+  // kFailedPrecondition, so tests skip as non-root.
+  kNamespacedPamD,
+};
+
 struct SshdOptions {
   // Host keys to generate; each becomes a HostKey line, in this order.
   std::vector<KeyType> host_key_types = AllKeyTypes();
   std::vector<TestUser> users;
   PamStack pam_stack = PamStack::kPassword;
+  PamMode pam_mode = PamMode::kWrapper;
   int chatty_lines = 2;  // For kChattyThenPassword.
   // The AuthenticationMethods line, e.g. "publickey,keyboard-interactive";
   // empty means sshd's default (any single method).
@@ -226,6 +242,7 @@ class SshdServer {
   std::string marker_;  // NAME=value that sshd puts in sessions' environment.
   std::vector<KeyPair> host_keys_;
   std::string preload_;
+  std::string nss_wrapper_;
   bool prepared_ = false;
   bool use_private_tmp_ = false;
   int port_ = 0;

@@ -107,6 +107,13 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
   const std::string program = ResolveProgram(argv[0], path_env);
   const std::string working_dir = options.working_dir.string();
   const std::string private_tmp = options.private_tmp.string();
+  std::vector<std::pair<std::string, std::string>> binds;
+  for (const auto& [from, to] : options.bind_mounts) {
+    binds.emplace_back(from.string(), to.string());
+  }
+  if (!binds.empty() && private_tmp.empty()) {
+    return absl::InvalidArgumentError("bind_mounts need private_tmp");
+  }
 
   int stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (stdin_fd < 0) {
@@ -161,6 +168,12 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
          mount(private_tmp.c_str(), "/tmp", nullptr, MS_BIND | MS_REC,
                nullptr) != 0)) {
       ReportAndExit(exec_pipe[1], kPrivateTmp);
+    }
+    for (const auto& [from, to] : binds) {
+      if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) !=
+          0) {
+        ReportAndExit(exec_pipe[1], kPrivateTmp);
+      }
     }
     sigset_t none;
     sigemptyset(&none);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -35,6 +36,10 @@ struct SubprocessOptions {
   // propagate to the rest of the system). Must not be /tmp or inside it.
   // Spawn fails with kPermissionDenied if the kernel refuses.
   std::filesystem::path private_tmp;
+  // More bind mounts (source, target) in that private mount namespace, e.g.
+  // a test PAM configuration on /etc/pam.d. Requires private_tmp.
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>>
+      bind_mounts;
 };
 
 struct SubprocessResult {

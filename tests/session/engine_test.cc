@@ -1,0 +1,851 @@
+// The session engine in memory, against FakeServer with a scripted upper
+// layer: logins, asynchronous responders, signers and host-key decisions,
+// deadlines on a fake clock, and hostile message sequences the old
+// per-layer tests could not express (messages in the wrong state, EXT_INFO
+// after authentication, a server CHANNEL_OPEN, window overflow, data after
+// EOF, floods from a server that does not read, a stalled key exchange with
+// a huge window).
+#include "core/session/engine.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "core/auth/responder.h"
+#include "core/auth/signer.h"
+#include "core/base/error.h"
+#include "core/crypto/ssh_keys.h"
+#include "core/session/exec.h"
+#include "core/transport/messages.h"
+#include "core/wire/reader.h"
+#include "core/wire/writer.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/session/engine_harness.h"
+
+namespace parley::session::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace ::parley::transport;  // NOLINT: message numbers
+
+// Answers every prompt with "pw"; counts calls.
+class CountingResponder : public auth::Responder {
+ public:
+  auth::ResponderStatus Respond(const auth::Challenge& c,
+                                std::vector<SecureBuffer>* answers) override {
+    ++calls;
+    last = c;
+    for (size_t i = 0; i < c.request.prompts.size(); ++i) {
+      answers->push_back(ToSecureBuffer(AsBytes("pw")));
+    }
+    return auth::ResponderStatus::kAnswered;
+  }
+  int calls = 0;
+  auth::Challenge last;
+};
+
+// Asks to be called later until told to answer; records aborts.
+class LaterResponder : public auth::Responder {
+ public:
+  auth::ResponderStatus Respond(const auth::Challenge& c,
+                                std::vector<SecureBuffer>* answers) override {
+    ++calls;
+    waker = c.waker;
+    if (!ready) return auth::ResponderStatus::kRetryLater;
+    for (size_t i = 0; i < c.request.prompts.size(); ++i) {
+      answers->push_back(ToSecureBuffer(AsBytes("late")));
+    }
+    return auth::ResponderStatus::kAnswered;
+  }
+  void Abort() override { ++aborts; }
+  int calls = 0;
+  int aborts = 0;
+  bool ready = false;
+  Waker waker;
+};
+
+// Starts keyboard-interactive and answers the service request; returns
+// after the client's USERAUTH_REQUEST was read.
+void StartKbdInt(EngineHarness& h, auth::Responder* r,
+                 auth::KbdIntOptions options = {}) {
+  ASSERT_TRUE(
+      h.engine().AuthKeyboardInteractive("alice", r, options, h.now()).ok());
+  absl::optional<UserauthRequest> req = h.AcceptServiceAndReadRequest();
+  ASSERT_TRUE(req.has_value());
+  EXPECT_EQ(req->user, "alice");
+  EXPECT_EQ(req->service, "ssh-connection");
+  EXPECT_EQ(req->method, "keyboard-interactive");
+}
+
+Bytes PasswordRound() { return InfoRequest("", "", {{"Password: ", false}}); }
+
+void ExpectFailedWith(EngineHarness& h, ErrorKind kind,
+                      absl::string_view text) {
+  EXPECT_TRUE(h.engine().closed());
+  EXPECT_EQ(KindOf(h.engine().error()), kind) << h.engine().error();
+  EXPECT_THAT(std::string(h.engine().error().message()), HasSubstr(text));
+}
+
+// The client told the server why it left.
+void ExpectClientDisconnected(EngineHarness& h, uint32_t reason) {
+  h.Pump();
+  ASSERT_TRUE(h.server().client_disconnect().has_value());
+  EXPECT_EQ(h.server().client_disconnect()->reason, reason);
+}
+
+// --- Logins ------------------------------------------------------------------
+
+TEST(EngineTest, KeyboardInteractiveLogin) {
+  EngineHarness h;
+  h.Connect();
+  ASSERT_TRUE(h.engine().established());
+  CountingResponder r;
+  StartKbdInt(h, &r);
+  h.ServerSend(InfoRequest("Login", "Say the word", {{"Password: ", false}}));
+  h.Pump();
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_EQ(r.last.request.name, "Login");
+  EXPECT_EQ(r.last.round, 1);
+  EXPECT_EQ(r.last.user, "alice");
+  EXPECT_EQ(r.last.host, "fake.example");
+  EXPECT_EQ(r.last.port, 2222);
+  EXPECT_THAT(r.last.host_key_fingerprint, HasSubstr("SHA256:"));
+  absl::optional<std::vector<std::string>> answers =
+      ParseInfoResponse(h.NextClientMessage());
+  ASSERT_TRUE(answers.has_value());
+  EXPECT_EQ(*answers, std::vector<std::string>{"pw"});
+  EXPECT_FALSE(h.engine().auth_done());
+  h.ServerSend(UserauthSuccess());
+  h.Pump();
+  ASSERT_TRUE(h.engine().auth_done());
+  absl::StatusOr<auth::AuthOutcome> o = h.engine().TakeAuthResult();
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->kind, auth::AuthOutcome::kSuccess);
+  EXPECT_TRUE(h.engine().authenticated());
+  EXPECT_TRUE(h.engine().connection().enabled());
+}
+
+TEST(EngineTest, PartialSuccessAndFailureAreOutcomes) {
+  EngineHarness h;
+  h.Connect();
+  ASSERT_TRUE(h.engine()
+                  .AuthPassword("alice", ToSecureBuffer(AsBytes("x")), h.now())
+                  .ok());
+  absl::optional<UserauthRequest> req = h.AcceptServiceAndReadRequest();
+  ASSERT_TRUE(req.has_value());
+  EXPECT_EQ(req->method, "password");
+  h.ServerSend(UserauthFailure({"keyboard-interactive"}, /*partial=*/true));
+  h.Pump();
+  absl::StatusOr<auth::AuthOutcome> o = h.engine().TakeAuthResult();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->kind, auth::AuthOutcome::kPartialSuccess);
+  EXPECT_EQ(o->methods, std::vector<std::string>{"keyboard-interactive"});
+  EXPECT_FALSE(h.engine().authenticated());
+  // A second attempt on the same session.
+  CountingResponder r;
+  ASSERT_TRUE(
+      h.engine().AuthKeyboardInteractive("alice", &r, {}, h.now()).ok());
+  h.Pump();
+  ASSERT_TRUE(ParseUserauthRequest(h.NextClientMessage()).has_value());
+  h.ServerSend(UserauthFailure({"keyboard-interactive", "password"}));
+  h.Pump();
+  o = h.engine().TakeAuthResult();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->kind, auth::AuthOutcome::kFailure);
+  EXPECT_EQ(h.engine().methods_left().size(), 2u);
+}
+
+TEST(EngineTest, OneAttemptAtATime) {
+  EngineHarness h;
+  h.Connect();
+  ASSERT_TRUE(h.engine().AuthNone("alice", h.now()).ok());
+  absl::Status second = h.engine().AuthNone("alice", h.now());
+  EXPECT_EQ(KindOf(second), ErrorKind::kBadUse);
+  EXPECT_THAT(std::string(second.message()), HasSubstr("in progress"));
+}
+
+TEST(EngineTest, AuthenticationBeforeKeyExchangeIsBadUse) {
+  EngineHarness h;
+  ASSERT_TRUE(h.engine().Start(h.now()).ok());
+  EXPECT_EQ(KindOf(h.engine().AuthNone("alice", h.now())), ErrorKind::kBadUse);
+}
+
+// --- Messages in the wrong state -------------------------------------------
+
+TEST(EngineTest, UserauthSuccessWithNoRequestIsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  h.ServerSend(UserauthSuccess());  // nothing was asked
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "unexpected USERAUTH_SUCCESS");
+  EXPECT_FALSE(h.engine().authenticated());
+  ExpectClientDisconnected(h, kDisconnectProtocolError);
+}
+
+TEST(EngineTest, InfoRequestWhenKeyboardInteractiveWasNotRequested) {
+  EngineHarness h;
+  h.Connect();
+  ASSERT_TRUE(h.engine()
+                  .AuthPassword("alice", ToSecureBuffer(AsBytes("x")), h.now())
+                  .ok());
+  ASSERT_TRUE(h.AcceptServiceAndReadRequest().has_value());
+  // 60 during a password attempt is PASSWD_CHANGEREQ: a prompt and a
+  // language tag; an INFO_REQUEST does not decode as one.
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "");
+  ASSERT_TRUE(h.engine().auth_done());
+  EXPECT_EQ(KindOf(h.engine().TakeAuthResult().status()), ErrorKind::kProtocol);
+}
+
+TEST(EngineTest, InfoRequestWithNoAttemptInFlight) {
+  EngineHarness h;
+  h.Connect();
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "message 60 while idle");
+}
+
+TEST(EngineTest, SecondInfoRequestBeforeTheFirstWasAnswered) {
+  EngineHarness h;
+  h.Connect();
+  LaterResponder r;
+  StartKbdInt(h, &r);
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  EXPECT_EQ(r.calls, 1);  // at work, answers later
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "before the previous one");
+  EXPECT_EQ(r.aborts, 1);  // the responder at work was told
+  EXPECT_TRUE(h.ClientMessages().empty());
+}
+
+TEST(EngineTest, UserauthFailureWithNoRequest) {
+  EngineHarness h;
+  h.Connect();
+  h.ServerSend(UserauthFailure({"password"}));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "unexpected USERAUTH_FAILURE");
+}
+
+TEST(EngineTest, GlobalRequestBeforeAuthenticationIsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  h.ServerSend(GlobalRequest("keepalive@openssh.com", true));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "before authentication");
+  ExpectClientDisconnected(h, kDisconnectProtocolError);
+}
+
+TEST(EngineTest, UserauthMessageAfterAuthenticationIsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  h.ServerSend(UserauthBanner("late banner"));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "after authentication");
+}
+
+TEST(EngineTest, GlobalRequestAfterAuthenticationIsRefusedPolitely) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  h.ServerSend(GlobalRequest("hostkeys-00@openssh.com", false));
+  h.ServerSend(GlobalRequest("keepalive@openssh.com", true));
+  h.Pump();
+  EXPECT_FALSE(h.engine().closed());
+  const std::vector<Bytes> sent = h.ClientMessages();
+  ASSERT_EQ(sent.size(), 1u);  // one reply, to the one that wanted it
+  EXPECT_EQ(sent[0], Bytes{kMsgRequestFailure});
+}
+
+TEST(EngineTest, ExtInfoAgainAfterAuthentication) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  h.ServerSend(ExtInfo("rsa-sha2-512"));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "EXT_INFO after authentication");
+}
+
+TEST(EngineTest, ExtInfoRightBeforeUserauthSuccessIsAccepted) {
+  EngineHarness h;
+  h.Connect();
+  ASSERT_TRUE(h.engine().AuthNone("alice", h.now()).ok());
+  ASSERT_TRUE(h.AcceptServiceAndReadRequest().has_value());
+  h.ServerSend(ExtInfo("ssh-ed25519,rsa-sha2-256"));
+  h.ServerSend(UserauthSuccess());
+  h.Pump();
+  EXPECT_FALSE(h.engine().closed()) << h.engine().error();
+  EXPECT_TRUE(h.engine().authenticated());
+  EXPECT_EQ(h.engine().transport().server_sig_algs().size(), 2u);
+}
+
+// --- Channels
+// ------------------------------------------------------------------
+
+// Opens a session channel; the server's channel is 77 with `window`.
+uint32_t OpenChannel(EngineHarness& h, uint32_t window = 1 << 20) {
+  absl::StatusOr<uint32_t> id = h.engine().connection().OpenSession();
+  EXPECT_TRUE(id.ok());
+  h.Pump();
+  const Bytes open = h.NextClientMessage();
+  EXPECT_FALSE(open.empty());
+  EXPECT_EQ(open.empty() ? 0 : open[0], kMsgChannelOpen);
+  h.ServerSend(OpenConfirmation(*id, 77, window));
+  h.Pump();
+  EXPECT_TRUE(h.engine().connection().Find(*id)->open());
+  return *id;
+}
+
+TEST(EngineTest, ChannelsOnlyAfterAuthentication) {
+  EngineHarness h;
+  h.Connect();
+  EXPECT_EQ(KindOf(h.engine().connection().OpenSession().status()),
+            ErrorKind::kBadUse);
+}
+
+// A server CHANNEL_OPEN (forwarding, X11, agent) is refused with
+// OPEN_FAILURE naming its own channel number; the session goes on.
+TEST(EngineTest, ServerChannelOpenIsRefused) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  h.ServerSend(ServerChannelOpen("forwarded-tcpip", 0x12345678));
+  h.Pump();
+  EXPECT_FALSE(h.engine().closed()) << h.engine().error();
+  const Bytes reply = h.NextClientMessage();
+  ASSERT_FALSE(reply.empty());
+  EXPECT_EQ(reply[0], kMsgChannelOpenFailure);
+  wire::Reader r(ByteView(reply).subspan(1));
+  uint32_t recipient = 0, reason = 0;
+  ASSERT_TRUE(r.ReadU32(&recipient).ok());
+  ASSERT_TRUE(r.ReadU32(&reason).ok());
+  EXPECT_EQ(recipient, 0x12345678u);
+  EXPECT_EQ(reason, 1u);  // administratively prohibited
+  OpenChannel(h);         // still usable
+}
+
+TEST(EngineTest, WindowAdjustPastTwoToThe32IsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  const uint32_t id = OpenChannel(h, 0xfffffff0u);
+  h.ServerSend(WindowAdjust(id, 0x100));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "2^32");
+}
+
+TEST(EngineTest, DataBeyondTheWindowIsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  const uint32_t id = OpenChannel(h);
+  // Our window is 8 MiB: send more without waiting for an adjust.
+  const std::string chunk(32 * 1024, 'x');
+  for (int i = 0; i < 8 * 32 + 1; ++i) h.ServerSend(ChannelData(id, chunk));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "more channel data than");
+}
+
+TEST(EngineTest, DataAfterEofIsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  const uint32_t id = OpenChannel(h);
+  h.ServerSend(ChannelEof(id));
+  h.ServerSend(ChannelData(id, "late"));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "channel data after EOF");
+}
+
+TEST(EngineTest, MessageForAnUnknownChannel) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  h.ServerSend(ChannelData(9, "who?"));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "unknown channel 9");
+}
+
+TEST(EngineTest, ExecTaskRunsACommand) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  ExecOptions options;
+  options.stdin_data = Bytes{'i', 'n'};
+  ExecTask task("echo hi", std::move(options));
+  EXPECT_FALSE(task.Poll(h.engine()));
+  h.Pump();
+  const Bytes open = h.NextClientMessage();
+  ASSERT_EQ(open[0], kMsgChannelOpen);
+  h.ServerSend(OpenConfirmation(0, 77, 1 << 20));
+  h.Pump();
+  EXPECT_FALSE(task.Poll(h.engine()));
+  h.Pump();
+  const Bytes exec = h.NextClientMessage();
+  ASSERT_EQ(exec[0], kMsgChannelRequest);
+  h.ServerSend(ChannelSuccess(0));
+  h.Pump();
+  EXPECT_FALSE(task.Poll(h.engine()));  // sends stdin and EOF
+  h.Pump();
+  const std::vector<Bytes> sent = h.ClientMessages();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0][0], kMsgChannelData);
+  EXPECT_EQ(sent[1][0], kMsgChannelEof);
+  h.ServerSend(ChannelData(0, "hi\n"));
+  h.ServerSend(ExitStatus(0, 3));
+  h.ServerSend(ChannelEof(0));
+  h.ServerSend(ChannelClose(0));
+  h.Pump();
+  EXPECT_TRUE(task.Poll(h.engine()));
+  absl::StatusOr<ExecResult> r = task.TakeResult();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(AsString(r->stdout_data), "hi\n");
+  EXPECT_EQ(r->exit_status, 3u);
+  // The channel was given back.
+  EXPECT_EQ(h.engine().connection().open_channels(), 0u);
+}
+
+// --- Deadlines on the fake clock
+// ------------------------------------------------
+
+// A responder that blocks longer than the round deadline (here it moves the
+// fake clock, as real time would have moved): its answers are not sent.
+TEST(EngineTest, SynchronousResponderSlowerThanTheRoundDeadline) {
+  EngineHarness h;
+  h.Connect();
+  auth::FunctionResponder slow([&](const auth::Challenge& c,
+                                   std::vector<SecureBuffer>* answers) {
+    h.SetNow(h.now() + std::chrono::seconds(2));
+    answers->assign(c.request.prompts.size(), ToSecureBuffer(AsBytes("pw")));
+    return auth::ResponderStatus::kAnswered;
+  });
+  auth::KbdIntOptions options;
+  options.round_timeout = std::chrono::seconds(1);
+  StartKbdInt(h, &slow, options);
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  ASSERT_TRUE(h.engine().auth_done());
+  absl::Status s = h.engine().TakeAuthResult().status();
+  EXPECT_EQ(KindOf(s), ErrorKind::kDeadline) << s;
+  EXPECT_TRUE(h.ClientMessages().empty());  // no INFO_RESPONSE
+  EXPECT_FALSE(h.engine().closed());        // the session itself is fine
+}
+
+TEST(EngineTest, AsynchronousResponderMissesTheRoundDeadline) {
+  EngineHarness h;
+  h.Connect();
+  LaterResponder r;
+  auth::KbdIntOptions options;
+  options.round_timeout = std::chrono::seconds(10);
+  StartKbdInt(h, &r, options);
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_NE(h.engine().wants() & kWantWake, 0u);
+  ASSERT_TRUE(h.engine().next_deadline().has_value());
+  EXPECT_LE(*h.engine().next_deadline() - h.now(),
+            std::chrono::milliseconds(10001));
+  h.Advance(std::chrono::seconds(9));
+  EXPECT_FALSE(h.engine().auth_done());
+  h.Advance(std::chrono::seconds(2));
+  ASSERT_TRUE(h.engine().auth_done());
+  EXPECT_EQ(KindOf(h.engine().TakeAuthResult().status()), ErrorKind::kDeadline);
+  EXPECT_EQ(r.aborts, 1);
+  EXPECT_EQ(r.calls, 1);  // never polled
+  EXPECT_TRUE(h.ClientMessages().empty());
+}
+
+// A server that sends each round 59 s after our answer, against a 60 s
+// round deadline: the deadline counts the responder's time only.
+TEST(EngineTest, RoundEvery59SecondsAgainstA60SecondDeadline) {
+  EngineHarness h;
+  h.Connect();
+  CountingResponder r;
+  auth::KbdIntOptions options;
+  options.round_timeout = std::chrono::seconds(60);
+  options.max_rounds = 10;
+  StartKbdInt(h, &r, options);
+  for (int round = 1; round <= 5; ++round) {
+    h.Advance(std::chrono::seconds(59));
+    h.ServerSend(PasswordRound());
+    h.Pump();
+    ASSERT_TRUE(ParseInfoResponse(h.NextClientMessage()).has_value())
+        << "round " << round;
+  }
+  h.Advance(std::chrono::seconds(59));
+  h.ServerSend(UserauthSuccess());
+  h.Pump();
+  absl::StatusOr<auth::AuthOutcome> o = h.engine().TakeAuthResult();
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->kind, auth::AuthOutcome::kSuccess);
+  EXPECT_EQ(r.calls, 5);
+}
+
+// The overall deadline does count the server's time.
+TEST(EngineTest, OverallDeadlineEndsASlowConversation) {
+  EngineHarness h;
+  h.Connect();
+  CountingResponder r;
+  auth::KbdIntOptions options;
+  options.overall_timeout = std::chrono::seconds(120);
+  StartKbdInt(h, &r, options);
+  h.Advance(std::chrono::seconds(59));
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  h.Advance(std::chrono::seconds(59));
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  EXPECT_EQ(r.calls, 2);
+  EXPECT_FALSE(h.engine().auth_done());
+  ASSERT_TRUE(h.engine().next_deadline().has_value());
+  h.Advance(std::chrono::seconds(2));  // 120 s since the start
+  ASSERT_TRUE(h.engine().auth_done());
+  EXPECT_EQ(KindOf(h.engine().TakeAuthResult().status()), ErrorKind::kDeadline);
+}
+
+TEST(EngineTest, RoundCap) {
+  EngineHarness h;
+  h.Connect();
+  CountingResponder r;
+  auth::KbdIntOptions options;
+  options.max_rounds = 2;
+  StartKbdInt(h, &r, options);
+  for (int i = 0; i < 3; ++i) {
+    h.ServerSend(PasswordRound());
+    h.Pump();
+  }
+  ASSERT_TRUE(h.engine().auth_done());
+  absl::Status s = h.engine().TakeAuthResult().status();
+  EXPECT_EQ(KindOf(s), ErrorKind::kRoundLimit);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.calls, 2);
+}
+
+// --- Asynchronous decisions
+// -------------------------------------------------------
+
+TEST(EngineTest, ResponderAnswersLaterAfterAWake) {
+  EngineHarness h;
+  h.Connect();
+  LaterResponder r;
+  StartKbdInt(h, &r);
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  ASSERT_EQ(r.calls, 1);
+  EXPECT_NE(h.engine().wants() & kWantWake, 0u);
+  // Pumping without a wake does not ask again.
+  h.Advance(std::chrono::seconds(5));
+  EXPECT_EQ(r.calls, 1);
+  // Woken from another thread: the wake descriptor becomes readable.
+  const int fd = h.engine().wake_fd();
+  ASSERT_GE(fd, 0);
+  r.ready = true;
+  std::thread([w = r.waker] { w.Wake(); }).join();
+  EXPECT_TRUE(h.engine().wake_source().woken());
+  (void)h.engine().Pump(h.now());
+  h.Pump();
+  EXPECT_EQ(r.calls, 2);
+  absl::optional<std::vector<std::string>> answers =
+      ParseInfoResponse(h.NextClientMessage());
+  ASSERT_TRUE(answers.has_value());
+  EXPECT_EQ(*answers, std::vector<std::string>{"late"});
+}
+
+TEST(EngineTest, CancelFromAnotherThreadSendsNothing) {
+  EngineHarness h;
+  h.Connect();
+  LaterResponder r;
+  StartKbdInt(h, &r);
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  std::thread([&h] { h.engine().Cancel(); }).join();
+  EXPECT_TRUE(h.engine().wake_source().woken());
+  (void)h.engine().Pump(h.now());
+  h.Pump();
+  ASSERT_TRUE(h.engine().auth_done());
+  absl::Status s = h.engine().TakeAuthResult().status();
+  EXPECT_EQ(KindOf(s), ErrorKind::kCancelled);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("cancelled"));
+  EXPECT_EQ(r.aborts, 1);
+  EXPECT_TRUE(h.ClientMessages().empty());
+  // A cancel with nothing running is forgotten by the next attempt.
+  h.engine().Cancel();
+  CountingResponder next;
+  ASSERT_TRUE(
+      h.engine().AuthKeyboardInteractive("alice", &next, {}, h.now()).ok());
+  h.Pump();
+  EXPECT_FALSE(h.engine().auth_done());
+  ASSERT_TRUE(ParseUserauthRequest(h.NextClientMessage()).has_value());
+}
+
+TEST(EngineTest, HostKeyDecidedLaterFromAnotherThread) {
+  EngineHarness::Options o;
+  HostKeyTicket held;
+  int asked = 0;
+  o.check_host_key = [&](const transport::HostKeyInfo& key,
+                         HostKeyTicket ticket) -> absl::optional<absl::Status> {
+    ++asked;
+    EXPECT_EQ(key.algorithm, "ssh-ed25519");
+    held = ticket;
+    return absl::nullopt;
+  };
+  EngineHarness h(o);
+  h.Connect();
+  EXPECT_EQ(asked, 1);
+  EXPECT_FALSE(h.engine().established());
+  EXPECT_NE(h.engine().wants() & kWantWake, 0u);
+  EXPECT_EQ(KindOf(h.engine().AuthNone("alice", h.now())), ErrorKind::kBadUse);
+  h.Advance(std::chrono::seconds(30));
+  EXPECT_FALSE(h.engine().established());
+  std::thread([held] { held.Accept(); }).join();
+  (void)h.engine().Pump(h.now());
+  h.Pump();
+  EXPECT_TRUE(h.engine().established());
+  EXPECT_EQ(asked, 1);
+  h.Authenticate();
+}
+
+TEST(EngineTest, HostKeyRejectedLaterSendsNoCredential) {
+  EngineHarness::Options o;
+  HostKeyTicket held;
+  o.check_host_key = [&](const transport::HostKeyInfo&,
+                         HostKeyTicket ticket) -> absl::optional<absl::Status> {
+    held = ticket;
+    return absl::nullopt;
+  };
+  EngineHarness h(o);
+  h.Connect();
+  held.Reject(absl::UnauthenticatedError("not in known_hosts"));
+  (void)h.engine().Pump(h.now());
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kHostKeyRejected, "not in known_hosts");
+  EXPECT_EQ(h.server().kex_count(), 0);
+  EXPECT_TRUE(h.ClientMessages().empty());
+  ExpectClientDisconnected(h, kDisconnectHostKeyNotVerifiable);
+}
+
+// A signer that asks first (query), then signs later after a wake.
+class SlowSigner : public auth::Signer {
+ public:
+  SlowSigner() : key_(TestKey(), TestProvider()) {}
+  const crypto::PublicKey& public_key() const override {
+    return key_.public_key();
+  }
+  const Bytes& public_key_blob() const override {
+    return key_.public_key_blob();
+  }
+  bool query_first() const override { return true; }
+  absl::StatusOr<auth::SignResult> Sign(const auth::SignRequest& request,
+                                        Bytes* signature) override {
+    ++calls;
+    signed_data = request.data;
+    waker = request.waker;
+    if (!ready) return auth::SignResult::kRetryLater;
+    return key_.Sign(request, signature);
+  }
+  void Abort() override { ++aborts; }
+  int calls = 0, aborts = 0;
+  bool ready = false;
+  Bytes signed_data;
+  Waker waker;
+
+ private:
+  // KeySigner's constructor takes (provider, key).
+  struct Key : auth::KeySigner {
+    Key(const crypto::PrivateKey& k,
+        std::shared_ptr<const crypto::CryptoProvider> p)
+        : auth::KeySigner(std::move(p), k) {}
+  } key_;
+};
+
+TEST(EngineTest, PublicKeyWithQueryAndAnAsynchronousSigner) {
+  EngineHarness h;
+  h.Connect();
+  auto signer = std::make_shared<SlowSigner>();
+  ASSERT_TRUE(h.engine().AuthPublicKey("alice", signer, h.now()).ok());
+  absl::optional<UserauthRequest> query = h.AcceptServiceAndReadRequest();
+  ASSERT_TRUE(query.has_value());
+  ASSERT_EQ(query->method, "publickey");
+  ASSERT_EQ(query->rest.at(0), 0);  // no signature: a query
+  EXPECT_EQ(signer->calls, 0);      // nothing signed before the server agreed
+  h.ServerSend(PkOk("ssh-ed25519", signer->public_key_blob()));
+  h.Pump();
+  EXPECT_EQ(signer->calls, 1);
+  EXPECT_NE(h.engine().wants() & kWantWake, 0u);
+  EXPECT_TRUE(h.ClientMessages().empty());
+  signer->ready = true;
+  signer->waker.Wake();
+  (void)h.engine().Pump(h.now());
+  h.Pump();
+  absl::optional<UserauthRequest> req =
+      ParseUserauthRequest(h.NextClientMessage());
+  ASSERT_TRUE(req.has_value());
+  // bool TRUE, algorithm, key blob, signature -- verified as a server would.
+  wire::Reader r(req->rest);
+  bool has_sig = false;
+  absl::string_view alg;
+  ByteView blob, sig;
+  ASSERT_TRUE(r.ReadBool(&has_sig).ok());
+  ASSERT_TRUE(r.ReadString(&alg).ok());
+  ASSERT_TRUE(r.ReadString(&blob).ok());
+  ASSERT_TRUE(r.ReadString(&sig).ok());
+  ASSERT_TRUE(r.ExpectEnd().ok());
+  EXPECT_TRUE(has_sig);
+  EXPECT_EQ(alg, "ssh-ed25519");
+  Bytes expected;
+  wire::Writer w(&expected);
+  w.WriteString(h.server().session_id());
+  w.WriteU8(kMsgUserauthRequest);
+  w.WriteString(absl::string_view("alice"));
+  w.WriteString(absl::string_view("ssh-connection"));
+  w.WriteString(absl::string_view("publickey"));
+  w.WriteBool(true);
+  w.WriteString(alg);
+  w.WriteString(blob);
+  EXPECT_EQ(signer->signed_data, expected);
+  EXPECT_TRUE(crypto::VerifySshSignature(*TestProvider(), signer->public_key(),
+                                         sig, expected, {})
+                  .ok());
+  h.ServerSend(UserauthSuccess());
+  h.Pump();
+  absl::StatusOr<auth::AuthOutcome> o = h.engine().TakeAuthResult();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->kind, auth::AuthOutcome::kSuccess);
+}
+
+TEST(EngineTest, PublicKeyRefusedAtTheQueryIsNeverSigned) {
+  EngineHarness h;
+  h.Connect();
+  auto signer = std::make_shared<SlowSigner>();
+  ASSERT_TRUE(h.engine().AuthPublicKey("alice", signer, h.now()).ok());
+  ASSERT_TRUE(h.AcceptServiceAndReadRequest().has_value());
+  h.ServerSend(UserauthFailure({"keyboard-interactive"}));
+  h.Pump();
+  absl::StatusOr<auth::AuthOutcome> o = h.engine().TakeAuthResult();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->kind, auth::AuthOutcome::kFailure);
+  EXPECT_EQ(signer->calls, 0);
+}
+
+TEST(EngineTest, PkOkForAnotherKeyIsAProtocolError) {
+  EngineHarness h;
+  h.Connect();
+  auto signer = std::make_shared<SlowSigner>();
+  ASSERT_TRUE(h.engine().AuthPublicKey("alice", signer, h.now()).ok());
+  ASSERT_TRUE(h.AcceptServiceAndReadRequest().has_value());
+  h.ServerSend(PkOk("ssh-ed25519", Bytes{1, 2, 3}));
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kProtocol, "not queried");
+}
+
+// --- Bounded memory
+// ----------------------------------------------------------------
+
+// A server that floods GLOBAL_REQUEST want-reply and reads nothing: at the
+// high-water mark the engine stops wanting input; a driver that feeds it
+// anyway runs into the hard cap and a clean kResourceLimit failure.
+TEST(EngineTest, FloodOfRequestsFromAServerThatDoesNotRead) {
+  EngineHarness::Options o;
+  o.limits.output_high_water = 32 * 1024;
+  o.limits.output_hard_cap = 256 * 1024;
+  EngineHarness h(o);
+  h.Connect();
+  h.Authenticate();
+  int sent = 0;
+  while ((h.engine().wants() & kWantRead) != 0 && sent < 100000) {
+    for (int i = 0; i < 64; ++i) {
+      h.ServerSend(GlobalRequest("keepalive@openssh.com", true));
+    }
+    sent += 64;
+    h.DeliverToClientOnly();
+  }
+  EXPECT_EQ(h.engine().wants() & kWantRead, 0u);
+  EXPECT_FALSE(h.engine().closed());
+  EXPECT_GE(h.engine().transport().queued_bytes(), size_t{32 * 1024});
+  // Ignoring wants(): bounded by the hard cap, then a clean failure.
+  for (int round = 0; round < 10000 && !h.engine().closed(); ++round) {
+    for (int i = 0; i < 64; ++i) {
+      h.ServerSend(GlobalRequest("keepalive@openssh.com", true));
+    }
+    h.DeliverToClientOnly();
+  }
+  ExpectFailedWith(h, ErrorKind::kResourceLimit, "does not read");
+  EXPECT_LE(h.engine().transport().queued_bytes(), size_t{256 * 1024 + 8192});
+}
+
+// A window of 2^32 - 1 granted, then a key exchange that never completes:
+// channel writes stop at the queue bound instead of buffering everything.
+TEST(EngineTest, StalledKeyExchangeWithAHugeWindowBoundsWrites) {
+  EngineHarness::Options o;
+  o.limits.output_high_water = 256 * 1024;
+  EngineHarness h(o);
+  h.Connect();
+  h.Authenticate();
+  const uint32_t id = OpenChannel(h, 0xffffffffu);
+  ASSERT_TRUE(h.server().Rekey().ok());
+  h.Pump(/*deliver_client_output=*/false);  // the server never answers
+  EXPECT_NE(h.engine().transport().state(),
+            transport::Transport::State::kEstablished);
+  const Bytes chunk(1 << 20, 'd');
+  uint64_t taken = 0;
+  for (int i = 0; i < 256; ++i) {  // 256 MiB offered
+    absl::StatusOr<size_t> n = h.engine().connection().Write(id, chunk, false);
+    ASSERT_TRUE(n.ok()) << n.status();
+    taken += *n;
+    h.Pump(/*deliver_client_output=*/false);
+  }
+  EXPECT_LE(taken, uint64_t{256 * 1024 + 64 * 1024});
+  EXPECT_LE(h.engine().transport().queued_bytes(), size_t{256 * 1024 + 65536});
+  EXPECT_FALSE(h.engine().closed());
+}
+
+// --- Typed errors
+// ------------------------------------------------------------------
+
+TEST(EngineTest, ServerDisconnectCarriesItsReason) {
+  EngineHarness h;
+  h.Connect();
+  ASSERT_TRUE(
+      h.server().SendDisconnect(kDisconnectTooManyConnections, "busy").ok());
+  h.Pump();
+  ExpectFailedWith(h, ErrorKind::kServerDisconnect, "busy");
+  EXPECT_EQ(ErrorDetailOf(h.engine().error()),
+            int64_t{kDisconnectTooManyConnections});
+}
+
+TEST(EngineTest, ConnectionClosedDuringAnAttempt) {
+  EngineHarness h;
+  h.Connect();
+  CountingResponder r;
+  StartKbdInt(h, &r);
+  h.engine().FeedEof(h.now());
+  ExpectFailedWith(h, ErrorKind::kConnectionClosed, "closed by the server");
+  ASSERT_TRUE(h.engine().auth_done());
+  EXPECT_EQ(KindOf(h.engine().TakeAuthResult().status()),
+            ErrorKind::kConnectionClosed);
+}
+
+TEST(EngineTest, SocketErrorsKeepTheirKindAndErrno) {
+  EngineHarness h;
+  h.Connect();
+  h.engine().FailIo(
+      Error(ErrorKind::kSendFailed, absl::UnavailableError("send: EPIPE"), 32));
+  ExpectFailedWith(h, ErrorKind::kSendFailed, "EPIPE");
+  EXPECT_EQ(ErrorDetailOf(h.engine().error()), int64_t{32});
+}
+
+TEST(EngineTest, LocalDisconnect) {
+  EngineHarness h;
+  h.Connect();
+  h.engine().Disconnect(kDisconnectByApplication, "bye");
+  ExpectFailedWith(h, ErrorKind::kLocalDisconnect, "bye");
+  ExpectClientDisconnected(h, kDisconnectByApplication);
+}
+
+}  // namespace
+}  // namespace parley::session::testing
