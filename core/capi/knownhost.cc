@@ -19,7 +19,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/base/status_macros.h"
 #include "core/capi/internal.h"
+#include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/known_hosts.h"
 #include "core/wire/reader.h"
 
@@ -313,54 +315,65 @@ int KnownHosts::Check(const char* host, int port, const char* key,
   }
   if (names.empty() || names[0] != lower) names.push_back(lower);
 
+  // Key types Parley cannot parse (ssh-dss...) still compare by blob.
+  absl::StatusOr<crypto::PublicKey> presented =
+      crypto::ParsePublicKeyBlob(*blob);
+  if (!presented.ok()) presented = crypto::PublicKey();
+  std::vector<Node*> nodes;
+  for (const auto& n : nodes_) nodes.push_back(n.get());
   const crypto::CryptoProvider* provider = nullptr;
-  Node* mismatch = nullptr;
-  // @revoked lines first: they apply whatever the host field says.
-  for (const auto& n : nodes_) {
-    if (n->entry.marker == hostkeys::KnownHostsMarker::kRevoked &&
-        n->entry.key_blob == *blob) {
+  // The decision order is the core's (hostkeys::MatchHostKey); only how a
+  // host field matches is libssh2's: custom names compare as strings, and
+  // both "[host]:port" and the plain host are tried.
+  auto host_matches = [&](size_t i) -> absl::StatusOr<bool> {
+    const Node& n = *nodes[i];
+    if (host_type == LIBSSH2_KNOWNHOST_TYPE_CUSTOM) {
+      return n.host_type == LIBSSH2_KNOWNHOST_TYPE_CUSTOM && n.custom == host;
+    }
+    if (n.host_type == LIBSSH2_KNOWNHOST_TYPE_CUSTOM) return false;
+    if (n.entry.hashed.has_value() && provider == nullptr) {
+      provider = session_->Provider();
+      if (provider == nullptr) {
+        return absl::FailedPreconditionError(session_->last_error());
+      }
+    }
+    for (const std::string& name : names) {
+      if (!n.entry.hashed.has_value()) {
+        if (hostkeys::MatchesHostPatterns(n.entry.patterns, name)) return true;
+        continue;
+      }
+      PARLEY_ASSIGN_OR_RETURN(
+          bool m, hostkeys::EntryMatchesHost(n.entry, *provider, name));
+      if (m) return true;
+    }
+    return false;
+  };
+  absl::StatusOr<hostkeys::HostKeyMatch> m = hostkeys::MatchHostKey(
+      nodes.size(),
+      [&](size_t i) -> const hostkeys::KnownHostsEntry& {
+        return nodes[i]->entry;
+      },
+      host_matches, *presented, *blob, key_type);
+  if (!m.ok()) {
+    if (provider != nullptr || host_type != LIBSSH2_KNOWNHOST_TYPE_CUSTOM) {
+      session_->SetError(LIBSSH2_ERROR_KNOWN_HOSTS, m.status().message());
+    }
+    return LIBSSH2_KNOWNHOST_CHECK_FAILURE;
+  }
+  switch (m->result()) {
+    case hostkeys::HostKeyResult::kRevoked:
       session_->SetError(LIBSSH2_ERROR_KNOWN_HOSTS,
                          "the host key is marked @revoked");
-      if (store != nullptr) *store = &n->ext;
+      if (store != nullptr) *store = &nodes[m->revoked.front()]->ext;
       return LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
-    }
-  }
-  for (const auto& n : nodes_) {
-    if (n->entry.marker != hostkeys::KnownHostsMarker::kNone) continue;
-    bool host_match = false;
-    if (host_type == LIBSSH2_KNOWNHOST_TYPE_CUSTOM) {
-      host_match =
-          n->host_type == LIBSSH2_KNOWNHOST_TYPE_CUSTOM && n->custom == host;
-    } else if (n->host_type != LIBSSH2_KNOWNHOST_TYPE_CUSTOM) {
-      if (n->entry.hashed.has_value() && provider == nullptr) {
-        provider = session_->Provider();
-        if (provider == nullptr) return LIBSSH2_KNOWNHOST_CHECK_FAILURE;
-      }
-      for (const std::string& name : names) {
-        if (!n->entry.hashed.has_value()) {
-          host_match = hostkeys::MatchesHostPatterns(n->entry.patterns, name);
-        } else {
-          absl::StatusOr<bool> m =
-              hostkeys::EntryMatchesHost(n->entry, *provider, name);
-          if (!m.ok()) {
-            session_->SetError(LIBSSH2_ERROR_KNOWN_HOSTS, m.status().message());
-            return LIBSSH2_KNOWNHOST_CHECK_FAILURE;
-          }
-          host_match = *m;
-        }
-        if (host_match) break;
-      }
-    }
-    if (!host_match || n->entry.key_type != key_type) continue;
-    if (n->entry.key_blob == *blob) {
-      if (store != nullptr) *store = &n->ext;
+    case hostkeys::HostKeyResult::kKnown:
+      if (store != nullptr) *store = &nodes[m->known.front()]->ext;
       return LIBSSH2_KNOWNHOST_CHECK_MATCH;
-    }
-    if (mismatch == nullptr) mismatch = n.get();
-  }
-  if (mismatch != nullptr) {
-    if (store != nullptr) *store = &mismatch->ext;
-    return LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
+    case hostkeys::HostKeyResult::kChanged:
+      if (store != nullptr) *store = &nodes[m->changed.front()]->ext;
+      return LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
+    case hostkeys::HostKeyResult::kUnknown:
+      break;
   }
   return LIBSSH2_KNOWNHOST_CHECK_NOTFOUND;
 }

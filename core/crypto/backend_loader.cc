@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <system_error>
 #include <utility>
 
@@ -70,6 +72,30 @@ absl::Status CheckFileTrust(const std::string& path) {
   return absl::OkStatus();
 }
 
+// Modules loaded in this process, shared by every caller while anyone
+// holds them: a program with many sessions loads each backend once.
+struct LoadedModule {
+  std::string path;
+  std::weak_ptr<const CryptoProvider> provider;
+};
+
+struct ModuleCache {
+  std::mutex mu;
+  // Key: backend name, search directories and $PARLEY_BACKEND_PATH.
+  std::map<std::string, LoadedModule> by_key;
+};
+
+ModuleCache& Cache() {
+  static auto* const cache = new ModuleCache;
+  return *cache;
+}
+
+std::string CacheKey(absl::string_view name, const LoaderOptions& options) {
+  const char* env = std::getenv(kBackendPathEnvVar);
+  return absl::StrCat(name, "\n", absl::StrJoin(options.search_dirs, ":"), "\n",
+                      env != nullptr ? env : "");
+}
+
 }  // namespace
 
 std::string BackendFileName(absl::string_view name) {
@@ -123,6 +149,19 @@ absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackend(
         "invalid crypto backend name \"", absl::CEscape(name.substr(0, 40)),
         "\" (expected e.g. \"openssl\" or \"cryptopp\")"));
   }
+  ModuleCache& cache = Cache();
+  const std::string key = CacheKey(name, options);
+  std::lock_guard<std::mutex> lock(cache.mu);
+  auto cached = cache.by_key.find(key);
+  if (cached != cache.by_key.end()) {
+    if (std::shared_ptr<const CryptoProvider> p =
+            cached->second.provider.lock()) {
+      // Shared, but only while the file is still one we would load.
+      absl::Status trust = CheckFileTrust(cached->second.path);
+      if (!trust.ok()) return trust;
+      return p;
+    }
+  }
   const std::string file = BackendFileName(name);
   std::vector<std::string> dirs = SearchDirs(options);
   for (const std::string& dir : dirs) {
@@ -136,6 +175,7 @@ absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackend(
           absl::StrCat(candidate.string(), " calls itself \"",
                        (*provider)->name(), "\", not \"", name, "\""));
     }
+    cache.by_key[key] = LoadedModule{candidate.string(), *provider};
     return provider;
   }
   return absl::NotFoundError(absl::StrCat("unknown crypto backend \"", name,

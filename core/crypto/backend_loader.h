@@ -34,7 +34,9 @@ struct LoaderOptions {
 // The file name of backend `name`: "libparley_crypto_<name>.so".
 std::string BackendFileName(absl::string_view name);
 
-// Loads backend `name` ("openssl", "cryptopp", ...). Errors:
+// Loads backend `name` ("openssl", "cryptopp", ...). A module already
+// loaded (and still held by someone) is shared rather than loaded again, as
+// long as its file still passes the trust checks. Errors:
 // kInvalidArgument for a malformed name, kNotFound when no module of that name
 // exists in the search path (the message lists where it looked),
 // kFailedPrecondition for an ABI version mismatch or a module whose name

@@ -252,40 +252,6 @@ class FdCloser {
   int fd_;
 };
 
-struct Findings {
-  std::vector<KnownHostsLineRef> known, changed, revoked, other_types;
-};
-
-absl::Status Scan(const KnownHostsFile& file,
-                  const crypto::CryptoProvider& provider,
-                  absl::string_view name, const crypto::PublicKey& key,
-                  Findings* out) {
-  for (const KnownHostsEntry& e : file.entries) {
-    KnownHostsLineRef ref{file.path, e.line_number, e.key_type};
-    switch (e.marker) {
-      case KnownHostsMarker::kCertAuthority:
-        continue;
-      case KnownHostsMarker::kRevoked:
-        // A revoked key is refused for every host, whatever the line's
-        // host field says: it is presumed compromised.
-        if (e.key == key) out->revoked.push_back(std::move(ref));
-        continue;
-      case KnownHostsMarker::kNone:
-        break;
-    }
-    PARLEY_ASSIGN_OR_RETURN(bool matches, EntryMatchesHost(e, provider, name));
-    if (!matches) continue;
-    if (e.key.type != key.type) {
-      out->other_types.push_back(std::move(ref));
-    } else if (e.key == key) {
-      out->known.push_back(std::move(ref));
-    } else {
-      out->changed.push_back(std::move(ref));
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<KnownHostsFile> ParseKnownHosts(absl::string_view text,
@@ -428,6 +394,50 @@ absl::StatusOr<bool> EntryMatchesHost(const KnownHostsEntry& entry,
   return ConstantTimeEquals(hash, entry.hashed->hash);
 }
 
+HostKeyResult HostKeyMatch::result() const {
+  if (!revoked.empty()) return HostKeyResult::kRevoked;
+  if (!known.empty()) return HostKeyResult::kKnown;
+  if (!changed.empty()) return HostKeyResult::kChanged;
+  return HostKeyResult::kUnknown;
+}
+
+absl::StatusOr<HostKeyMatch> MatchHostKey(
+    size_t count, const std::function<const KnownHostsEntry&(size_t)>& entry,
+    const std::function<absl::StatusOr<bool>(size_t)>& host_matches,
+    const crypto::PublicKey& key, ByteView key_blob,
+    absl::string_view key_type) {
+  HostKeyMatch m;
+  // A key that was not parsed (no material) compares by blob only.
+  const bool parsed =
+      !key.ed25519.empty() || !key.ec_point.empty() || !key.rsa_n.empty();
+  for (size_t i = 0; i < count; ++i) {
+    const KnownHostsEntry& e = entry(i);
+    const bool carries =
+        ByteView(e.key_blob) == key_blob || (parsed && e.key == key);
+    switch (e.marker) {
+      case KnownHostsMarker::kCertAuthority:
+        continue;
+      case KnownHostsMarker::kRevoked:
+        // A revoked key is refused for every host, whatever the line's
+        // host field says: it is presumed compromised.
+        if (carries) m.revoked.push_back(i);
+        continue;
+      case KnownHostsMarker::kNone:
+        break;
+    }
+    PARLEY_ASSIGN_OR_RETURN(bool matches, host_matches(i));
+    if (!matches) continue;
+    if (e.key_type != key_type) {
+      m.other_types.push_back(i);
+    } else if (carries) {
+      m.known.push_back(i);
+    } else {
+      m.changed.push_back(i);
+    }
+  }
+  return m;
+}
+
 absl::StatusOr<HostKeyCheck> CheckHostKey(
     const KnownHostsFile& file, const crypto::CryptoProvider& provider,
     absl::string_view host, uint16_t port, ByteView key_blob) {
@@ -450,23 +460,50 @@ absl::StatusOr<HostKeyCheck> CheckHostKey(
   HostKeyCheck check;
   check.host_port = HostPortName(absl::AsciiStrToLower(host), port);
   check.key_type = std::string(crypto::KeyTypeName(key->type));
-  Findings found;
+  // Across several files a key known in any file is known (as OpenSSH does
+  // with its user and system files): the lists are merged, then decided.
+  std::vector<KnownHostsLineRef> revoked, known, changed;
   for (const KnownHostsFile& file : files) {
-    PARLEY_RETURN_IF_ERROR(Scan(file, provider, check.host_port, *key, &found));
+    PARLEY_ASSIGN_OR_RETURN(
+        HostKeyMatch m,
+        MatchHostKey(
+            file.entries.size(),
+            [&](size_t i) -> const KnownHostsEntry& { return file.entries[i]; },
+            [&](size_t i) {
+              return EntryMatchesHost(file.entries[i], provider,
+                                      check.host_port);
+            },
+            *key, key_blob, check.key_type));
+    auto refs = [&](const std::vector<size_t>& idx,
+                    std::vector<KnownHostsLineRef>* out) {
+      for (size_t i : idx) {
+        const KnownHostsEntry& e = file.entries[i];
+        out->push_back({file.path, e.line_number, e.key_type});
+      }
+    };
+    refs(m.revoked, &revoked);
+    refs(m.known, &known);
+    refs(m.changed, &changed);
+    refs(m.other_types, &check.other_types);
   }
-  if (!found.revoked.empty()) {
-    check.result = HostKeyResult::kRevoked;
-    check.lines = std::move(found.revoked);
-  } else if (!found.known.empty()) {
-    check.result = HostKeyResult::kKnown;
-    check.lines = std::move(found.known);
-  } else if (!found.changed.empty()) {
-    check.result = HostKeyResult::kChanged;
-    check.lines = std::move(found.changed);
-  } else {
-    check.result = HostKeyResult::kUnknown;
+  HostKeyMatch merged;  // only the emptiness of the lists matters here
+  merged.revoked.resize(revoked.size());
+  merged.known.resize(known.size());
+  merged.changed.resize(changed.size());
+  check.result = merged.result();
+  switch (check.result) {
+    case HostKeyResult::kRevoked:
+      check.lines = std::move(revoked);
+      break;
+    case HostKeyResult::kKnown:
+      check.lines = std::move(known);
+      break;
+    case HostKeyResult::kChanged:
+      check.lines = std::move(changed);
+      break;
+    case HostKeyResult::kUnknown:
+      break;
   }
-  check.other_types = std::move(found.other_types);
   return check;
 }
 

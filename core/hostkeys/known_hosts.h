@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,25 @@ struct HostKeyCheck {
   // "keys of different type are already known for this host").
   std::vector<KnownHostsLineRef> other_types;
 };
+
+// The decision order of every known_hosts lookup (CheckHostKey below and
+// the libssh2 knownhost API): a @revoked entry carrying the key refuses it
+// whatever its host field; else an entry for the host carrying it makes it
+// known; else an entry for the host with another key of the same type makes
+// it changed; else it is unknown. @cert-authority entries are not used.
+// Entries are given by index, in file order; `host_matches(i)` is asked
+// only for unmarked entries. `key_type` is the presented key's type name; an
+// entry carries the key if its blob is `key_blob` or its parsed key equals
+// `key`.
+struct HostKeyMatch {
+  std::vector<size_t> revoked, known, changed, other_types;  // indexes
+  HostKeyResult result() const;
+};
+absl::StatusOr<HostKeyMatch> MatchHostKey(
+    size_t count, const std::function<const KnownHostsEntry&(size_t)>& entry,
+    const std::function<absl::StatusOr<bool>(size_t)>& host_matches,
+    const crypto::PublicKey& key, ByteView key_blob,
+    absl::string_view key_type);
 
 // Looks up `key_blob` for `host`:`port` (port 0 is invalid). Precedence:
 // revoked, then known, then changed, then unknown; across several files a

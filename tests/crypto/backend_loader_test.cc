@@ -48,6 +48,25 @@ TEST(BackendLoaderTest, SwitchesBackendsInOneProcess) {
   EXPECT_EQ(Sha256Abc(**again), kSha256Abc);
 }
 
+// Sessions share one loaded module: a backend still held by someone is
+// handed out again instead of being loaded a second time.
+TEST(BackendLoaderTest, LoadedModulesAreShared) {
+  auto first = LoadCryptoBackend("openssl", RunfilesLoaderOptions());
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = LoadCryptoBackend("openssl", RunfilesLoaderOptions());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->get(), second->get());
+  auto other = LoadCryptoBackend("cryptopp", RunfilesLoaderOptions());
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(first->get(), static_cast<const CryptoProvider*>(other->get()));
+  // Released by the last user; loaded afresh afterwards.
+  first->reset();
+  second->reset();
+  auto again = LoadCryptoBackend("openssl", RunfilesLoaderOptions());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Sha256Abc(**again), kSha256Abc);
+}
+
 TEST(BackendLoaderTest, EnvironmentChoosesTheDefault) {
   ASSERT_EQ(setenv(kBackendEnvVar, "cryptopp", 1), 0);
   auto p = LoadDefaultCryptoBackend(RunfilesLoaderOptions());
@@ -131,8 +150,14 @@ TEST(BackendLoaderTest, UntrustedFilesAreRefused) {
   ASSERT_EQ(chmod(copy.c_str(), 0755), 0);
   LoaderOptions options;
   options.search_dirs = {dir.string()};
-  EXPECT_TRUE(LoadCryptoBackend("openssl", options).ok());
+  auto held = LoadCryptoBackend("openssl", options);
+  EXPECT_TRUE(held.ok());
   ASSERT_EQ(chmod(copy.c_str(), 0757), 0);
+  // Refused even though the module is loaded and shared: the file is
+  // checked again.
+  EXPECT_EQ(LoadCryptoBackend("openssl", options).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  held = absl::InternalError("released");
   EXPECT_EQ(LoadCryptoBackend("openssl", options).status().code(),
             absl::StatusCode::kPermissionDenied);
   // A module that calls itself by another name.
