@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/base/clock.h"
 #include "gtest/gtest.h"
 #include "tests/sshd/sshd_test_macros.h"
 #include "tests/sshd/subprocess.h"
@@ -36,8 +37,6 @@
 
 namespace parley::testing {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // The backend modules in the test's runfiles (see BUILD: data).
 const bool kBackendPath = [] {
