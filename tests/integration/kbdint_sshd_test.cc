@@ -161,7 +161,18 @@ TEST_P(KbdIntSshdTest, ChattyMessagesReachTheResponder) {
     all += round.instruction;
     for (const auto& p : round.prompts) all += p.text;
   }
-  EXPECT_GT(all.size(), std::string("Password: ").size()) << all;
+  // pam_chatty's three info and three error messages, each line once.
+  auto count = [&all](const std::string& needle) {
+    int n = 0;
+    for (size_t pos = all.find(needle); pos != std::string::npos;
+         pos = all.find(needle, pos + needle.size())) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count("Authentication succeeded"), 3) << all;
+  EXPECT_EQ(count("Authentication generated an error"), 3) << all;
+  EXPECT_EQ(count("Password: "), 1) << all;
   ExpectExecWorks(*s);
 }
 
