@@ -70,6 +70,10 @@ absl::optional<TimePoint> KbdIntLogin::deadline() const {
         round_started_ + options_.round_timeout + std::chrono::milliseconds(1);
     if (!d.has_value() || r < *d) d = r;
   }
+  if (state_ == State::kWaitResponder && retry_at_.has_value() &&
+      (!d.has_value() || *retry_at_ < *d)) {
+    d = retry_at_;
+  }
   return d;
 }
 
@@ -119,7 +123,7 @@ absl::StatusOr<AttemptWait> KbdIntLogin::Poll(TimePoint now) {
   }
   switch (state_) {
     case State::kAsk:
-      return Ask();
+      return Ask(now);
     case State::kWaitResponder:
       if (RoundExpired(now)) {
         return Fail(
@@ -127,9 +131,11 @@ absl::StatusOr<AttemptWait> KbdIntLogin::Poll(TimePoint now) {
                   absl::DeadlineExceededError(absl::StrCat(
                       "responder did not answer round ", round, " in time"))));
       }
-      if (!woken_) return AttemptWait::kResponder;
+      if (!woken_ && !(retry_at_.has_value() && now >= *retry_at_)) {
+        return AttemptWait::kResponder;
+      }
       woken_ = false;
-      return Ask();
+      return Ask(now);
     case State::kHaveAnswers: {
       if (RoundExpired(now)) {
         return Fail(
@@ -154,8 +160,9 @@ absl::StatusOr<AttemptWait> KbdIntLogin::Poll(TimePoint now) {
             absl::InternalError("keyboard-interactive state mismatch")));
 }
 
-absl::StatusOr<AttemptWait> KbdIntLogin::Ask() {
+absl::StatusOr<AttemptWait> KbdIntLogin::Ask(TimePoint now) {
   answers_.clear();
+  retry_at_.reset();
   const ResponderStatus rs = responder_->Respond(challenge_, &answers_);
   // A cancel made while the responder ran (by the responder's own thread,
   // say) is seen at once.
@@ -176,9 +183,12 @@ absl::StatusOr<AttemptWait> KbdIntLogin::Ask() {
       }
       state_ = State::kHaveAnswers;
       return AttemptWait::kReady;
-    case ResponderStatus::kRetryLater:
+    case ResponderStatus::kRetryLater: {
       state_ = State::kWaitResponder;
+      const std::chrono::milliseconds after = responder_->retry_after();
+      if (after.count() > 0) retry_at_ = now + after;
       return AttemptWait::kResponder;
+    }
     case ResponderStatus::kCancel:
     case ResponderStatus::kDecline:
       break;

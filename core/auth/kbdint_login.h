@@ -76,7 +76,7 @@ class KbdIntLogin : public AuthAttempt {
   absl::StatusOr<AttemptWait> Fail(absl::Status s);
   absl::Status Interrupted(TimePoint now) const;
   bool RoundExpired(TimePoint now) const;
-  absl::StatusOr<AttemptWait> Ask();
+  absl::StatusOr<AttemptWait> Ask(TimePoint now);
 
   UserAuth* auth_;
   Responder* responder_;
@@ -88,6 +88,8 @@ class KbdIntLogin : public AuthAttempt {
   TimePoint round_started_{};
   int seen_round_ = 0;
   bool woken_ = false;
+  // When the responder asked to be asked again (retry_after()).
+  absl::optional<TimePoint> retry_at_;
   Challenge challenge_;
   std::vector<SecureBuffer> answers_;
 };

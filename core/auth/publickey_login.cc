@@ -31,13 +31,19 @@ absl::Status PublicKeyLogin::Start(TimePoint) {
   return absl::OkStatus();
 }
 
+absl::optional<TimePoint> PublicKeyLogin::deadline() const {
+  if (state_ != State::kWaitSigner) return absl::nullopt;
+  return retry_at_;
+}
+
 void PublicKeyLogin::Abort() {
   if (state_ == State::kWaitSigner) signer_->Abort();
   state_ = State::kFinished;
 }
 
-absl::StatusOr<AttemptWait> PublicKeyLogin::SignAndSend() {
+absl::StatusOr<AttemptWait> PublicKeyLogin::SignAndSend(TimePoint now) {
   Bytes signature;
+  retry_at_.reset();
   absl::StatusOr<SignResult> r = signer_->Sign(request_, &signature);
   if (!r.ok()) {
     state_ = State::kFinished;
@@ -45,6 +51,8 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::SignAndSend() {
   }
   if (*r == SignResult::kRetryLater) {
     state_ = State::kWaitSigner;
+    const std::chrono::milliseconds after = signer_->retry_after();
+    if (after.count() > 0) retry_at_ = now + after;
     return AttemptWait::kSigner;
   }
   absl::Status sent = auth_->StartPublicKeySigned(
@@ -57,7 +65,7 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::SignAndSend() {
   return AttemptWait::kServer;
 }
 
-absl::StatusOr<AttemptWait> PublicKeyLogin::Poll(TimePoint) {
+absl::StatusOr<AttemptWait> PublicKeyLogin::Poll(TimePoint now) {
   switch (state_) {
     case State::kQuery: {
       const AuthOutcome& o = auth_->outcome();
@@ -77,11 +85,13 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::Poll(TimePoint) {
       request_.algorithm = algorithm_;
       request_.waker = context_.waker;
       woken_ = false;
-      return SignAndSend();
+      return SignAndSend(now);
     case State::kWaitSigner:
-      if (!woken_) return AttemptWait::kSigner;
+      if (!woken_ && !(retry_at_.has_value() && now >= *retry_at_)) {
+        return AttemptWait::kSigner;
+      }
       woken_ = false;
-      return SignAndSend();
+      return SignAndSend(now);
     case State::kWaitServer:
       if (auth_->outcome().kind == AuthOutcome::kPending) {
         return AttemptWait::kServer;

@@ -26,6 +26,7 @@ class PublicKeyLogin : public AuthAttempt {
   // accepted). Errors: the signer's, or the transport's.
   absl::StatusOr<AttemptWait> Poll(TimePoint now) override;
   void Woken() override { woken_ = true; }
+  absl::optional<TimePoint> deadline() const override;
   void Abort() override;
   const char* method() const override { return "publickey"; }
 
@@ -35,7 +36,7 @@ class PublicKeyLogin : public AuthAttempt {
 
  private:
   enum class State { kQuery, kSign, kWaitSigner, kWaitServer, kFinished };
-  absl::StatusOr<AttemptWait> SignAndSend();
+  absl::StatusOr<AttemptWait> SignAndSend(TimePoint now);
 
   UserAuth* auth_;
   std::shared_ptr<Signer> signer_;
@@ -45,6 +46,7 @@ class PublicKeyLogin : public AuthAttempt {
   crypto::SignatureAlgorithm algorithm_ = crypto::SignatureAlgorithm::kEd25519;
   SignRequest request_;
   bool woken_ = false;
+  absl::optional<TimePoint> retry_at_;
   bool accepted_at_query_ = false;
 };
 

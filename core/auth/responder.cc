@@ -20,6 +20,11 @@ ResponderStatus ResponderChain::Respond(const Challenge& challenge,
   return ResponderStatus::kCancel;
 }
 
+std::chrono::milliseconds ResponderChain::retry_after() const {
+  return waiting_ != nullptr ? waiting_->retry_after()
+                             : std::chrono::milliseconds(0);
+}
+
 void ResponderChain::Abort() {
   if (waiting_ != nullptr) waiting_->Abort();
   waiting_ = nullptr;

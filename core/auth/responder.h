@@ -8,15 +8,18 @@
 // the next responder of a chain may answer.
 //
 // Answering later: a responder that returns kRetryLater must make sure that
-// challenge.waker.Wake() is called once it can answer (from any thread);
-// the engine then calls Respond() again with the same challenge. Nothing is
-// polled: without a wake the responder is asked again only when the round
-// deadline passes (which ends the login). The challenge is an owned value:
+// challenge.waker.Wake() is called once it can answer (from any thread), or
+// say through retry_after() when to be asked again (a one-time code valid
+// from the next time step); the engine then calls Respond() again with the
+// same challenge. Nothing is polled: without a wake or a retry time the
+// responder is asked again only when the round deadline passes (which ends
+// the login). The challenge is an owned value:
 // a responder that works on another thread copies what it needs (or the
 // whole Challenge) and must not keep references into it after returning.
 #ifndef PARLEY_CORE_AUTH_RESPONDER_H_
 #define PARLEY_CORE_AUTH_RESPONDER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -57,6 +60,11 @@ class Responder {
   // kRetryLater, on the thread that drives the login.
   virtual ResponderStatus Respond(const Challenge& challenge,
                                   std::vector<SecureBuffer>* answers) = 0;
+  // After kRetryLater: ask again after this long even without a wake
+  // (zero: only after a wake).
+  virtual std::chrono::milliseconds retry_after() const {
+    return std::chrono::milliseconds(0);
+  }
   // The round this responder was asked about ended without its answer
   // (cancel, deadline, the connection failed): drop any work in progress.
   // Called on the driving thread, only after a kRetryLater.
@@ -71,6 +79,7 @@ class ResponderChain : public Responder {
   void Add(std::shared_ptr<Responder> r) { chain_.push_back(std::move(r)); }
   ResponderStatus Respond(const Challenge& challenge,
                           std::vector<SecureBuffer>* answers) override;
+  std::chrono::milliseconds retry_after() const override;
   void Abort() override;
 
  private:

@@ -5,11 +5,13 @@
 //
 // Signing may finish later (a token asks for a PIN, an agent is slow):
 // Sign() then returns kRetryLater and must make sure request.waker.Wake()
-// is called once it can answer; the engine calls Sign() again with the same
-// request. Nothing is polled.
+// is called once it can answer, or say through retry_after() when to be
+// asked again; the engine calls Sign() again with the same request.
+// Nothing is polled.
 #ifndef PARLEY_CORE_AUTH_SIGNER_H_
 #define PARLEY_CORE_AUTH_SIGNER_H_
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -49,6 +51,11 @@ class Signer {
   // attempt fails with it).
   virtual absl::StatusOr<SignResult> Sign(const SignRequest& request,
                                           Bytes* signature) = 0;
+  // After kRetryLater: ask again after this long even without a wake
+  // (zero: only after a wake).
+  virtual std::chrono::milliseconds retry_after() const {
+    return std::chrono::milliseconds(0);
+  }
   // The attempt ended while a signature was in progress: drop it.
   virtual void Abort() {}
 };

@@ -20,6 +20,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -781,6 +782,125 @@ TEST_P(CapiSshdTest, PublicKeyFromMemoryAndEncryptedFile) {
             0)
       << LastError(session_);
   EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+}
+
+// An Ed25519 key in OpenSSL for the sign callback of
+// libssh2_userauth_publickey().
+struct CallbackKey {
+  EVP_PKEY* pkey = nullptr;
+  std::string blob;  // SSH public-key blob
+  int calls = 0;
+  int eagain_first = 0;  // answer EAGAIN this many times first
+  bool fail = false;
+  ~CallbackKey() { EVP_PKEY_free(pkey); }
+
+  static std::unique_ptr<CallbackKey> New() {
+    auto k = std::make_unique<CallbackKey>();
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
+    EVP_PKEY_keygen_init(ctx);
+    EVP_PKEY_keygen(ctx, &k->pkey);
+    EVP_PKEY_CTX_free(ctx);
+    unsigned char pub[32];
+    size_t len = sizeof(pub);
+    EVP_PKEY_get_raw_public_key(k->pkey, pub, &len);
+    auto str = [](const std::string& v) {
+      std::string out(4, '\0');
+      for (int i = 0; i < 4; ++i) {
+        out[i] = static_cast<char>((v.size() >> (24 - 8 * i)) & 0xff);
+      }
+      return out + v;
+    };
+    k->blob = str("ssh-ed25519") +
+              str(std::string(reinterpret_cast<char*>(pub), len));
+    return k;
+  }
+  std::string AuthorizedKeysLine() const {
+    std::string b64(4 * ((blob.size() + 2) / 3) + 1, '\0');
+    const int n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                        reinterpret_cast<const unsigned char*>(blob.data()),
+                        static_cast<int>(blob.size()));
+    b64.resize(static_cast<size_t>(n));
+    return "ssh-ed25519 " + b64;
+  }
+};
+
+int SignWithCallbackKey(LIBSSH2_SESSION*, unsigned char** sig, size_t* sig_len,
+                        const unsigned char* data, size_t data_len,
+                        void** abstract) {
+  auto* key = static_cast<CallbackKey*>(*abstract);
+  ++key->calls;
+  if (key->eagain_first > 0) {
+    --key->eagain_first;
+    return LIBSSH2_ERROR_EAGAIN;
+  }
+  if (key->fail) return -1;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 64;
+  *sig = static_cast<unsigned char*>(malloc(len));
+  const bool ok =
+      EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key->pkey) == 1 &&
+      EVP_DigestSign(ctx, *sig, &len, data, data_len) == 1;
+  EVP_MD_CTX_free(ctx);
+  *sig_len = len;
+  return ok ? 0 : -1;
+}
+
+// libssh2_userauth_publickey() with an application's sign callback (as an
+// agent or a token would sign): the key is offered before anything is
+// signed, the callback may say EAGAIN (non-blocking), and its failure is
+// PUBLICKEY_UNVERIFIED.
+TEST_P(CapiSshdTest, PublicKeyWithASignCallback) {
+  std::unique_ptr<CallbackKey> key = CallbackKey::New();
+  std::unique_ptr<CallbackKey> stranger = CallbackKey::New();
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {key->AuthorizedKeysLine()}, ""});
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  // A key the server does not take is refused before it is ever signed.
+  void* abstract = stranger.get();
+  EXPECT_EQ(libssh2_userauth_publickey(
+                session_, "alice",
+                reinterpret_cast<const unsigned char*>(stranger->blob.data()),
+                stranger->blob.size(), &SignWithCallbackKey, &abstract),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  EXPECT_EQ(stranger->calls, 0);
+  // A callback that fails.
+  key->fail = true;
+  abstract = key.get();
+  EXPECT_EQ(libssh2_userauth_publickey(
+                session_, "alice",
+                reinterpret_cast<const unsigned char*>(key->blob.data()),
+                key->blob.size(), &SignWithCallbackKey, &abstract),
+            LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED);
+  EXPECT_EQ(key->calls, 1);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 0);
+  // Non-blocking, the callback answering EAGAIN twice first.
+  key->fail = false;
+  key->calls = 0;
+  key->eagain_first = 2;
+  libssh2_session_set_blocking(session_, 0);
+  int eagain = 0;
+  EXPECT_EQ(DriveNonBlocking(
+                session_, sock_,
+                [&] {
+                  return libssh2_userauth_publickey(
+                      session_, "alice",
+                      reinterpret_cast<const unsigned char*>(key->blob.data()),
+                      key->blob.size(), &SignWithCallbackKey, &abstract);
+                },
+                &eagain),
+            0)
+      << LastError(session_);
+  EXPECT_GT(eagain, 0);
+  EXPECT_EQ(key->calls, 3);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+  libssh2_session_set_blocking(session_, 1);
+  EXPECT_EQ(Exec("echo signed-in").out, "signed-in\n");
+  EXPECT_TRUE(server.WaitForLog("Accepted publickey for alice").ok());
 }
 
 // parley_userauth_cancel from another thread while the login waits for a

@@ -72,6 +72,7 @@ absl::StatusOr<std::shared_ptr<const crypto::CryptoProvider>> SharedBackend(
     const std::string& name);
 void ReleaseSharedBackends();
 
+class CallbackSigner;
 class ChannelHandle;
 class KbdIntCallbackResponder;
 
@@ -93,7 +94,14 @@ class OwnedBuffer {
 };
 
 // Which libssh2 authentication call is in progress (one at a time).
-enum class AuthCall { kNone, kList, kPassword, kPublicKey, kKbdInt };
+enum class AuthCall {
+  kNone,
+  kList,
+  kPassword,
+  kPublicKey,
+  kPublicKeyCallback,
+  kKbdInt
+};
 
 class SessionHandle {
  public:
@@ -178,6 +186,10 @@ class SessionHandle {
     const char* passphrase = nullptr;
   };
   int UserauthPublicKey(absl::string_view user, const KeySource& source);
+  using SignCallback = int (*)(LIBSSH2_SESSION*, unsigned char**, size_t*,
+                               const unsigned char*, size_t, void**);
+  int UserauthPublicKeyCallback(absl::string_view user, ByteView public_key,
+                                SignCallback callback, void** abstract);
   int UserauthKbdInt(absl::string_view user, KbdIntCallback callback);
   int partial_success() const { return partial_success_ ? 1 : 0; }
   const char* MethodsLeft();
@@ -219,8 +231,7 @@ class SessionHandle {
   // Checks that no other kind of authentication call is in progress.
   int BeginAuth(AuthCall call);
   // Starts an attempt with `start` unless one of `call`'s kind is being
-  // resumed, then waits for its result; `finish` turns the outcome into the
-  // call's return value.
+  // resumed, then waits for its result (auth_done()).
   int RunAuth(AuthCall call, absl::string_view what,
               const std::function<absl::Status()>& start);
   int FinishAuth(const auth::AuthOutcome& outcome, absl::string_view method);
@@ -263,6 +274,7 @@ class SessionHandle {
   bool partial_success_ = false;
   auth::KbdIntOptions kbdint_options_;
   std::unique_ptr<KbdIntCallbackResponder> kbdint_responder_;
+  std::shared_ptr<CallbackSigner> callback_signer_;
   std::string password_user_;
   SecureBuffer password_;  // kPassword: the current password
 

@@ -12,8 +12,10 @@
 #include "core/auth/signer.h"
 #include "core/base/error.h"
 #include "core/capi/internal.h"
+#include "core/crypto/ssh_keys.h"
 #include "core/keys/key_file.h"
 #include "core/keys/openssh_key.h"
+#include "core/wire/writer.h"
 
 namespace parley::capi {
 namespace {
@@ -30,6 +32,7 @@ absl::string_view Label(AuthCall call) {
     case AuthCall::kPassword:
       return "password";
     case AuthCall::kPublicKey:
+    case AuthCall::kPublicKeyCallback:
       return "publickey";
     case AuthCall::kKbdInt:
       return "keyboard-interactive";
@@ -116,6 +119,67 @@ auth::ResponderStatus KbdIntCallbackResponder::Respond(
   release();
   return auth::ResponderStatus::kAnswered;
 }
+
+// ---------------------------------------------------------------------------
+// CallbackSigner
+
+// The sign callback of libssh2_userauth_publickey() as an auth::Signer. As
+// libssh2 does, the key is offered first (query_first); the callback's
+// signature comes without the algorithm name, which is added here.
+class CallbackSigner : public auth::Signer {
+ public:
+  CallbackSigner(SessionHandle* session, crypto::PublicKey key, Bytes blob,
+                 SessionHandle::SignCallback callback, void** abstract)
+      : session_(session),
+        key_(std::move(key)),
+        blob_(std::move(blob)),
+        callback_(callback),
+        abstract_(abstract) {}
+
+  const crypto::PublicKey& public_key() const override { return key_; }
+  const Bytes& public_key_blob() const override { return blob_; }
+  bool query_first() const override { return true; }
+  std::chrono::milliseconds retry_after() const override {
+    // Blocking mode asks a callback that said EAGAIN again shortly; in
+    // non-blocking mode the application's next call asks again.
+    return session_->blocking() ? std::chrono::milliseconds(10)
+                                : std::chrono::milliseconds(0);
+  }
+  bool failed() const { return failed_; }
+
+  absl::StatusOr<auth::SignResult> Sign(const auth::SignRequest& request,
+                                        Bytes* signature) override {
+    unsigned char* sig = nullptr;
+    size_t sig_len = 0;
+    const int rc =
+        callback_(session_->handle(), &sig, &sig_len, request.data.data(),
+                  request.data.size(), abstract_);
+    if (rc == LIBSSH2_ERROR_EAGAIN) {
+      session_->Free(sig);
+      return auth::SignResult::kRetryLater;
+    }
+    if (rc != 0 || sig == nullptr) {
+      session_->Free(sig);
+      failed_ = true;
+      return Error(ErrorKind::kRefused,
+                   absl::UnauthenticatedError("Callback returned error"));
+    }
+    signature->clear();
+    wire::Writer w(signature);
+    w.WriteString(crypto::SignatureAlgorithmName(request.algorithm));
+    w.WriteString(ByteView(sig, sig_len));
+    session_->Free(sig);
+    return auth::SignResult::kSigned;
+  }
+
+ private:
+  SessionHandle* session_;
+  crypto::PublicKey key_;
+  Bytes blob_;
+  SessionHandle::SignCallback callback_;
+  void** abstract_;
+  bool failed_ = false;
+};
 
 // ---------------------------------------------------------------------------
 // SessionHandle: userauth
@@ -320,6 +384,50 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
   return FinishAuth(*o, "publickey");
 }
 
+int SessionHandle::UserauthPublicKeyCallback(absl::string_view user,
+                                             ByteView public_key,
+                                             SignCallback callback,
+                                             void** abstract) {
+  if (callback == nullptr) {
+    return SetError(LIBSSH2_ERROR_INVAL, "no sign callback given");
+  }
+  if (int rc = BeginAuth(AuthCall::kPublicKeyCallback); rc < 0) return rc;
+  if (auth_call_ == AuthCall::kNone) {
+    absl::StatusOr<crypto::PublicKey> key =
+        crypto::ParsePublicKeyBlob(public_key);
+    if (!key.ok()) {
+      return SetError(
+          absl::IsUnimplemented(key.status())
+              ? LIBSSH2_ERROR_METHOD_NOT_SUPPORTED
+              : LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED,
+          absl::StrCat("Unusable public key: ", key.status().message()));
+    }
+    callback_signer_ = std::make_shared<CallbackSigner>(
+        this, *std::move(key), Bytes(public_key.begin(), public_key.end()),
+        callback, abstract);
+  } else if (engine_->auth_in_progress()) {
+    // Resumed: a callback that said EAGAIN is asked again now.
+    engine_->wake_source().waker().Wake();
+  }
+  const std::string u(user);
+  std::shared_ptr<CallbackSigner> signer = callback_signer_;
+  const int rc = RunAuth(
+      AuthCall::kPublicKeyCallback, "requesting publickey authentication",
+      [&] { return engine_->AuthPublicKey(u, signer, Clock::now()); });
+  if (rc < 0) return rc;
+  absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
+  const bool signer_failed = signer != nullptr && signer->failed();
+  callback_signer_.reset();
+  if (!o.ok()) {
+    if (signer_failed) {
+      return SetError(LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED,
+                      "Callback returned error");
+    }
+    return Fail(o.status());
+  }
+  return FinishAuth(*o, "publickey");
+}
+
 int SessionHandle::UserauthKbdInt(absl::string_view user,
                                   KbdIntCallback callback) {
   if (callback == nullptr) {
@@ -475,6 +583,22 @@ int libssh2_userauth_publickey_frommemory(
   return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] {
     return s->UserauthPublicKey(absl::string_view(username, username_len),
                                 source);
+  });
+}
+
+int libssh2_userauth_publickey(
+    LIBSSH2_SESSION* session, const char* username,
+    const unsigned char* pubkeydata, size_t pubkeydata_len,
+    LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC((*sign_callback)), void** abstract) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if (username == nullptr || (pubkeydata == nullptr && pubkeydata_len > 0)) {
+    return s->SetError(LIBSSH2_ERROR_INVAL, "username or key is NULL");
+  }
+  return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] {
+    return s->UserauthPublicKeyCallback(
+        username, parley::ByteView(pubkeydata, pubkeydata_len), sign_callback,
+        abstract);
   });
 }
 

@@ -51,11 +51,7 @@ Bytes EncodePrivateKeyFields(const crypto::PrivateKey& key) {
     case crypto::KeyType::kEcdsaP256:
     case crypto::KeyType::kEcdsaP384:
     case crypto::KeyType::kEcdsaP521: {
-      const char* curve = pub.type == crypto::KeyType::kEcdsaP256 ? "nistp256"
-                          : pub.type == crypto::KeyType::kEcdsaP384
-                              ? "nistp384"
-                              : "nistp521";
-      w.WriteString(absl::string_view(curve));
+      w.WriteString(crypto::EcCurveName(pub.type));
       w.WriteString(ByteView(pub.ec_point));
       w.WriteMpint(View(key.ec_scalar));
       break;

@@ -304,8 +304,10 @@ unsigned Engine::wants() const {
   if (attempt_ != nullptr) {
     switch (attempt_wait_) {
       case auth::AttemptWait::kResponder:
+        w |= kWantResponder;
+        break;
       case auth::AttemptWait::kSigner:
-        w |= kWantWake;
+        w |= kWantSigner;
         break;
       case auth::AttemptWait::kReady:
         w |= kWantPump;
@@ -314,7 +316,7 @@ unsigned Engine::wants() const {
         break;
     }
   }
-  if (transport_->host_key_pending()) w |= kWantWake;
+  if (transport_->host_key_pending()) w |= kWantHostKey;
   if (wake_.woken()) w |= kWantPump;
   return w;
 }

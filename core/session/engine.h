@@ -111,10 +111,14 @@ struct EngineOptions {
 // What the engine waits for (bits of Engine::wants()).
 enum Want : unsigned {
   kWantNothing = 0,
-  kWantRead = 1,   // bytes from the server
-  kWantWrite = 2,  // output() is not empty
-  kWantWake = 4,   // a responder, signer or host-key decision (wake_fd())
-  kWantPump = 8,   // more work now: call Pump() again with a fresh `now`
+  kWantRead = 1,       // bytes from the server
+  kWantWrite = 2,      // output() is not empty
+  kWantResponder = 4,  // a responder that will answer later (wake_fd())
+  kWantSigner = 8,     // a signer that will sign later (wake_fd())
+  kWantHostKey = 16,   // the application's host-key decision (wake_fd())
+  kWantPump = 32,      // more work now: call Pump() again with a fresh `now`
+  // Any of the asynchronous decisions: poll wake_fd().
+  kWantWake = kWantResponder | kWantSigner | kWantHostKey,
 };
 
 class Engine {

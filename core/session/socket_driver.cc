@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/error.h"
+#include "core/base/status_macros.h"
 
 namespace parley::session {
 namespace {
@@ -110,6 +111,40 @@ absl::Status SocketDriver::Step() {
   return engine_->error();
 }
 
+absl::Status SocketDriver::Wait(int directions, bool with_wake,
+                                absl::optional<TimePoint> until) {
+  int ms = -1;
+  if (until.has_value()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          *until - Clock::now())
+                          .count();
+    // Rounded up, so that the time has passed when poll() returns.
+    ms = static_cast<int>(
+        std::max<int64_t>(0, std::min<int64_t>(left + 1, INT_MAX)));
+  }
+  pollfd fds[2] = {};
+  fds[0].fd = fd_;
+  if (directions & kWaitRead) fds[0].events |= POLLIN;
+  if (directions & kWaitWrite) fds[0].events |= POLLOUT;
+  nfds_t nfds = 1;
+  if (with_wake) {
+    const int wake_fd = engine_->wake_fd();
+    if (wake_fd >= 0) {
+      fds[1].fd = wake_fd;
+      fds[1].events = POLLIN;
+      nfds = 2;
+    }
+    if (engine_->wake_source().woken()) return absl::OkStatus();
+  }
+  if (poll(fds, nfds, ms) < 0 && errno != EINTR) {
+    const int err = errno;
+    return Error(ErrorKind::kRecvFailed,
+                 absl::InternalError(absl::StrCat("poll: ", strerror(err))),
+                 err);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SocketDriver::RunUntil(const std::function<bool()>& done,
                                     absl::optional<TimePoint> deadline) {
   while (true) {
@@ -120,11 +155,9 @@ absl::Status SocketDriver::RunUntil(const std::function<bool()>& done,
     }
     if (!s.ok()) return s;
     if (eof_ && !eof_reported_) continue;  // the next Step() reports it
-    const unsigned wants = engine_->wants();
-    if ((wants & kWantPump) != 0) continue;
+    if ((engine_->wants() & kWantPump) != 0) continue;
     if (engine_->has_output() && !write_blocked_) continue;
-    const TimePoint now = Clock::now();
-    if (deadline.has_value() && now >= *deadline) {
+    if (deadline.has_value() && Clock::now() >= *deadline) {
       return Error(
           ErrorKind::kDeadline,
           absl::DeadlineExceededError("timed out waiting for the server"));
@@ -134,33 +167,7 @@ absl::Status SocketDriver::RunUntil(const std::function<bool()>& done,
         (!wake_at.has_value() || *deadline < *wake_at)) {
       wake_at = deadline;
     }
-    int ms = -1;
-    if (wake_at.has_value()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*wake_at - now)
-              .count();
-      // Rounded up, so that the deadline has passed when poll() returns.
-      ms = static_cast<int>(
-          std::max<int64_t>(0, std::min<int64_t>(left + 1, INT_MAX)));
-    }
-    pollfd fds[2] = {};
-    fds[0].fd = fd_;
-    if (wait_ & kWaitRead) fds[0].events |= POLLIN;
-    if (wait_ & kWaitWrite) fds[0].events |= POLLOUT;
-    nfds_t nfds = 1;
-    const int wake_fd = engine_->wake_fd();
-    if (wake_fd >= 0) {
-      fds[1].fd = wake_fd;
-      fds[1].events = POLLIN;
-      nfds = 2;
-    }
-    if (engine_->wake_source().woken()) continue;
-    const int n = poll(fds, nfds, ms);
-    if (n < 0 && errno != EINTR) {
-      return Error(ErrorKind::kRecvFailed,
-                   absl::InternalError(absl::StrCat("poll: ", strerror(errno))),
-                   errno);
-    }
+    PARLEY_RETURN_IF_ERROR(Wait(wait_, /*with_wake=*/true, wake_at));
   }
 }
 
@@ -169,15 +176,11 @@ absl::Status SocketDriver::Flush(TimePoint deadline) {
     Write();
     if (!engine_->has_output()) break;
     if (!write_blocked_) return engine_->error();  // the send failed
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - Clock::now())
-                          .count();
-    if (left <= 0) {
+    if (Clock::now() >= deadline) {
       return Error(ErrorKind::kDeadline,
                    absl::DeadlineExceededError("timed out sending"));
     }
-    pollfd pfd{fd_, POLLOUT, 0};
-    (void)poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left, INT_MAX)));
+    PARLEY_RETURN_IF_ERROR(Wait(kWaitWrite, /*with_wake=*/false, deadline));
   }
   return absl::OkStatus();
 }

@@ -64,6 +64,10 @@ class SocketDriver {
  private:
   void Write();
   void Read(TimePoint now);
+  // The one place that blocks: poll() on the socket for `directions`, the
+  // engine's wake descriptor (`with_wake`), until `until`.
+  absl::Status Wait(int directions, bool with_wake,
+                    absl::optional<TimePoint> until);
 
   int fd_;
   Engine* engine_;

@@ -556,6 +556,43 @@ TEST(EngineTest, ResponderAnswersLaterAfterAWake) {
   EXPECT_EQ(*answers, std::vector<std::string>{"late"});
 }
 
+// A responder that knows when it can answer (a one-time code valid from the
+// next time step) asks to be asked again then: no wake needed, no polling
+// before.
+TEST(EngineTest, ResponderAsksToBeAskedAgainLater) {
+  EngineHarness h;
+  h.Connect();
+  class NextStep : public auth::Responder {
+   public:
+    auth::ResponderStatus Respond(const auth::Challenge& c,
+                                  std::vector<SecureBuffer>* answers) override {
+      if (++calls == 1) return auth::ResponderStatus::kRetryLater;
+      answers->assign(c.request.prompts.size(),
+                      ToSecureBuffer(AsBytes("123456")));
+      return auth::ResponderStatus::kAnswered;
+    }
+    std::chrono::milliseconds retry_after() const override {
+      return std::chrono::seconds(7);
+    }
+    int calls = 0;
+  } r;
+  StartKbdInt(h, &r);
+  h.ServerSend(PasswordRound());
+  h.Pump();
+  EXPECT_EQ(r.calls, 1);
+  ASSERT_TRUE(h.engine().next_deadline().has_value());
+  EXPECT_EQ(*h.engine().next_deadline() - h.now(), std::chrono::seconds(7));
+  h.Advance(std::chrono::seconds(6));
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_TRUE(h.ClientMessages().empty());
+  h.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(r.calls, 2);
+  absl::optional<std::vector<std::string>> answers =
+      ParseInfoResponse(h.NextClientMessage());
+  ASSERT_TRUE(answers.has_value());
+  EXPECT_EQ(*answers, std::vector<std::string>{"123456"});
+}
+
 TEST(EngineTest, CancelFromAnotherThreadSendsNothing) {
   EngineHarness h;
   h.Connect();

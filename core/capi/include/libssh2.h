@@ -389,6 +389,20 @@ LIBSSH2_API int libssh2_userauth_publickey_frommemory(
     const char *privatekeyfiledata, size_t privatekeyfiledata_len,
     const char *passphrase);
 
+/* Public key authentication with an application's signer (an agent, a
+   token...): the key is offered first; once the server agrees, the callback
+   signs `data` and returns the signature (without its algorithm name) in
+   *sig, allocated with the session's allocator, and 0; or
+   LIBSSH2_ERROR_EAGAIN to be called again later, or another error.
+   `username` is NUL-terminated. */
+#define LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC(name)                         \
+  int name(LIBSSH2_SESSION *session, unsigned char **sig, size_t *sig_len, \
+           const unsigned char *data, size_t data_len, void **abstract)
+LIBSSH2_API int libssh2_userauth_publickey(
+    LIBSSH2_SESSION *session, const char *username,
+    const unsigned char *pubkeydata, size_t pubkeydata_len,
+    LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC((*sign_callback)), void **abstract);
+
 LIBSSH2_API int libssh2_userauth_keyboard_interactive_ex(
     LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
     LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC((*response_callback)));
