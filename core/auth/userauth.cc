@@ -29,6 +29,18 @@ void WriteRequestHeader(Writer& w, absl::string_view user,
   w.WriteString(method);
 }
 
+// A publickey request up to its signature (RFC 4252 section 7): the query
+// (`signed` false) or what a signature covers.
+void WritePublicKeyRequest(wire::Writer& w, absl::string_view user,
+                           bool with_signature,
+                           crypto::SignatureAlgorithm algorithm,
+                           ByteView key_blob) {
+  WriteRequestHeader(w, user, "publickey");
+  w.WriteBool(with_signature);
+  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(key_blob);
+}
+
 }  // namespace
 
 bool UserAuth::Owns(uint8_t t) {
@@ -163,10 +175,7 @@ absl::Status UserAuth::StartPublicKeyQuery(absl::string_view user,
                                            ByteView key_blob) {
   Bytes msg;
   wire::Writer w(&msg);
-  WriteRequestHeader(w, user, "publickey");
-  w.WriteBool(false);
-  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
-  w.WriteString(key_blob);
+  WritePublicKeyRequest(w, user, false, algorithm, key_blob);
   method_ = "publickey";
   query_ = true;
   query_algorithm_ = std::string(crypto::SignatureAlgorithmName(algorithm));
@@ -182,10 +191,7 @@ Bytes UserAuth::PublicKeySignedData(absl::string_view user,
   Bytes data;
   wire::Writer w(&data);
   w.WriteString(t_->session_id());
-  WriteRequestHeader(w, user, "publickey");
-  w.WriteBool(true);
-  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
-  w.WriteString(key_blob);
+  WritePublicKeyRequest(w, user, true, algorithm, key_blob);
   return data;
 }
 
@@ -194,10 +200,7 @@ absl::Status UserAuth::StartPublicKeySigned(
     ByteView key_blob, ByteView signature) {
   Bytes msg;
   wire::Writer w(&msg);
-  WriteRequestHeader(w, user, "publickey");
-  w.WriteBool(true);
-  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
-  w.WriteString(key_blob);
+  WritePublicKeyRequest(w, user, true, algorithm, key_blob);
   w.WriteString(signature);
   method_ = "publickey";
   query_ = false;

@@ -417,93 +417,59 @@ void AsyncSession::Close() {
 
 // --- Operations --------------------------------------------------------------
 
-namespace {
-
-// Takes the engine's authentication result once ready.
-bool PollAuth(AsyncSession& s, session::Engine& e,
-              const AsyncSession::Done<auth::AuthOutcome>& done) {
-  if (!e.auth_done()) return false;
-  done(s, e.TakeAuthResult());
-  return true;
-}
-
-}  // namespace
-
-void AsyncSession::AuthNone(const std::string& user,
-                            Done<auth::AuthOutcome> done) {
+void AsyncSession::EnqueueAuth(std::function<absl::Status()> start,
+                               Done<auth::AuthOutcome> done,
+                               std::shared_ptr<void> keep_alive) {
   Operation op;
-  op.start = [this, user] { return engine_->AuthNone(user, Clock::now()); };
-  op.poll = [this, done] { return PollAuth(*this, *engine_, done); };
-  op.fail = [this, done](absl::Status s) {
-    if (engine_ != nullptr && engine_->auth_in_progress()) {
-      engine_->Cancel();
-      (void)engine_->Pump(Clock::now());
-      (void)engine_->TakeAuthResult();
-    }
+  op.start = std::move(start);
+  // `keep_alive` (a responder) lives as long as the operation's closures.
+  op.poll = [this, done, keep_alive] {
+    if (!engine_->auth_done()) return false;
+    done(*this, engine_->TakeAuthResult());
+    return true;
+  };
+  op.fail = [this, done, keep_alive](absl::Status s) {
+    if (engine_ != nullptr) engine_->AbandonAuth(Clock::now());
     done(*this, s);
   };
   Enqueue(std::move(op));
+}
+
+void AsyncSession::AuthNone(const std::string& user,
+                            Done<auth::AuthOutcome> done) {
+  EnqueueAuth([this, user] { return engine_->AuthNone(user, Clock::now()); },
+              std::move(done), nullptr);
 }
 
 void AsyncSession::AuthPassword(const std::string& user, SecureBuffer password,
                                 Done<auth::AuthOutcome> done) {
   auto pw = std::make_shared<SecureBuffer>(std::move(password));
-  Operation op;
-  op.start = [this, user, pw] {
-    absl::Status s = engine_->AuthPassword(user, std::move(*pw), Clock::now());
-    pw->clear();
-    return s;
-  };
-  op.poll = [this, done] { return PollAuth(*this, *engine_, done); };
-  op.fail = [this, done](absl::Status s) {
-    if (engine_ != nullptr && engine_->auth_in_progress()) {
-      engine_->Cancel();
-      (void)engine_->Pump(Clock::now());
-      (void)engine_->TakeAuthResult();
-    }
-    done(*this, s);
-  };
-  Enqueue(std::move(op));
+  EnqueueAuth(
+      [this, user, pw] {
+        return engine_->AuthPassword(user, std::move(*pw), Clock::now());
+      },
+      std::move(done), nullptr);
 }
 
 void AsyncSession::AuthKeyboardInteractive(
     const std::string& user, std::shared_ptr<auth::Responder> responder,
     auth::KbdIntOptions options, Done<auth::AuthOutcome> done) {
-  Operation op;
-  op.start = [this, user, responder, options] {
-    return engine_->AuthKeyboardInteractive(user, responder.get(), options,
-                                            Clock::now());
-  };
-  // The responder lives as long as the operation's closures.
-  op.poll = [this, done, responder] { return PollAuth(*this, *engine_, done); };
-  op.fail = [this, done, responder](absl::Status s) {
-    if (engine_ != nullptr && engine_->auth_in_progress()) {
-      engine_->Cancel();
-      (void)engine_->Pump(Clock::now());
-      (void)engine_->TakeAuthResult();
-    }
-    done(*this, s);
-  };
-  Enqueue(std::move(op));
+  auth::Responder* r = responder.get();
+  EnqueueAuth(
+      [this, user, r, options] {
+        return engine_->AuthKeyboardInteractive(user, r, options, Clock::now());
+      },
+      std::move(done), std::move(responder));
 }
 
 void AsyncSession::AuthPublicKey(const std::string& user,
                                  std::shared_ptr<auth::Signer> signer,
                                  Done<auth::AuthOutcome> done) {
-  Operation op;
-  op.start = [this, user, signer] {
-    return engine_->AuthPublicKey(user, signer, Clock::now());
-  };
-  op.poll = [this, done] { return PollAuth(*this, *engine_, done); };
-  op.fail = [this, done](absl::Status s) {
-    if (engine_ != nullptr && engine_->auth_in_progress()) {
-      engine_->Cancel();
-      (void)engine_->Pump(Clock::now());
-      (void)engine_->TakeAuthResult();
-    }
-    done(*this, s);
-  };
-  Enqueue(std::move(op));
+  EnqueueAuth(
+      [this, user, signer] {
+        return engine_->AuthPublicKey(user, signer, Clock::now());
+      },
+      std::move(done), nullptr);
 }
 
 void AsyncSession::Exec(const std::string& command,

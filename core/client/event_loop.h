@@ -144,6 +144,9 @@ class AsyncSession {
   AsyncSession(EventLoop& loop, std::string host, uint16_t port,
                SessionOptions options);
   void Enqueue(Operation op);
+  void EnqueueAuth(std::function<absl::Status()> start,
+                   Done<auth::AuthOutcome> done,
+                   std::shared_ptr<void> keep_alive);
   void Process(TimePoint now);
   void ProcessConnect(TimePoint now);
   void TryNextAddress(TimePoint now);

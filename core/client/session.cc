@@ -74,11 +74,7 @@ absl::StatusOr<auth::AuthOutcome> Session::WaitAuth(absl::Status started) {
   absl::Status s = RunUntil([e] { return e->auth_done(); });
   if (!s.ok()) {
     // Timed out waiting: the attempt is abandoned (nothing more is sent).
-    if (e->auth_in_progress()) {
-      e->Cancel();
-      (void)e->Pump(Clock::now());
-      (void)e->TakeAuthResult();
-    }
+    e->AbandonAuth(Clock::now());
     return s;
   }
   return e->TakeAuthResult();

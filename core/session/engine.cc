@@ -250,6 +250,14 @@ void Engine::Cancel() {
   wake_.waker().Wake();
 }
 
+void Engine::AbandonAuth(TimePoint now) {
+  if (attempt_ != nullptr) {
+    Cancel();
+    (void)Pump(now);
+  }
+  auth_result_.reset();
+}
+
 void Engine::FinishAttempt(absl::StatusOr<auth::AuthOutcome> result) {
   attempt_.reset();
   attempt_wait_ = auth::AttemptWait::kDone;

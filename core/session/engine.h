@@ -192,6 +192,9 @@ class Engine {
   // Cancels the attempt in progress (thread-safe; wakes the driver). A
   // cancel with no attempt running is forgotten when the next one starts.
   void Cancel();
+  // The caller gave up on the attempt (its own deadline passed): it is
+  // cancelled now and its result dropped; nothing more is sent for it.
+  void AbandonAuth(TimePoint now);
   bool authenticated() const { return userauth_->authenticated(); }
   // Keyboard-interactive rounds of the last keyboard-interactive attempt.
   int kbdint_rounds() const { return userauth_->rounds(); }

@@ -56,14 +56,9 @@ bool ExecTask::Poll(Engine& engine) {
   const channel::Channel* c =
       state_ == State::kStart ? nullptr : conn.Find(id_);
   // The channel's end counts even if the connection closed right after.
-  if (c != nullptr && state_ == State::kRunning) {
-    if (!Drain(conn)) return true;
-    if (c->close_received()) {
-      result_.exit_status = c->exit_status();
-      result_.exit_signal = c->exit_signal();
-      Finish(std::move(result_));
-      return true;
-    }
+  if (c != nullptr && state_ == State::kRunning &&
+      DrainAndMaybeFinish(conn, *c)) {
+    return true;
   }
   if (engine.closed()) {
     Finish(engine.error());
@@ -134,14 +129,17 @@ bool ExecTask::Poll(Engine& engine) {
     }
     if (stdin_sent_ == in.size()) (void)conn.SendEof(id_);
   }
+  return DrainAndMaybeFinish(conn, *c);
+}
+
+bool ExecTask::DrainAndMaybeFinish(channel::Connection& conn,
+                                   const channel::Channel& c) {
   if (!Drain(conn)) return true;
-  if (c->close_received()) {
-    result_.exit_status = c->exit_status();
-    result_.exit_signal = c->exit_signal();
-    Finish(std::move(result_));
-    return true;
-  }
-  return false;
+  if (!c.close_received()) return false;
+  result_.exit_status = c.exit_status();
+  result_.exit_signal = c.exit_signal();
+  Finish(std::move(result_));
+  return true;
 }
 
 absl::StatusOr<ExecResult> ExecTask::TakeResult() {

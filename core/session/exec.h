@@ -51,6 +51,9 @@ class ExecTask {
   enum class State { kStart, kOpening, kWaitReply, kRunning, kDone };
   void Finish(absl::StatusOr<ExecResult> result);
   bool Drain(channel::Connection& c);
+  // Drains output; true (finished) once the server closed the channel.
+  bool DrainAndMaybeFinish(channel::Connection& conn,
+                           const channel::Channel& c);
 
   std::string command_;
   ExecOptions options_;
