@@ -14,9 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "boost/dll/runtime_symbol_info.hpp"
-#include "boost/dll/shared_library.hpp"
 #include "core/crypto/backend_abi.h"
+#include "core/module/module_loader.h"
 
 namespace parley::crypto {
 namespace {
@@ -40,37 +39,13 @@ std::vector<std::string> SearchDirs(const LoaderOptions& options) {
       dirs.emplace_back(d);
     }
   }
-  std::error_code ec;
-  fs::path self = boost::dll::this_line_location(ec);
-  if (!ec) {
-    fs::path dir = self.parent_path();
-    dirs.push_back((dir / "parley" / "backends").string());
-    dirs.push_back(
-        (dir.parent_path() / "lib" / "parley" / "backends").string());
+  for (std::string& d : module::InstalledDirs("backends")) {
+    dirs.push_back(std::move(d));
   }
   return dirs;
 }
 
-absl::Status CheckFileTrust(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat("crypto backend module ", path, " does not exist"));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("crypto backend module ", path, " is not a regular file"));
-  }
-  if ((st.st_mode & S_IWOTH) != 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("refusing world-writable crypto backend module ", path));
-  }
-  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "refusing crypto backend module ", path, " owned by uid ", st.st_uid));
-  }
-  return absl::OkStatus();
-}
+constexpr char kWhat[] = "crypto backend module";
 
 // Modules loaded in this process, shared by every caller while anyone
 // holds them: a program with many sessions loads each backend once.
@@ -104,36 +79,30 @@ std::string BackendFileName(absl::string_view name) {
 
 absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackendFile(
     const std::string& path) {
-  absl::Status trust = CheckFileTrust(path);
-  if (!trust.ok()) return trust;
-
-  auto lib = std::make_shared<boost::dll::shared_library>();
-  std::error_code ec;
-  lib->load(
-      path, ec,
-      boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
-  if (ec || !lib->is_loaded()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot load crypto backend module ", path, ": ", ec.message()));
-  }
-  if (!lib->has(kBackendAbiVersionSymbol) || !lib->has(kBackendNameSymbol) ||
-      !lib->has(kBackendCreateSymbol)) {
+  absl::StatusOr<std::shared_ptr<module::Module>> loaded =
+      module::LoadModule(path, kWhat);
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<module::Module> lib = *std::move(loaded);
+  auto* abi_version = lib->Function<uint32_t()>(kBackendAbiVersionSymbol);
+  auto* create = lib->Function<CryptoProvider*()>(kBackendCreateSymbol);
+  if (abi_version == nullptr || create == nullptr ||
+      !lib->Has(kBackendNameSymbol)) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " is not a Parley crypto backend (missing ",
                      kBackendAbiVersionSymbol, ")"));
   }
-  const uint32_t version = lib->get<uint32_t()>(kBackendAbiVersionSymbol)();
+  const uint32_t version = abi_version();
   if (version != kBackendAbiVersion) {
     return absl::FailedPreconditionError(
         absl::StrCat("crypto backend module ", path, " has ABI version ",
                      version, ", this Parley needs ", kBackendAbiVersion));
   }
-  CryptoProvider* raw = lib->get<CryptoProvider*()>(kBackendCreateSymbol)();
+  CryptoProvider* raw = create();
   if (raw == nullptr) {
     return absl::InternalError(
         absl::StrCat("crypto backend module ", path, " failed to initialise"));
   }
-  // The deleter owns the library handle: the provider is destroyed first,
+  // The deleter owns the module handle: the provider is destroyed first,
   // then the module may be unloaded.
   return std::shared_ptr<const CryptoProvider>(
       raw, [lib](const CryptoProvider* p) mutable {
@@ -157,7 +126,7 @@ absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackend(
     if (std::shared_ptr<const CryptoProvider> p =
             cached->second.provider.lock()) {
       // Shared, but only while the file is still one we would load.
-      absl::Status trust = CheckFileTrust(cached->second.path);
+      absl::Status trust = module::CheckTrusted(cached->second.path, kWhat);
       if (!trust.ok()) return trust;
       return p;
     }

@@ -40,8 +40,8 @@ std::string BackendFileName(absl::string_view name);
 // kInvalidArgument for a malformed name, kNotFound when no module of that name
 // exists in the search path (the message lists where it looked),
 // kFailedPrecondition for an ABI version mismatch or a module whose name
-// symbol disagrees, kPermissionDenied for a world-writable module or one owned
-// by another user.
+// symbol disagrees, kPermissionDenied for a module (or folder) writable by
+// group or others or owned by another user (module_loader.h).
 absl::StatusOr<std::shared_ptr<const CryptoProvider>> LoadCryptoBackend(
     absl::string_view name, const LoaderOptions& options = {});
 

@@ -1,0 +1,121 @@
+#include "core/module/module_loader.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "boost/dll/runtime_symbol_info.hpp"
+#include "boost/dll/shared_library.hpp"
+
+namespace parley::module {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status CheckOwnerAndMode(const struct stat& st, const std::string& path,
+                               absl::string_view what, absl::string_view kind) {
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("refusing ", what, " ", path, ": its ", kind,
+                     (st.st_mode & S_IWOTH) != 0 ? " is world-writable"
+                                                 : " is group-writable"));
+  }
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("refusing ", what, " ", path, ": its ", kind,
+                     " is owned by uid ", st.st_uid, ", not by you or root"));
+  }
+  return absl::OkStatus();
+}
+
+struct Cache {
+  std::mutex mu;
+  std::map<std::string, std::weak_ptr<Module>> by_path;
+};
+
+Cache& TheCache() {
+  static auto* const cache = new Cache;
+  return *cache;
+}
+
+}  // namespace
+
+Module::Module(std::string path,
+               std::unique_ptr<boost::dll::shared_library> lib)
+    : path_(std::move(path)), lib_(std::move(lib)) {}
+
+Module::~Module() = default;
+
+bool Module::Has(const char* symbol) const { return lib_->has(symbol); }
+
+void* Module::Symbol(const char* symbol) const {
+  if (!lib_->has(symbol)) return nullptr;
+  return reinterpret_cast<void*>(&lib_->get<char>(symbol));
+}
+
+absl::Status CheckTrusted(const std::string& path, absl::string_view what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(what, " ", path, " does not exist"));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", path, " is not a regular file"));
+  }
+  absl::Status file = CheckOwnerAndMode(st, path, what, "file");
+  if (!file.ok()) return file;
+  std::error_code ec;
+  const fs::path dir = fs::absolute(fs::path(path), ec).parent_path();
+  struct stat dst;
+  if (ec || ::stat(dir.c_str(), &dst) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot inspect the folder of ", what, " ", path));
+  }
+  return CheckOwnerAndMode(dst, path, what, "folder");
+}
+
+absl::StatusOr<std::shared_ptr<Module>> LoadModule(const std::string& path,
+                                                   absl::string_view what) {
+  absl::Status trust = CheckTrusted(path, what);
+  if (!trust.ok()) return trust;
+  std::error_code ec;
+  const std::string key = fs::weakly_canonical(fs::path(path), ec).string();
+  Cache& cache = TheCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  auto it = cache.by_path.find(key);
+  if (it != cache.by_path.end()) {
+    if (std::shared_ptr<Module> m = it->second.lock()) return m;
+  }
+  auto lib = std::make_unique<boost::dll::shared_library>();
+  lib->load(
+      path, ec,
+      boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+  if (ec || !lib->is_loaded()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load ", what, " ", path, ": ", ec.message()));
+  }
+  std::shared_ptr<Module> m(new Module(path, std::move(lib)));
+  cache.by_path[key] = m;
+  return m;
+}
+
+std::vector<std::string> InstalledDirs(absl::string_view subdir) {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  fs::path self = boost::dll::this_line_location(ec);
+  if (!ec) {
+    const fs::path dir = self.parent_path();
+    dirs.push_back((dir / "parley" / std::string(subdir)).string());
+    dirs.push_back(
+        (dir.parent_path() / "lib" / "parley" / std::string(subdir)).string());
+  }
+  return dirs;
+}
+
+}  // namespace parley::module
