@@ -193,6 +193,9 @@ absl::StatusOr<AttemptWait> KbdIntLogin::Ask(TimePoint now) {
     case ResponderStatus::kDecline:
       break;
   }
+  if (absl::Status why = responder_->failure(); !why.ok()) {
+    return Fail(WithDefaultKind(ErrorKind::kCancelled, std::move(why)));
+  }
   return Fail(Error(
       ErrorKind::kCancelled,
       absl::CancelledError(absl::StrCat(

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "core/auth/kbdint.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/waker.h"
@@ -65,6 +66,9 @@ class Responder {
   virtual std::chrono::milliseconds retry_after() const {
     return std::chrono::milliseconds(0);
   }
+  // After kCancel: why, for the login's error ("no responder answers the
+  // prompt 'Token: '"); OK for a plain cancel.
+  virtual absl::Status failure() const { return absl::OkStatus(); }
   // The round this responder was asked about ended without its answer
   // (cancel, deadline, the connection failed): drop any work in progress.
   // Called on the driving thread, only after a kRetryLater.
