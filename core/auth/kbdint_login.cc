@@ -163,6 +163,12 @@ absl::StatusOr<AttemptWait> KbdIntLogin::Poll(TimePoint now) {
 absl::StatusOr<AttemptWait> KbdIntLogin::Ask(TimePoint now) {
   answers_.clear();
   retry_at_.reset();
+  challenge_.time_left.reset();
+  if (options_.round_timeout.count() > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        round_started_ + options_.round_timeout - now);
+    challenge_.time_left = std::max(left, std::chrono::milliseconds(0));
+  }
   const ResponderStatus rs = responder_->Respond(challenge_, &answers_);
   // A cancel made while the responder ran (by the responder's own thread,
   // say) is seen at once.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/optional.h"
 #include "core/auth/kbdint.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/waker.h"
@@ -42,6 +43,9 @@ struct Challenge {
   std::string host;
   uint16_t port = 0;
   std::string host_key_fingerprint;
+  // Time left before the round deadline when the responder is called
+  // (nullopt: no round deadline).
+  absl::optional<std::chrono::milliseconds> time_left;
   // Wake() when an answer is ready after kRetryLater.
   Waker waker;
 };

@@ -24,9 +24,9 @@ std::vector<bool> ClaimByClass(const Challenge& challenge,
   return claimed;
 }
 
-ResponderStatus WholeRoundResponder::Respond(const Challenge& challenge,
-                                             const std::vector<bool>& asked,
-                                             std::vector<SecureBuffer>* answers) {
+ResponderStatus WholeRoundResponder::Respond(
+    const Challenge& challenge, const std::vector<bool>& asked,
+    std::vector<SecureBuffer>* answers) {
   Challenge sub = challenge;
   sub.request.prompts.clear();
   for (size_t i = 0; i < asked.size(); ++i) {
@@ -84,7 +84,8 @@ ResponderStatus RoutingResponder::Assign(const Challenge& challenge) {
   };
   for (size_t r = 0; r < chain_.size(); ++r) {
     for (size_t i = 0; i < n; ++i) {
-      if (owner_[i] == static_cast<int>(r)) task_for(chain_[r].get()).asked[i] = true;
+      if (owner_[i] == static_cast<int>(r))
+        task_for(chain_[r].get()).asked[i] = true;
     }
   }
   // The fallback sees zero-prompt rounds too (a libssh2 callback is called
@@ -101,8 +102,8 @@ ResponderStatus RoutingResponder::Assign(const Challenge& challenge) {
 ResponderStatus RoutingResponder::Respond(const Challenge& challenge,
                                           std::vector<SecureBuffer>* answers) {
   failure_ = absl::OkStatus();
-  if (challenge.round != round_ || owner_.size() !=
-                                       challenge.request.prompts.size()) {
+  if (challenge.round != round_ ||
+      owner_.size() != challenge.request.prompts.size()) {
     if (Assign(challenge) == ResponderStatus::kCancel) {
       round_ = 0;
       return ResponderStatus::kCancel;
@@ -127,7 +128,10 @@ ResponderStatus RoutingResponder::Respond(const Challenge& challenge,
         }
         failure_ = absl::CancelledError(absl::StrCat(
             "keyboard-interactive login cancelled by responder ",
-            task.responder->name(), " in round ", round_));
+            task.responder->name(), " in round ", round_,
+            task.responder->failure().ok()
+                ? ""
+                : absl::StrCat(": ", task.responder->failure().message())));
         round_ = 0;
         return ResponderStatus::kCancel;
       case ResponderStatus::kDecline: {
@@ -161,8 +165,8 @@ ResponderStatus RoutingResponder::Respond(const Challenge& challenge,
             found = true;
           }
           if (!found) {
-            tasks_.push_back({r, std::vector<bool>(task.asked.size(), false),
-                              false});
+            tasks_.push_back(
+                {r, std::vector<bool>(task.asked.size(), false), false});
             tasks_.back().asked[i] = true;
           }
         }

@@ -41,6 +41,8 @@ class PartialResponder {
   virtual std::chrono::milliseconds retry_after() const {
     return std::chrono::milliseconds(0);
   }
+  // After kCancel: why (OK: no reason given).
+  virtual absl::Status failure() const { return absl::OkStatus(); }
   virtual void Abort() {}
 };
 
@@ -64,6 +66,7 @@ class WholeRoundResponder : public PartialResponder {
   std::chrono::milliseconds retry_after() const override {
     return responder_->retry_after();
   }
+  absl::Status failure() const override { return responder_->failure(); }
   void Abort() override { responder_->Abort(); }
 
  private:

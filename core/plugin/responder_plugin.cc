@@ -27,6 +27,8 @@ struct parley_host_waker {
 
 struct parley_host_instance {
   parley::plugin::LogSink log;
+  // The last error-level message: the reason of a cancel.
+  std::string last_error;
 };
 
 namespace parley::plugin {
@@ -65,9 +67,10 @@ void HostReleaseWaker(parley_host_waker* w) {
 
 void HostLog(parley_host_instance* instance, parley_log_level level,
              const char* message, size_t length) {
-  if (instance == nullptr || !instance->log || message == nullptr) return;
-  instance->log(level, absl::string_view(message, std::min<size_t>(
-                                                      length, 4096)));
+  if (instance == nullptr || message == nullptr) return;
+  const absl::string_view text(message, std::min<size_t>(length, 4096));
+  if (level >= PARLEY_LOG_ERROR) instance->last_error = std::string(text);
+  if (instance->log) instance->log(level, text);
 }
 
 const parley_host_api kHostApi = {
@@ -90,9 +93,9 @@ struct CChallenge {
     c.instruction = Str(ch.request.instruction);
     c.language = Str(ch.request.language);
     for (const auth::Prompt& p : ch.request.prompts) {
-      prompts.push_back({Str(p.text), p.echo ? 1 : 0,
-                         static_cast<parley_prompt_class>(
-                             auth::ClassifyPrompt(p.text))});
+      prompts.push_back(
+          {Str(p.text), p.echo ? 1 : 0,
+           static_cast<parley_prompt_class>(auth::ClassifyPrompt(p.text))});
     }
     c.prompts = prompts.data();
     c.num_prompts = prompts.size();
@@ -101,6 +104,11 @@ struct CChallenge {
     c.server_host = Str(ch.host);
     c.server_port = ch.port;
     c.host_key_fingerprint = Str(ch.host_key_fingerprint);
+    c.round_ms_left = PARLEY_NO_DEADLINE;
+    if (ch.time_left.has_value()) {
+      c.round_ms_left = static_cast<uint32_t>(
+          std::min<int64_t>(ch.time_left->count(), PARLEY_NO_DEADLINE - 1));
+    }
     if (asked_flags != nullptr) {
       for (bool b : *asked_flags) asked.push_back(b ? 1 : 0);
       c.asked = asked.data();
@@ -116,7 +124,9 @@ class PluginInstance : public auth::PartialResponder {
  public:
   PluginInstance(std::shared_ptr<const ResponderPlugin> plugin, void* instance,
                  std::unique_ptr<parley_host_instance> host)
-      : plugin_(std::move(plugin)), instance_(instance), host_(std::move(host)) {}
+      : plugin_(std::move(plugin)),
+        instance_(instance),
+        host_(std::move(host)) {}
   ~PluginInstance() override { plugin_->table_->destroy(instance_); }
 
   std::string name() const override { return plugin_->name(); }
@@ -143,6 +153,7 @@ class PluginInstance : public auth::PartialResponder {
   auth::ResponderStatus Respond(const auth::Challenge& challenge,
                                 const std::vector<bool>& asked,
                                 std::vector<SecureBuffer>* answers) override {
+    host_->last_error.clear();
     auto* waker = new parley_host_waker;
     waker->waker = challenge.waker;
     CChallenge c(challenge, &asked, waker);
@@ -177,6 +188,10 @@ class PluginInstance : public auth::PartialResponder {
   std::chrono::milliseconds retry_after() const override {
     return retry_after_;
   }
+  absl::Status failure() const override {
+    return host_->last_error.empty() ? absl::OkStatus()
+                                     : absl::CancelledError(host_->last_error);
+  }
   void Abort() override {
     if (plugin_->table_->abort != nullptr) plugin_->table_->abort(instance_);
   }
@@ -207,23 +222,23 @@ absl::StatusOr<std::shared_ptr<ResponderPlugin>> ResponderPlugin::Load(
   if (!m.ok()) return m.status();
   auto* abi = (*m)->Function<uint32_t()>(PARLEY_RESPONDER_ABI_SYMBOL);
   if (abi == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " is not a Parley responder plugin (missing ",
-        PARLEY_RESPONDER_ABI_SYMBOL, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a Parley responder plugin (missing ",
+                     PARLEY_RESPONDER_ABI_SYMBOL, ")"));
   }
   // The version first: nothing else is called in a plugin of another ABI.
   const uint32_t version = abi();
   if (version != PARLEY_RESPONDER_ABI_VERSION) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "responder plugin ", path, " has ABI version ", version,
-        ", this Parley needs ", PARLEY_RESPONDER_ABI_VERSION));
+    return absl::FailedPreconditionError(
+        absl::StrCat("responder plugin ", path, " has ABI version ", version,
+                     ", this Parley needs ", PARLEY_RESPONDER_ABI_VERSION));
   }
   auto* get = (*m)->Function<const parley_responder_plugin*()>(
-      PARLEY_RESPONDER_PLUGIN_SYMBOL);
+      PARLEY_RESPONDER_ENTRY_SYMBOL);
   if (get == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " is not a Parley responder plugin (missing ",
-                     PARLEY_RESPONDER_PLUGIN_SYMBOL, ")"));
+                     PARLEY_RESPONDER_ENTRY_SYMBOL, ")"));
   }
   const parley_responder_plugin* t = get();
   auto bad = [&](absl::string_view why) {
@@ -257,9 +272,11 @@ ResponderPlugin::NewInstance(const Config& config, LogSink log) const {
   for (const auto& [k, v] : config) entries.push_back({Str(k), Str(v)});
   auto host = std::make_unique<parley_host_instance>();
   const std::string name = name_;
-  host->log = [log, name](parley_log_level level, absl::string_view msg) {
-    if (log) log(level, absl::StrCat(name, ": ", msg));
-  };
+  if (log) {
+    host->log = [log, name](parley_log_level level, absl::string_view msg) {
+      log(level, absl::StrCat(name, ": ", msg));
+    };
+  }
   char error[512] = {0};
   void* instance = table_->create(&kHostApi, host.get(), entries.data(),
                                   entries.size(), error, sizeof(error) - 1);
@@ -316,9 +333,8 @@ absl::StatusOr<std::shared_ptr<ResponderPlugin>> PluginFinder::Find(
         ResponderPlugin::Load(path);
     if (!p.ok()) return p.status();
     if (full ? (*p)->name() != name : (*p)->short_name() != name) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, " declares plugin \"", (*p)->name(),
-                       "\", not \"", name, "\""));
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " declares plugin \"", (*p)->name(), "\", not \"", name, "\""));
     }
     absl::Status registered = Register(*p);
     if (!registered.ok()) return registered;

@@ -9,7 +9,7 @@
  *       returns PARLEY_RESPONDER_ABI_VERSION as the plugin was built with.
  *       Parley calls it before anything else and refuses a plugin whose
  *       version differs from its own.
- *   const parley_responder_plugin *parley_responder_plugin(void);
+ *   const parley_responder_plugin *parley_responder_entry(void);
  *       returns the plugin's description and entry points (static storage).
  *
  * Nothing but C crosses this boundary: no C++ type, no Parley status, no
@@ -40,7 +40,8 @@ extern "C" {
 
 #define PARLEY_RESPONDER_ABI_VERSION 1u
 #define PARLEY_RESPONDER_ABI_SYMBOL "parley_responder_abi_version"
-#define PARLEY_RESPONDER_PLUGIN_SYMBOL "parley_responder_plugin"
+#define PARLEY_RESPONDER_ENTRY_SYMBOL "parley_responder_entry"
+#define PARLEY_NO_DEADLINE 0xffffffffu
 
 /* A string of `length` bytes (UTF-8, no NUL inside). OWNERSHIP: the
    writer's; valid for the duration stated where it is passed. A NUL byte
@@ -90,6 +91,11 @@ typedef struct parley_challenge {
   parley_str server_host;
   uint16_t server_port;
   parley_str host_key_fingerprint; /* "SHA256:..." */
+  /* Milliseconds left before the round deadline, at this call;
+     PARLEY_NO_DEADLINE when the login has none. A plugin that would need
+     longer (to wait for the next one-time code) should cancel and say why
+     rather than answer too late. */
+  uint32_t round_ms_left;
   /* num_prompts flags: nonzero for the prompts this instance is asked to
      answer in respond() (those it claimed); NULL in claim(). */
   const unsigned char *asked;
@@ -106,7 +112,8 @@ typedef enum parley_respond_status {
      host->wake(waker), or after *retry_after_ms milliseconds if the plugin
      set it (a code valid from the next time step). */
   PARLEY_RESPOND_LATER = 1,
-  /* Abort the login: nothing more is sent for it. */
+  /* Abort the login: nothing more is sent for it. Log the reason first
+     (host->log at PARLEY_LOG_ERROR): it becomes the login's error. */
   PARLEY_RESPOND_CANCEL = 2,
   /* Not mine after all: the prompts go to the next responder that claims
      them. */
@@ -193,7 +200,7 @@ typedef struct parley_responder_plugin {
 
 /* The two functions a plugin exports (with default visibility). */
 typedef uint32_t (*parley_responder_abi_version_fn)(void);
-typedef const parley_responder_plugin *(*parley_responder_plugin_fn)(void);
+typedef const parley_responder_plugin *(*parley_responder_entry_fn)(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,0 +1,63 @@
+// One-time passwords for the OTP responder plugin: HOTP (RFC 4226) and TOTP
+// (RFC 6238) with HMAC-SHA-1/256/512 and 6 to 8 digits; secrets as bare
+// base32 (RFC 4648) or as an otpauth:// URI (the Key Uri Format of
+// authenticator apps); and the state kept between logins and processes (the
+// HOTP counter, the last TOTP time step used), locked and replaced
+// atomically so that a crash mid-write loses nothing.
+#ifndef PARLEY_PLUGINS_OTP_OTP_H_
+#define PARLEY_PLUGINS_OTP_OTP_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "core/base/secure_buffer.h"
+
+namespace parley::otp {
+
+enum class OtpType { kTotp, kHotp };
+enum class OtpHash { kSha1, kSha256, kSha512 };
+
+struct OtpParams {
+  OtpType type = OtpType::kTotp;
+  OtpHash hash = OtpHash::kSha1;
+  int digits = 6;                // 6 to 8
+  int period = 30;               // TOTP step, seconds
+  uint64_t initial_counter = 0;  // HOTP, from the URI
+  SecureBuffer secret;
+};
+
+// RFC 4648 base32, case-insensitive, '=' padding and spaces allowed.
+absl::StatusOr<SecureBuffer> DecodeBase32(absl::string_view text);
+
+// A secret file's content: "otpauth://totp/Label?secret=...&algorithm=SHA256
+// &digits=8&period=60" (hotp with counter=N) or a bare base32 secret.
+absl::StatusOr<OtpParams> ParseSecret(absl::string_view text);
+
+// HOTP(K, C) of RFC 4226 section 5.3 (dynamic truncation), `digits` long.
+absl::StatusOr<std::string> Hotp(const SecureBuffer& key, uint64_t counter,
+                                 OtpHash hash, int digits);
+
+// The TOTP time step of `unix_seconds` (RFC 6238 section 4.2).
+inline uint64_t TotpStep(int64_t unix_seconds, int period) {
+  return unix_seconds <= 0 ? 0 : static_cast<uint64_t>(unix_seconds) / period;
+}
+
+// A counter kept in a file, shared between processes: Update() locks
+// `path + ".lock"`, reads the value (nullopt when the file does not exist
+// yet), lets `next` compute the new one, and writes it to a temporary file
+// that is synced and renamed over `path`.
+absl::StatusOr<uint64_t> UpdateCounterFile(
+    const std::string& path,
+    const std::function<absl::StatusOr<uint64_t>(absl::optional<uint64_t>)>&
+        next);
+
+// Reads a secret file: a regular file no one but its owner can read or
+// write (mode 0600 or stricter), at most 4 KiB.
+absl::StatusOr<OtpParams> LoadSecretFile(const std::string& path);
+
+}  // namespace parley::otp
+
+#endif  // PARLEY_PLUGINS_OTP_OTP_H_

@@ -1,0 +1,318 @@
+// parley.responder.otp: answers one-time-password prompts with HOTP or TOTP
+// codes from a secret file.
+//
+// Configuration:
+//   secret-file=PATH   otpauth:// URI or bare base32 secret; the file must be
+//                      0600 (required; a secret is never taken from the
+//                      command line)
+//   type=totp|hotp     default: the URI's, else totp
+//   algorithm=sha1|sha256|sha512, digits=6..8, period=SECONDS
+//                      default: the URI's, else sha1, 6, 30
+//   skew=N             how many time steps ahead the server accepts (pam_oath
+//                      window=N): a second login in one step then uses the
+//                      next step's code instead of waiting (default 0)
+//   time-offset=SECONDS  added to the clock (a clock known to be off)
+//   state-file=PATH    where the last TOTP step used is kept
+//                      (default $XDG_STATE_HOME/parley/otp/<id>.step)
+//   counter-file=PATH  the HOTP counter (required for hotp)
+//   prompt=REGEX       claim prompts matching this RE2 pattern instead of
+//                      the "otp" class
+//
+// A TOTP code is never sent twice for one time step, across processes too
+// (the state file is locked): the responder waits for the next step (a
+// retry time, not polling) when the round deadline allows it, and cancels
+// with the reason when it does not.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/base/secure_buffer.h"
+#include "parley_responder.h"
+#include "plugins/common/plugin_util.h"
+#include "plugins/otp/otp.h"
+#include "re2/re2.h"
+
+namespace parley::otp {
+namespace {
+
+using plugins::Log;
+using plugins::SetError;
+using plugins::View;
+
+struct Instance {
+  const parley_host_api* host = nullptr;
+  parley_host_instance* host_instance = nullptr;
+  OtpParams params;
+  int skew = 0;
+  int64_t time_offset = 0;
+  std::string state_file;
+  std::string counter_file;
+  std::unique_ptr<RE2> prompt;
+};
+
+// A short, stable id of a secret for its default state file name.
+std::string SecretId(const SecureBuffer& secret) {
+  // FNV-1a is enough to tell secrets apart; it is not a secret digest (the
+  // file name says nothing useful about the secret).
+  uint64_t h = 1469598103934665603ull;
+  for (uint8_t b : secret) {
+    h ^= b;
+    h *= 1099511628211ull;
+  }
+  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
+}
+
+std::string DefaultStateFile(const SecureBuffer& secret) {
+  std::string base;
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home == '/') {
+    base = absl::StrCat(home, "/.local/state");
+  } else {
+    return "";
+  }
+  std::string dir = base;
+  for (const char* part : {"/parley", "/parley/otp"}) {
+    dir = base + part;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "";
+  }
+  return absl::StrCat(dir, "/", SecretId(secret), ".step");
+}
+
+void* Create(const parley_host_api* host, parley_host_instance* hi,
+             const parley_config_entry* config, size_t n, char* error,
+             size_t error_size) {
+  auto inst = std::make_unique<Instance>();
+  inst->host = host;
+  inst->host_instance = hi;
+  std::string secret_file, type, algorithm, digits, period;
+  for (size_t i = 0; i < n; ++i) {
+    const absl::string_view k = View(config[i].key);
+    const std::string v(View(config[i].value));
+    if (k == "secret-file") {
+      secret_file = v;
+    } else if (k == "type") {
+      type = v;
+    } else if (k == "algorithm") {
+      algorithm = v;
+    } else if (k == "digits") {
+      digits = v;
+    } else if (k == "period") {
+      period = v;
+    } else if (k == "skew") {
+      if (!absl::SimpleAtoi(v, &inst->skew) || inst->skew < 0 ||
+          inst->skew > 10) {
+        SetError(error, error_size, "skew must be 0 to 10 time steps");
+        return nullptr;
+      }
+    } else if (k == "time-offset") {
+      if (!absl::SimpleAtoi(v, &inst->time_offset)) {
+        SetError(error, error_size, "time-offset must be a number of seconds");
+        return nullptr;
+      }
+    } else if (k == "state-file") {
+      inst->state_file = v;
+    } else if (k == "counter-file") {
+      inst->counter_file = v;
+    } else if (k == "prompt") {
+      RE2::Options o;
+      o.set_log_errors(false);
+      inst->prompt = std::make_unique<RE2>(v, o);
+      if (!inst->prompt->ok()) {
+        SetError(error, error_size,
+                 absl::StrCat("prompt is not a valid RE2 pattern: ",
+                              inst->prompt->error()));
+        return nullptr;
+      }
+    } else if (k == "secret") {
+      SetError(error, error_size,
+               "a secret is never taken from the command line or the "
+               "environment: put it in a 0600 file and give secret-file");
+      return nullptr;
+    } else {
+      SetError(error, error_size, absl::StrCat("unknown option \"", k, "\""));
+      return nullptr;
+    }
+  }
+  if (secret_file.empty()) {
+    SetError(error, error_size, "secret-file is required");
+    return nullptr;
+  }
+  absl::StatusOr<OtpParams> params = LoadSecretFile(secret_file);
+  if (!params.ok()) {
+    SetError(error, error_size, params.status().message());
+    return nullptr;
+  }
+  inst->params = *std::move(params);
+  OtpParams& p = inst->params;
+  if (!type.empty()) {
+    if (type == "totp") {
+      p.type = OtpType::kTotp;
+    } else if (type == "hotp") {
+      p.type = OtpType::kHotp;
+    } else {
+      SetError(error, error_size, "type must be totp or hotp");
+      return nullptr;
+    }
+  }
+  if (!algorithm.empty()) {
+    const std::string a = absl::AsciiStrToLower(algorithm);
+    if (a == "sha1") {
+      p.hash = OtpHash::kSha1;
+    } else if (a == "sha256") {
+      p.hash = OtpHash::kSha256;
+    } else if (a == "sha512") {
+      p.hash = OtpHash::kSha512;
+    } else {
+      SetError(error, error_size, "algorithm must be sha1, sha256 or sha512");
+      return nullptr;
+    }
+  }
+  if (!digits.empty() &&
+      (!absl::SimpleAtoi(digits, &p.digits) || p.digits < 6 || p.digits > 8)) {
+    SetError(error, error_size, "digits must be 6 to 8");
+    return nullptr;
+  }
+  if (!period.empty() && (!absl::SimpleAtoi(period, &p.period) ||
+                          p.period < 1 || p.period > 3600)) {
+    SetError(error, error_size, "period must be 1 to 3600 seconds");
+    return nullptr;
+  }
+  if (p.type == OtpType::kHotp && inst->counter_file.empty()) {
+    SetError(error, error_size,
+             "hotp needs counter-file (where the counter is kept)");
+    return nullptr;
+  }
+  if (p.type == OtpType::kTotp && inst->state_file.empty()) {
+    inst->state_file = DefaultStateFile(p.secret);
+    if (inst->state_file.empty()) {
+      SetError(error, error_size,
+               "no state-file given and no $XDG_STATE_HOME or $HOME to keep "
+               "one in");
+      return nullptr;
+    }
+  }
+  return inst.release();
+}
+
+void Destroy(void* instance) { delete static_cast<Instance*>(instance); }
+
+void Claim(void* instance, const parley_challenge* c, unsigned char* claimed) {
+  auto* inst = static_cast<Instance*>(instance);
+  for (size_t i = 0; i < c->num_prompts; ++i) {
+    const parley_prompt& p = c->prompts[i];
+    if (inst->prompt != nullptr) {
+      claimed[i] =
+          RE2::PartialMatch(re2::StringPiece(p.text.data, p.text.length),
+                            *inst->prompt)
+              ? 1
+              : 0;
+    } else {
+      claimed[i] = p.prompt_class == PARLEY_PROMPT_OTP ? 1 : 0;
+    }
+  }
+}
+
+// The next code, or a wait (*wait_ms > 0).
+absl::StatusOr<std::string> NextCode(Instance* inst, uint32_t* wait_ms) {
+  const OtpParams& p = inst->params;
+  *wait_ms = 0;
+  if (p.type == OtpType::kHotp) {
+    absl::StatusOr<uint64_t> next = UpdateCounterFile(
+        inst->counter_file,
+        [&](absl::optional<uint64_t> c) -> absl::StatusOr<uint64_t> {
+          return c.value_or(p.initial_counter) + 1;
+        });
+    if (!next.ok()) return next.status();
+    return Hotp(p.secret, *next - 1, p.hash, p.digits);
+  }
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count() +
+                      inst->time_offset * 1000;
+  const uint64_t step = TotpStep(now_ms / 1000, p.period);
+  uint64_t wait_for = 0;
+  absl::StatusOr<uint64_t> use = UpdateCounterFile(
+      inst->state_file,
+      [&](absl::optional<uint64_t> last) -> absl::StatusOr<uint64_t> {
+        if (!last.has_value() || *last < step) return step;
+        // This step's code was used: the next one, if the server takes
+        // codes that far ahead; otherwise wait for it.
+        if (*last + 1 <= step + static_cast<uint64_t>(inst->skew)) {
+          return *last + 1;
+        }
+        wait_for = *last + 1 - static_cast<uint64_t>(inst->skew);
+        return *last;  // unchanged
+      });
+  if (!use.ok()) return use.status();
+  if (wait_for != 0) {
+    const int64_t starts_ms = static_cast<int64_t>(wait_for) * p.period * 1000;
+    // A little after the step begins, so that the server sees it too.
+    *wait_ms =
+        static_cast<uint32_t>(std::max<int64_t>(starts_ms - now_ms, 0)) + 200;
+    return std::string();
+  }
+  return Hotp(p.secret, *use, p.hash, p.digits);
+}
+
+parley_respond_status Respond(void* instance, const parley_challenge* c,
+                              parley_host_answers* answers,
+                              uint32_t* retry_after_ms) {
+  auto* inst = static_cast<Instance*>(instance);
+  uint32_t wait_ms = 0;
+  absl::StatusOr<std::string> code = NextCode(inst, &wait_ms);
+  if (!code.ok()) {
+    Log(inst->host, inst->host_instance, PARLEY_LOG_ERROR,
+        code.status().message());
+    return PARLEY_RESPOND_CANCEL;
+  }
+  if (wait_ms > 0) {
+    if (c->round_ms_left != PARLEY_NO_DEADLINE && wait_ms > c->round_ms_left) {
+      Log(inst->host, inst->host_instance, PARLEY_LOG_ERROR,
+          absl::StrCat("this time step's code was already used and the next "
+                       "one is valid in ",
+                       (wait_ms + 999) / 1000, " s, after the round deadline (",
+                       c->round_ms_left / 1000,
+                       " s left); set skew if the server accepts codes ahead"));
+      return PARLEY_RESPOND_CANCEL;
+    }
+    Log(inst->host, inst->host_instance, PARLEY_LOG_INFO,
+        absl::StrCat("this time step's code was already used: waiting ",
+                     (wait_ms + 999) / 1000, " s for the next one"));
+    *retry_after_ms = wait_ms;
+    return PARLEY_RESPOND_LATER;
+  }
+  for (size_t i = 0; i < c->num_prompts; ++i) {
+    if (c->asked[i] != 0) {
+      inst->host->set_answer(answers, i, code->data(), code->size());
+    }
+  }
+  SecureWipe(code->data(), code->size());
+  return PARLEY_RESPOND_ANSWERED;
+}
+
+const parley_responder_plugin kPlugin = {
+    sizeof(parley_responder_plugin),
+    PARLEY_RESPONDER_ABI_VERSION,
+    "parley.responder.otp",
+    "HOTP and TOTP one-time passwords (RFC 4226, RFC 6238) from a secret file",
+    PARLEY_PROMPT_CLASS_BIT(PARLEY_PROMPT_OTP),
+    &Create,
+    &Destroy,
+    &Claim,
+    &Respond,
+    nullptr,
+};
+
+}  // namespace
+}  // namespace parley::otp
+
+PARLEY_DEFINE_RESPONDER_PLUGIN(parley::otp::kPlugin)
