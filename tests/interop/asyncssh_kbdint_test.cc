@@ -3,19 +3,26 @@
 // tag, 20 prompts in one round, an 8 KiB prompt, and a server that never
 // stops asking (the round cap ends it). The server checks that answer i of
 // round r is "r<r>p<i>", so every answer is proven to arrive in its place.
+#include <stdlib.h>
+
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/auth/responder.h"
+#include "core/auth/routing.h"
 #include "core/client/session.h"
 #include "core/hostkeys/host_key_policy.h"
+#include "core/plugin/responder_plugin.h"
 #include "gtest/gtest.h"
+#include "plugins/scripted/transcript.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/interop/asyncssh_server.h"
 
@@ -344,6 +351,73 @@ TEST_P(AsyncSshKbdIntTest, CancelDuringResponderSendsNothing) {
   EXPECT_GT(written_at_callback, 0u);
   EXPECT_EQ(session_->driver().bytes_written(), written_at_callback);
   EXPECT_FALSE(session_->transport().has_output());
+}
+
+// The scripted responder plugin records a conversation (several rounds,
+// zero-prompt rounds, UTF-8) while another responder answers it; the rules
+// made from the transcript then log in alone, answering from variables.
+TEST_P(AsyncSshKbdIntTest, ScriptedPluginRecordsThenReplays) {
+  plugin::PluginFinder finder({"plugins/scripted"}, false);
+  auto scripted = finder.Find("scripted");
+  ASSERT_TRUE(scripted.ok()) << scripted.status();
+  for (const std::string scenario : {"multi", "zero", "utf8"}) {
+    SCOPED_TRACE(scenario);
+    const std::string dir = ::testing::TempDir() + "/" + scenario + GetParam();
+    std::filesystem::create_directories(dir);
+    const std::string transcript = dir + "/transcript.toml";
+    std::filesystem::remove(transcript);
+
+    Connect(scenario);
+    ASSERT_NE(session_, nullptr);
+    auto recorder = (*scripted)->NewInstance({{"record", transcript}}, nullptr);
+    ASSERT_TRUE(recorder.ok()) << recorder.status();
+    RecordingResponder person;
+    auth::RoutingResponder chain;
+    chain.Add(*recorder);
+    chain.SetFallback(
+        std::make_shared<auth::WholeRoundResponder>("person", &person));
+    auto first = session_->AuthKeyboardInteractive("alice", chain);
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_EQ(first->kind, auth::AuthOutcome::kSuccess);
+
+    std::ifstream in(transcript);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto t = scripted::ParseTranscript(text.str(), transcript);
+    ASSERT_TRUE(t.ok()) << t.status();
+    ASSERT_EQ(t->rounds.size(), person.seen.rounds.size());
+    for (size_t r = 0; r < t->rounds.size(); ++r) {
+      const auth::InfoRequest& seen = person.seen.rounds[r];
+      EXPECT_EQ(t->rounds[r].name, seen.name);
+      EXPECT_EQ(t->rounds[r].instruction, seen.instruction);
+      EXPECT_EQ(t->rounds[r].language, seen.language);
+      ASSERT_EQ(t->rounds[r].prompts.size(), seen.prompts.size());
+      for (size_t i = 0; i < seen.prompts.size(); ++i) {
+        EXPECT_EQ(t->rounds[r].prompts[i].text, seen.prompts[i].text);
+        EXPECT_EQ(t->rounds[r].prompts[i].echo, seen.prompts[i].echo);
+        // The server's expected answer, given to the replay by variable.
+        ::setenv(scripted::AnswerVariable(static_cast<int>(r) + 1,
+                                          static_cast<int>(i) + 1)
+                     .c_str(),
+                 absl::StrCat("r", r + 1, "p", i).c_str(), 1);
+      }
+    }
+    const std::string rules = dir + "/rules.toml";
+    std::ofstream(rules) << scripted::RulesFromTranscript(*t);
+
+    Connect(scenario);
+    ASSERT_NE(session_, nullptr);
+    auto replay = (*scripted)->NewInstance({{"rules", rules}}, nullptr);
+    ASSERT_TRUE(replay.ok()) << replay.status();
+    auth::RoutingResponder alone;
+    alone.Add(*replay);
+    auto second = session_->AuthKeyboardInteractive("alice", alone);
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_EQ(second->kind, auth::AuthOutcome::kSuccess);
+    auto exec = session_->Exec("x");
+    ASSERT_TRUE(exec.ok()) << exec.status();
+    EXPECT_EQ(AsString(exec->stdout_data), "ok\n");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AsyncSshKbdIntTest,

@@ -1,0 +1,330 @@
+#include "plugins/scripted/rules.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+extern char** environ;
+
+namespace parley::scripted {
+namespace {
+
+constexpr size_t kMaxRulesFile = 1 << 20;
+constexpr size_t kMaxAnswer = 4096;
+
+absl::Status At(absl::string_view path, const toml::source_region& where,
+                absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s:%d:%d: %s", path, where.begin.line, where.begin.column, what));
+}
+
+absl::StatusOr<std::unique_ptr<RE2>> Regex(absl::string_view path,
+                                           const toml::node& node,
+                                           absl::string_view key) {
+  const auto* s = node.as_string();
+  if (s == nullptr) {
+    return At(path, node.source(), absl::StrCat(key, " must be a string"));
+  }
+  RE2::Options o;
+  o.set_log_errors(false);
+  auto re = std::make_unique<RE2>(s->get(), o);
+  if (!re->ok()) {
+    return At(path, node.source(),
+              absl::StrCat(key, " is not a valid RE2 pattern: ", re->error()));
+  }
+  return re;
+}
+
+// The first line of what `fd` delivers until end of file, into wiping
+// memory. With a `deadline`, waits no longer than that for data.
+absl::StatusOr<SecureBuffer> FirstLine(
+    int fd, absl::optional<std::chrono::steady_clock::time_point> deadline) {
+  SecureBuffer line;
+  char buf[256];
+  bool done = false;
+  while (true) {
+    if (deadline.has_value()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *deadline - std::chrono::steady_clock::now());
+      pollfd pfd = {fd, POLLIN, 0};
+      const int r = left.count() > 0
+                        ? ::poll(&pfd, 1, static_cast<int>(left.count()))
+                        : 0;
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) {
+        SecureWipe(buf, sizeof(buf));
+        return absl::DeadlineExceededError("no answer in time");
+      }
+    }
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    for (ssize_t i = 0; i < n && !done; ++i) {
+      if (buf[i] == '\n') {
+        done = true;
+      } else if (buf[i] != '\r') {
+        if (line.size() >= kMaxAnswer) {
+          SecureWipe(buf, sizeof(buf));
+          return absl::InvalidArgumentError("the answer is too long");
+        }
+        line.push_back(static_cast<uint8_t>(buf[i]));
+      }
+    }
+  }
+  SecureWipe(buf, sizeof(buf));
+  return line;
+}
+
+}  // namespace
+
+absl::StatusOr<Rules> ParseRules(absl::string_view text,
+                                 absl::string_view path) {
+  if (text.size() > kMaxRulesFile) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": rules file is too large"));
+  }
+  toml::table doc;
+  try {
+    doc = toml::parse(std::string_view(text.data(), text.size()),
+                      std::string_view(path.data(), path.size()));
+  } catch (const toml::parse_error& e) {
+    return At(path, e.source(), std::string(e.description()));
+  }
+  Rules rules;
+  for (const auto& [key, node] : doc) {
+    const std::string_view k = key.str();
+    if (k == "rounds") {
+      const auto* v = node.as_integer();
+      if (v == nullptr || v->get() < 1 || v->get() > 1000) {
+        return At(path, node.source(), "rounds must be a number from 1");
+      }
+      rules.rounds = static_cast<int>(v->get());
+    } else if (k == "unmatched") {
+      const auto* v = node.as_string();
+      if (v == nullptr || (v->get() != "fail" && v->get() != "decline")) {
+        return At(path, node.source(),
+                  "unmatched must be \"fail\" or "
+                  "\"decline\"");
+      }
+      rules.fail_unmatched = v->get() == "fail";
+    } else if (k == "answer") {
+      const auto* list = node.as_array();
+      if (list == nullptr) {
+        return At(path, node.source(),
+                  "answer must be an array of tables "
+                  "([[answer]])");
+      }
+      for (const toml::node& item : *list) {
+        const auto* t = item.as_table();
+        if (t == nullptr) {
+          return At(path, item.source(), "each answer must be a table");
+        }
+        Rule rule;
+        rule.line = static_cast<int>(item.source().begin.line);
+        int sources = 0;
+        for (const auto& [rkey, rnode] : *t) {
+          const std::string_view rk = rkey.str();
+          if (rk == "prompt" || rk == "name" || rk == "instruction") {
+            absl::StatusOr<std::unique_ptr<RE2>> re =
+                Regex(path, rnode, std::string(rk));
+            if (!re.ok()) return re.status();
+            (rk == "prompt" ? rule.prompt
+             : rk == "name" ? rule.name
+                            : rule.instruction) = *std::move(re);
+          } else if (rk == "round") {
+            const auto* v = rnode.as_integer();
+            if (v == nullptr || v->get() < 1) {
+              return At(path, rnode.source(), "round must be a number from 1");
+            }
+            rule.round = static_cast<int>(v->get());
+          } else if (rk == "echo") {
+            const auto* v = rnode.as_boolean();
+            if (v == nullptr) {
+              return At(path, rnode.source(), "echo must be true or false");
+            }
+            rule.echo = v->get();
+          } else if (rk == "text" || rk == "env" || rk == "file") {
+            const auto* v = rnode.as_string();
+            if (v == nullptr) {
+              return At(path, rnode.source(),
+                        absl::StrCat(std::string(rk), " must be a string"));
+            }
+            rule.text = v->get();
+            rule.source = rk == "text"  ? Rule::Source::kText
+                          : rk == "env" ? Rule::Source::kEnv
+                                        : Rule::Source::kFile;
+            ++sources;
+          } else if (rk == "command") {
+            const auto* v = rnode.as_array();
+            if (v == nullptr || v->empty()) {
+              return At(path, rnode.source(),
+                        "command must be a non-empty array of strings");
+            }
+            for (const toml::node& arg : *v) {
+              const auto* s = arg.as_string();
+              if (s == nullptr) {
+                return At(path, arg.source(), "command arguments are strings");
+              }
+              rule.command.push_back(s->get());
+            }
+            if (rule.command.front().empty() ||
+                rule.command.front().front() != '/') {
+              return At(path, rnode.source(),
+                        "command must start with an absolute path");
+            }
+            rule.source = Rule::Source::kCommand;
+            ++sources;
+          } else if (rk == "next") {
+            const auto* v = rnode.as_boolean();
+            if (v == nullptr || !v->get()) {
+              return At(path, rnode.source(), "next must be true");
+            }
+            rule.source = Rule::Source::kNext;
+            ++sources;
+          } else {
+            return At(path, rnode.source(),
+                      absl::StrCat("unknown key \"", std::string(rk), "\""));
+          }
+        }
+        if (rule.prompt == nullptr) {
+          return At(path, item.source(), "an answer needs a prompt pattern");
+        }
+        if (sources != 1) {
+          return At(path, item.source(),
+                    "an answer needs exactly one of text, env, file, command "
+                    "or next");
+        }
+        rules.rules.push_back(std::move(rule));
+      }
+    } else {
+      return At(path, node.source(),
+                absl::StrCat("unknown key \"", std::string(k), "\""));
+    }
+  }
+  return rules;
+}
+
+absl::StatusOr<Rules> LoadRules(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseRules(text.str(), path);
+}
+
+const Rule* Match(const Rules& rules, int round, absl::string_view name,
+                  absl::string_view instruction, absl::string_view prompt,
+                  bool echo) {
+  auto piece = [](absl::string_view s) {
+    return re2::StringPiece(s.data(), s.size());
+  };
+  for (const Rule& r : rules.rules) {
+    if (r.round.has_value() && *r.round != round) continue;
+    if (r.echo.has_value() && *r.echo != echo) continue;
+    if (r.name != nullptr && !RE2::PartialMatch(piece(name), *r.name)) continue;
+    if (r.instruction != nullptr &&
+        !RE2::PartialMatch(piece(instruction), *r.instruction)) {
+      continue;
+    }
+    if (!RE2::PartialMatch(piece(prompt), *r.prompt)) continue;
+    return &r;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<SecureBuffer> Answer(const Rule& rule,
+                                    std::chrono::milliseconds timeout) {
+  switch (rule.source) {
+    case Rule::Source::kText:
+      return SecureBuffer(rule.text.begin(), rule.text.end());
+    case Rule::Source::kEnv: {
+      const char* v = std::getenv(rule.text.c_str());
+      if (v == nullptr) {
+        return absl::NotFoundError(absl::StrCat(
+            "rule of line ", rule.line, ": $", rule.text, " is not set"));
+      }
+      return SecureBuffer(v, v + std::strlen(v));
+    }
+    case Rule::Source::kFile: {
+      const int fd = ::open(
+          rule.text.c_str(),
+          O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);  // no FIFO wait
+      if (fd < 0) {
+        return absl::NotFoundError(absl::StrCat("rule of line ", rule.line,
+                                                ": cannot open ", rule.text));
+      }
+      struct stat st;
+      if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+          (st.st_mode & 077) != 0) {
+        ::close(fd);
+        return absl::PermissionDeniedError(absl::StrCat(
+            "rule of line ", rule.line, ": ", rule.text,
+            " must be a regular file only its owner can read (chmod 600)"));
+      }
+      absl::StatusOr<SecureBuffer> line = FirstLine(fd, absl::nullopt);
+      ::close(fd);
+      return line;
+    }
+    case Rule::Source::kCommand: {
+      int out[2];
+      if (::pipe2(out, O_CLOEXEC) != 0) {
+        return absl::InternalError("pipe failed");
+      }
+      posix_spawn_file_actions_t actions;
+      posix_spawn_file_actions_init(&actions);
+      posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+      std::vector<std::string> args = rule.command;
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      pid_t pid;
+      const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, nullptr,
+                                   argv.data(), environ);
+      posix_spawn_file_actions_destroy(&actions);
+      ::close(out[1]);
+      if (rc != 0) {
+        ::close(out[0]);
+        return absl::FailedPreconditionError(
+            absl::StrCat("rule of line ", rule.line, ": cannot run ", args[0],
+                         ": ", std::strerror(rc)));
+      }
+      absl::StatusOr<SecureBuffer> line =
+          FirstLine(out[0], std::chrono::steady_clock::now() + timeout);
+      ::close(out[0]);
+      if (!line.ok()) ::kill(pid, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      if (!line.ok()) {
+        return absl::Status(
+            line.status().code(),
+            absl::StrCat("rule of line ", rule.line, ": ", args[0], ": ",
+                         line.status().message()));
+      }
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("rule of line ", rule.line, ": ", args[0], " failed"));
+      }
+      return line;
+    }
+    case Rule::Source::kNext:
+      break;
+  }
+  return absl::InternalError("a delegated prompt has no answer here");
+}
+
+}  // namespace parley::scripted

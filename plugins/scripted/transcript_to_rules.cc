@@ -1,0 +1,30 @@
+// parley-transcript-to-rules TRANSCRIPT: prints a scripted-responder rules
+// file that replays a recorded conversation (see transcript.h).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "plugins/scripted/transcript.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2 || std::string(argv[1]) == "--help") {
+    std::cerr << "usage: parley-transcript-to-rules TRANSCRIPT > RULES\n"
+                 "Makes a parley.responder.scripted rules file from a "
+                 "transcript written with record=PATH.\n";
+    return argc == 2 ? 0 : 2;
+  }
+  std::ifstream in(argv[1]);
+  if (!in) {
+    std::cerr << "parley-transcript-to-rules: cannot read " << argv[1] << "\n";
+    return 1;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto t = parley::scripted::ParseTranscript(text.str(), argv[1]);
+  if (!t.ok()) {
+    std::cerr << "parley-transcript-to-rules: " << t.status().message() << "\n";
+    return 1;
+  }
+  std::cout << parley::scripted::RulesFromTranscript(*t);
+  return std::cout.good() ? 0 : 1;
+}
