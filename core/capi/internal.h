@@ -374,10 +374,6 @@ T Guarded(SessionHandle* session, T on_error, F&& body) noexcept {
   return on_error;
 }
 
-// Reads a regular file of at most `max_bytes` (a FIFO, a device or an
-// oversized file is refused before anything is read). Errors name the path.
-absl::StatusOr<std::string> ReadRegularFile(const char* path, size_t max_bytes);
-
 }  // namespace parley::capi
 
 // The C handles are the C++ objects.

@@ -19,6 +19,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/base/file.h"
 #include "core/base/status_macros.h"
 #include "core/capi/internal.h"
 #include "core/crypto/ssh_keys.h"
@@ -416,7 +417,8 @@ int KnownHosts::ReadLine(absl::string_view line, int type) {
 int KnownHosts::ReadFile(const char* filename, int type) {
   if (type != LIBSSH2_KNOWNHOST_FILE_OPENSSH) return TypeError(type);
   // The known_hosts parser's own limit is 64 MiB.
-  absl::StatusOr<std::string> text = ReadRegularFile(filename, 64u << 20);
+  absl::StatusOr<std::string> text =
+      ReadSmallFile(filename, FileRules{"known_hosts file", 64u << 20});
   if (!text.ok()) {
     return session_->SetError(
         LIBSSH2_ERROR_FILE,

@@ -727,37 +727,6 @@ const char* SessionHandle::HostKeyHash(int hash_type) {
   return slot->data();
 }
 
-absl::StatusOr<std::string> ReadRegularFile(const char* path,
-                                            size_t max_bytes) {
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    return absl::NotFoundError(
-        absl::StrCat("Unable to open ", path, ": ", strerror(errno)));
-  }
-  struct stat st;
-  std::string out;
-  absl::Status status;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat(path, " is not a regular file"));
-  } else if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    status = absl::InvalidArgumentError(absl::StrCat(path, " is too large"));
-  } else {
-    out.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    out.resize(done);
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
-  return out;
-}
-
 }  // namespace parley::capi
 
 // ---------------------------------------------------------------------------

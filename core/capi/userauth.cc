@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "core/auth/signer.h"
 #include "core/base/error.h"
+#include "core/base/file.h"
 #include "core/capi/internal.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/keys/key_file.h"
@@ -346,8 +347,8 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
     // An explicit public key must be the private key's.
     std::string pub_text;
     if (source.pub_file != nullptr) {
-      absl::StatusOr<std::string> text =
-          ReadRegularFile(source.pub_file, kMaxPublicKeyFile);
+      absl::StatusOr<std::string> text = ReadSmallFile(
+          source.pub_file, FileRules{"public key file", kMaxPublicKeyFile});
       if (!text.ok()) {
         return SetError(LIBSSH2_ERROR_FILE,
                         absl::StrCat("Unable to read public key file: ",

@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/base/file.h"
 
 namespace parley::plugin {
 namespace {
@@ -166,7 +167,8 @@ absl::StatusOr<Config> ParseConfigFile(absl::string_view text,
   for (size_t pos = 0; pos < text.size();) {
     size_t end = text.find('\n', pos);
     if (end == absl::string_view::npos) end = text.size();
-    absl::string_view line = absl::StripAsciiWhitespace(text.substr(pos, end - pos));
+    absl::string_view line =
+        absl::StripAsciiWhitespace(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
     if (line.empty() || line.front() == '#') continue;
@@ -200,34 +202,14 @@ absl::StatusOr<Config> ParseConfigFile(absl::string_view text,
 
 absl::StatusOr<ResponderSpec> ResolveConfigFile(ResponderSpec spec) {
   if (spec.config_file.empty()) return spec;
-  const int fd = ::open(spec.config_file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::NotFoundError(absl::StrCat("cannot open ", spec.config_file,
-                                            ": ", std::strerror(errno)));
-  }
-  struct stat st;
-  std::string text;
-  absl::Status status;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat(spec.config_file, " is not a regular file"));
-  } else if (static_cast<size_t>(st.st_size) > kMaxSpecBytes) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat(spec.config_file, " is too large"));
-  } else {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    text.resize(got);
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
-  absl::StatusOr<Config> config = ParseConfigFile(text, spec.config_file);
+  FileRules rules;
+  rules.what = "responder configuration";
+  rules.max_bytes = kMaxSpecBytes;
+  // It names files and commands a responder uses.
+  rules.access = FileRules::Access::kTrusted;
+  absl::StatusOr<std::string> text = ReadSmallFile(spec.config_file, rules);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<Config> config = ParseConfigFile(*text, spec.config_file);
   if (!config.ok()) return config.status();
   spec.config = *std::move(config);
   return spec;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "core/base/file.h"
 
 namespace parley::otp {
 namespace {
@@ -281,39 +282,15 @@ absl::StatusOr<uint64_t> UpdateCounterFile(
 }
 
 absl::StatusOr<OtpParams> LoadSecretFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return ErrnoError("cannot open secret file", path);
-  struct stat st;
-  absl::Status status;
-  SecureBuffer text;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("secret file ", path, " is not a regular file"));
-  } else if ((st.st_mode & 077) != 0) {
-    status = absl::PermissionDeniedError(absl::StrFormat(
-        "secret file %s is accessible to others (mode %04o): chmod 600 it",
-        path, st.st_mode & 07777));
-  } else if (st.st_uid != ::geteuid()) {
-    status = absl::PermissionDeniedError(
-        absl::StrCat("secret file ", path, " is not yours"));
-  } else if (static_cast<size_t>(st.st_size) > kMaxSecretFile) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat("secret file ", path, " is too large"));
-  } else {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    text.resize(got);
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
+  FileRules rules;
+  rules.what = "secret file";
+  rules.max_bytes = kMaxSecretFile;
+  rules.access = FileRules::Access::kPrivate;
+  rules.no_follow = true;
+  absl::StatusOr<SecureBuffer> text = ReadSecretFile(path, rules);
+  if (!text.ok()) return text.status();
   absl::StatusOr<OtpParams> p = ParseSecret(absl::string_view(
-      reinterpret_cast<const char*>(text.data()), text.size()));
+      reinterpret_cast<const char*>(text->data()), text->size()));
   if (!p.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("secret file ", path, ": ", p.status().message()));

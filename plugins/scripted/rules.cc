@@ -12,11 +12,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/base/file.h"
 
 extern char** environ;
 
@@ -219,11 +218,14 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text,
 }
 
 absl::StatusOr<Rules> LoadRules(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseRules(text.str(), path);
+  FileRules rules;
+  rules.what = "rules file";
+  rules.max_bytes = kMaxRulesFile;
+  // A rules file decides what is answered (and which commands run).
+  rules.access = FileRules::Access::kTrusted;
+  absl::StatusOr<std::string> text = ReadSmallFile(path, rules);
+  if (!text.ok()) return text.status();
+  return ParseRules(*text, path);
 }
 
 const Rule* Match(const Rules& rules, int round, absl::string_view name,
@@ -260,23 +262,23 @@ absl::StatusOr<SecureBuffer> Answer(const Rule& rule,
       return SecureBuffer(v, v + std::strlen(v));
     }
     case Rule::Source::kFile: {
-      const int fd = ::open(
-          rule.text.c_str(),
-          O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);  // no FIFO wait
-      if (fd < 0) {
-        return absl::NotFoundError(absl::StrCat("rule of line ", rule.line,
-                                                ": cannot open ", rule.text));
+      FileRules rules;
+      rules.what = "answer file";
+      rules.max_bytes = kMaxAnswer + 2;  // the line and its end
+      rules.access = FileRules::Access::kPrivate;
+      rules.no_follow = true;
+      absl::StatusOr<SecureBuffer> text = ReadSecretFile(rule.text, rules);
+      if (!text.ok()) {
+        return absl::Status(text.status().code(),
+                            absl::StrCat("rule of line ", rule.line, ": ",
+                                         text.status().message()));
       }
-      struct stat st;
-      if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-          (st.st_mode & 077) != 0) {
-        ::close(fd);
-        return absl::PermissionDeniedError(absl::StrCat(
-            "rule of line ", rule.line, ": ", rule.text,
-            " must be a regular file only its owner can read (chmod 600)"));
+      // Its first line.
+      SecureBuffer line;
+      for (uint8_t c : *text) {
+        if (c == '\n') break;
+        if (c != '\r') line.push_back(c);
       }
-      absl::StatusOr<SecureBuffer> line = FirstLine(fd, absl::nullopt);
-      ::close(fd);
       return line;
     }
     case Rule::Source::kCommand: {

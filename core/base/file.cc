@@ -1,0 +1,125 @@
+#include "core/base/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace parley {
+namespace {
+
+absl::Status Check(const std::string& path, const FileRules& rules,
+                   const struct stat& st) {
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(rules.what, " ", path, " is not a regular file"));
+  }
+  if (static_cast<uint64_t>(st.st_size) > rules.max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        rules.what, " ", path, " is larger than ", rules.max_bytes, " bytes"));
+  }
+  const unsigned mode = st.st_mode & 07777;
+  switch (rules.access) {
+    case FileRules::Access::kAny:
+      break;
+    case FileRules::Access::kTrusted:
+      if ((mode & 022) != 0) {
+        return absl::PermissionDeniedError(absl::StrFormat(
+            "%s %s is writable by %s (mode %04o): chmod go-w it", rules.what,
+            path, (mode & 002) != 0 ? "everyone" : "its group", mode));
+      }
+      if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+        return absl::PermissionDeniedError(
+            absl::StrCat(rules.what, " ", path, " is owned by uid ", st.st_uid,
+                         ", not by you or root"));
+      }
+      break;
+    case FileRules::Access::kPrivate:
+      if ((mode & 077) != 0) {
+        return absl::PermissionDeniedError(absl::StrFormat(
+            "%s %s is accessible to others (mode %04o): chmod 600 it",
+            rules.what, path, mode));
+      }
+      if (st.st_uid != ::geteuid()) {
+        return absl::PermissionDeniedError(
+            absl::StrCat(rules.what, " ", path, " is owned by uid ", st.st_uid,
+                         ", not by you"));
+      }
+      break;
+  }
+  return absl::OkStatus();
+}
+
+// Opens, checks and reads `path` into `out` (std::string or SecureBuffer).
+template <typename Buffer>
+absl::Status Read(const std::string& path, const FileRules& rules,
+                  Buffer* out) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                                  (rules.no_follow ? O_NOFOLLOW : 0));
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    const int err = errno;
+    return absl::NotFoundError(absl::StrCat("cannot open ", rules.what, " ",
+                                            path, ": ", std::strerror(err)));
+  }
+  struct stat st;
+  absl::Status status;
+  if (::fstat(fd, &st) != 0) {
+    status = absl::NotFoundError(absl::StrCat(
+        "cannot stat ", rules.what, " ", path, ": ", std::strerror(errno)));
+  } else {
+    status = Check(path, rules, st);
+  }
+  if (status.ok()) {
+    // Up to one byte past the limit: the file may grow after fstat().
+    out->resize(
+        std::min<size_t>(static_cast<size_t>(st.st_size), rules.max_bytes) + 1);
+    size_t used = 0;
+    while (used < out->size()) {
+      const ssize_t n = ::read(fd, out->data() + used, out->size() - used);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = absl::NotFoundError(absl::StrCat(
+            "cannot read ", rules.what, " ", path, ": ", std::strerror(errno)));
+        break;
+      }
+      if (n == 0) break;
+      used += static_cast<size_t>(n);
+    }
+    if (status.ok() && used > rules.max_bytes) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(rules.what, " ", path, " is larger than ",
+                       rules.max_bytes, " bytes"));
+    }
+    out->resize(status.ok() ? used : 0);
+  }
+  ::close(fd);
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
+                                          const FileRules& rules) {
+  std::string out;
+  absl::Status s = Read(path, rules, &out);
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,
+                                            const FileRules& rules) {
+  SecureBuffer out;
+  absl::Status s = Read(path, rules, &out);
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace parley

@@ -1,0 +1,44 @@
+// Reading small configuration and secret files safely. The checks apply to
+// the file actually read (fstat() of the open descriptor, no window between
+// check and use); FIFOs and devices are refused without blocking on them;
+// the size is bounded; secrets go straight into wiping memory. Messages name
+// the file and say how to fix it ("chmod 600 it").
+#ifndef PARLEY_CORE_BASE_FILE_H_
+#define PARLEY_CORE_BASE_FILE_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/base/secure_buffer.h"
+
+namespace parley {
+
+struct FileRules {
+  // What the file is, for messages: "secret file", "rules file".
+  absl::string_view what = "file";
+  size_t max_bytes = 64 * 1024;
+  enum class Access {
+    kAny,
+    // Nobody else may change it (group/others cannot write) and it belongs
+    // to the user or root: configuration that decides what runs.
+    kTrusted,
+    // Only its owner -- the user -- may read it (no group/other bits at
+    // all): secrets.
+    kPrivate,
+  } access = Access::kAny;
+  // Refuse a symbolic link as the last path component.
+  bool no_follow = false;
+};
+
+// Errors: kNotFound (cannot open: the errno text), kInvalidArgument (not a
+// regular file, too large), kPermissionDenied (the access rule).
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
+                                          const FileRules& rules);
+absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,
+                                            const FileRules& rules);
+
+}  // namespace parley
+
+#endif  // PARLEY_CORE_BASE_FILE_H_

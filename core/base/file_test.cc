@@ -1,0 +1,112 @@
+// ReadSmallFile / ReadSecretFile: each refusal with its message, and no
+// blocking on a FIFO.
+#include "core/base/file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace parley {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::string Make(const std::string& name, const std::string& text,
+                 mode_t mode) {
+  const std::string path = ::testing::TempDir() + "/file_test_" + name;
+  fs::remove(path);
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+TEST(FileTest, ReadsWhatTheRulesAllow) {
+  FileRules any;
+  EXPECT_EQ(*ReadSmallFile(Make("plain", "hello\n", 0644), any), "hello\n");
+  FileRules trusted{"config file", 1024, FileRules::Access::kTrusted};
+  EXPECT_EQ(*ReadSmallFile(Make("trusted", "x", 0644), trusted), "x");
+  FileRules secret{"secret file", 1024, FileRules::Access::kPrivate};
+  absl::StatusOr<SecureBuffer> s =
+      ReadSecretFile(Make("secret", "s3cret", 0600), secret);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(std::string(s->begin(), s->end()), "s3cret");
+  EXPECT_EQ(*ReadSmallFile(Make("empty", "", 0600), secret), "");
+}
+
+TEST(FileTest, RefusalsNameTheFileAndTheFix) {
+  FileRules secret{"secret file", 16, FileRules::Access::kPrivate};
+  FileRules trusted{"config file", 16, FileRules::Access::kTrusted};
+  struct Case {
+    std::string path;
+    FileRules rules;
+    absl::StatusCode code;
+    const char* message;
+  } cases[] = {
+      {"/nonexistent/x", secret, absl::StatusCode::kNotFound,
+       "cannot open secret file /nonexistent/x: No such file"},
+      {::testing::TempDir(), secret, absl::StatusCode::kInvalidArgument,
+       "is not a regular file"},
+      {Make("big", std::string(17, 'x'), 0600), secret,
+       absl::StatusCode::kInvalidArgument, "is larger than 16 bytes"},
+      {Make("group_read", "x", 0640), secret,
+       absl::StatusCode::kPermissionDenied,
+       "is accessible to others (mode 0640): chmod 600 it"},
+      {Make("world_write", "x", 0646), trusted,
+       absl::StatusCode::kPermissionDenied,
+       "is writable by everyone (mode 0646): chmod go-w it"},
+      {Make("group_write", "x", 0660), trusted,
+       absl::StatusCode::kPermissionDenied, "is writable by its group"},
+      {"/dev/null", trusted, absl::StatusCode::kInvalidArgument,
+       "is not a regular file"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<std::string> r = ReadSmallFile(c.path, c.rules);
+    ASSERT_FALSE(r.ok()) << c.path;
+    EXPECT_EQ(r.status().code(), c.code) << r.status();
+    EXPECT_THAT(r.status().message(), HasSubstr(c.message));
+    EXPECT_THAT(r.status().message(), HasSubstr(c.path));
+  }
+}
+
+TEST(FileTest, AFifoIsRefusedWithoutWaitingForAWriter) {
+  const std::string fifo = ::testing::TempDir() + "/file_test_fifo";
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  absl::StatusOr<std::string> r = ReadSmallFile(fifo, FileRules{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("is not a regular file"));
+}
+
+TEST(FileTest, NoFollowRefusesASymlink) {
+  const std::string target = Make("target", "x", 0600);
+  const std::string link = ::testing::TempDir() + "/file_test_link";
+  fs::remove(link);
+  fs::create_symlink(target, link);
+  FileRules rules;
+  EXPECT_TRUE(ReadSmallFile(link, rules).ok());
+  rules.no_follow = true;
+  EXPECT_EQ(ReadSmallFile(link, rules).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(FileTest, ForeignOwnersAreRefused) {
+  if (::geteuid() != 0) return;  // only root can give a file away
+  const std::string path = Make("foreign", "x", 0600);
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  FileRules secret{"secret file", 16, FileRules::Access::kPrivate};
+  EXPECT_THAT(ReadSmallFile(path, secret).status().message(),
+              HasSubstr("is owned by uid 65534, not by you"));
+  FileRules trusted{"config file", 16, FileRules::Access::kTrusted};
+  EXPECT_THAT(ReadSmallFile(path, trusted).status().message(),
+              HasSubstr("is owned by uid 65534, not by you or root"));
+}
+
+}  // namespace
+}  // namespace parley
