@@ -66,8 +66,17 @@ absl::Status Read(const std::string& path, const FileRules& rules,
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
-    return absl::NotFoundError(absl::StrCat("cannot open ", rules.what, " ",
-                                            path, ": ", std::strerror(err)));
+    if (err == ELOOP && rules.no_follow) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(rules.what, " ", path, " is a symbolic link"));
+    }
+    const std::string message = absl::StrCat("cannot open ", rules.what, " ",
+                                             path, ": ", std::strerror(err));
+    if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(message);
+    if (err == EACCES || err == EPERM) {
+      return absl::PermissionDeniedError(message);
+    }
+    return absl::UnavailableError(message);
   }
   struct stat st;
   absl::Status status;

@@ -32,8 +32,9 @@ struct FileRules {
   bool no_follow = false;
 };
 
-// Errors: kNotFound (cannot open: the errno text), kInvalidArgument (not a
-// regular file, too large), kPermissionDenied (the access rule).
+// Errors: kNotFound (no such file), kPermissionDenied (cannot open it, or
+// the access rule), kInvalidArgument (not a regular file, too large, a
+// symbolic link with no_follow), kUnavailable (other open errors).
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
                                           const FileRules& rules);
 absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,

@@ -38,6 +38,7 @@
 #include "absl/types/optional.h"
 #include "core/auth/kbdint_login.h"
 #include "core/auth/responder.h"
+#include "core/auth/routing.h"
 #include "core/base/clock.h"
 #include "core/base/secure_buffer.h"
 #include "core/channel/connection.h"
@@ -191,6 +192,9 @@ class SessionHandle {
   int UserauthPublicKeyCallback(absl::string_view user, ByteView public_key,
                                 SignCallback callback, void** abstract);
   int UserauthKbdInt(absl::string_view user, KbdIntCallback callback);
+  // Loads the configured responders once (an error is reported again on
+  // every attempt until fixed).
+  absl::Status LoadConfiguredResponders();
   int partial_success() const { return partial_success_ ? 1 : 0; }
   const char* MethodsLeft();
   int SetKbdIntLimits(int max_rounds, long round_ms, long overall_ms);
@@ -274,6 +278,12 @@ class SessionHandle {
   bool partial_success_ = false;
   auth::KbdIntOptions kbdint_options_;
   std::unique_ptr<KbdIntCallbackResponder> kbdint_responder_;
+  // Responders configured outside the program ($PARLEY_RESPONDERS or the
+  // user's file, core/plugin/configured.h): they answer first, and the
+  // application's callback gets only the prompts they leave (and every
+  // zero-prompt round, as with libssh2). Null when none are configured.
+  bool responders_loaded_ = false;
+  std::shared_ptr<auth::RoutingResponder> responders_;
   std::shared_ptr<CallbackSigner> callback_signer_;
   std::string password_user_;
   SecureBuffer password_;  // kPassword: the current password

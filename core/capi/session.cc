@@ -23,6 +23,7 @@
 #include "core/capi/internal.h"
 #include "core/crypto/algorithms.h"
 #include "core/crypto/backend_loader.h"
+#include "core/net/tcp.h"
 #include "core/transport/messages.h"
 
 namespace parley::capi {
@@ -198,6 +199,7 @@ SessionHandle::~SessionHandle() {
   engine_ptr_.store(nullptr);
   driver_.reset();
   engine_.reset();
+  responders_.reset();  // holds the callback responder
   kbdint_responder_.reset();
   provider_.reset();
   if (restore_flags_ != -1 && sock_ >= 0) {
@@ -551,6 +553,11 @@ int SessionHandle::Handshake(int sock) {
       return absl::OkStatus();
     };
     options.client_version = banner_;
+    // For responders that keep per-server state (and their messages).
+    if (auto peer = net::PeerAddress(sock); peer.ok()) {
+      options.host = peer->first;
+      options.port = peer->second;
+    }
     engine_ = std::make_unique<session::Engine>(std::move(options));
     engine_ptr_.store(engine_.get());
     driver_ = std::make_unique<session::SocketDriver>(sock, engine_.get());

@@ -16,6 +16,7 @@
 #include "core/crypto/ssh_keys.h"
 #include "core/keys/key_file.h"
 #include "core/keys/openssh_key.h"
+#include "core/plugin/configured.h"
 #include "core/wire/writer.h"
 
 namespace parley::capi {
@@ -438,12 +439,19 @@ int SessionHandle::UserauthKbdInt(absl::string_view user,
     kbdint_responder_ = std::make_unique<KbdIntCallbackResponder>(this);
   }
   kbdint_responder_->set_callback(callback);
+  if (auth_call_ == AuthCall::kNone) {
+    if (absl::Status s = LoadConfiguredResponders(); !s.ok()) {
+      return SetError(LIBSSH2_ERROR_INVAL, s.message());
+    }
+  }
+  auth::Responder* responder = kbdint_responder_.get();
+  if (responders_ != nullptr) responder = responders_.get();
   const std::string u(user);
-  const int rc = RunAuth(
-      AuthCall::kKbdInt, "during keyboard-interactive authentication", [&] {
-        return engine_->AuthKeyboardInteractive(u, kbdint_responder_.get(),
-                                                kbdint_options_, Clock::now());
-      });
+  const int rc = RunAuth(AuthCall::kKbdInt,
+                         "during keyboard-interactive authentication", [&] {
+                           return engine_->AuthKeyboardInteractive(
+                               u, responder, kbdint_options_, Clock::now());
+                         });
   if (rc < 0) return rc;
   absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
   if (!o.ok()) {
@@ -455,6 +463,23 @@ int SessionHandle::UserauthKbdInt(absl::string_view user,
     return Fail(o.status());
   }
   return FinishAuth(*o, "keyboard-interactive");
+}
+
+absl::Status SessionHandle::LoadConfiguredResponders() {
+  if (responders_loaded_) return absl::OkStatus();
+  absl::StatusOr<plugin::ConfiguredResponders> configured =
+      plugin::ConfiguredResponderSpecs();
+  if (!configured.ok()) return configured.status();
+  if (!configured->specs.empty()) {
+    absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> chain =
+        plugin::BuildConfiguredChain(*configured, nullptr);
+    if (!chain.ok()) return chain.status();
+    (*chain)->SetFallback(std::make_shared<auth::WholeRoundResponder>(
+        "the application's callback", kbdint_responder_.get()));
+    responders_ = *std::move(chain);
+  }
+  responders_loaded_ = true;
+  return absl::OkStatus();
 }
 
 const char* SessionHandle::MethodsLeft() {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -139,6 +140,26 @@ absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port,
       absl::UnavailableError(absl::StrCat("cannot connect to ", host, " port ",
                                           port, ": ", last_error)),
       last_errno);
+}
+
+absl::StatusOr<std::pair<std::string, uint16_t>> PeerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("getpeername: ", std::strerror(errno)));
+  }
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+    return absl::UnavailableError("not an IP connection");
+  }
+  char host[NI_MAXHOST];
+  char port[NI_MAXSERV];
+  const int rc =
+      ::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof(host),
+                    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+  if (rc != 0) return absl::UnavailableError(::gai_strerror(rc));
+  return std::make_pair(std::string(host),
+                        static_cast<uint16_t>(std::atoi(port)));
 }
 
 }  // namespace parley::net

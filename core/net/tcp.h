@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,6 +40,11 @@ absl::StatusOr<int> ConnectTcp(const std::string& host, uint16_t port,
 absl::StatusOr<int> StartConnect(const Address& address, bool* in_progress);
 // After the socket became writable: OK if the connection succeeded.
 absl::Status FinishConnect(int fd);
+
+// The numeric address ("192.0.2.1", "2001:db8::1") and port of the peer of
+// connected socket `fd` (for a session given only a socket); kUnavailable
+// for a socket that is not an IP connection.
+absl::StatusOr<std::pair<std::string, uint16_t>> PeerAddress(int fd);
 
 }  // namespace parley::net
 

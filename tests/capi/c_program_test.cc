@@ -4,7 +4,9 @@
 // command and reports its exit status. It proves it ran Parley (it prints
 // parley_version() and the library it loaded), not Debian's libssh2.
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -25,35 +27,52 @@ constexpr char kSanitize[] = " -fsanitize=address";
 constexpr char kSanitize[] = "";
 #endif
 
-TEST(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
-  const fs::path runfiles = fs::current_path();
-  const fs::path work = fs::path(::testing::TempDir()) / "capi_program";
-  fs::remove_all(work);
-  fs::create_directories(work);
-  const fs::path prefix = work / "prefix";
+// Installs Parley from this test's runfiles (as tools/install does) and
+// builds the program with pkg-config.
+class CProgramTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    runfiles_ = fs::current_path();
+    work_ = fs::path(::testing::TempDir()) /
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(work_);
+    fs::create_directories(work_);
+    prefix_ = work_ / "prefix";
+    auto installed =
+        RunSubprocess({"bash", "tools/install_tree", runfiles_.string(),
+                       runfiles_.string(), prefix_.string()});
+    ASSERT_TRUE(installed.ok()) << installed.status();
+    ASSERT_EQ(installed->exit_code, 0) << installed->DebugString();
+    // cc app.c $(pkg-config --cflags --libs parley)
+    program_ = work_ / "kbdint_exec";
+    Build(absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
+                       program_.string(), " tests/capi/kbdint_exec.c ",
+                       PkgConfig({"--cflags", "--libs", "parley"})));
+  }
 
-  // "Install" Parley from this test's runfiles, as tools/install does.
-  auto installed =
-      RunSubprocess({"bash", "tools/install_tree", runfiles.string(),
-                     runfiles.string(), prefix.string()});
-  ASSERT_TRUE(installed.ok()) << installed.status();
-  ASSERT_EQ(installed->exit_code, 0) << installed->DebugString();
+  std::string PkgConfig(std::vector<std::string> args) {
+    SubprocessOptions pc;
+    pc.env["PKG_CONFIG_PATH"] = (prefix_ / "lib" / "pkgconfig").string();
+    args.insert(args.begin(), "pkg-config");
+    auto flags = RunSubprocess(args, pc);
+    EXPECT_TRUE(flags.ok()) << flags.status();
+    if (!flags.ok()) return "";
+    EXPECT_EQ(flags->exit_code, 0) << flags->DebugString();
+    return flags->stdout_text;
+  }
 
-  // cc app.c $(pkg-config --cflags --libs parley)
-  SubprocessOptions pc;
-  pc.env["PKG_CONFIG_PATH"] = (prefix / "lib" / "pkgconfig").string();
-  auto flags =
-      RunSubprocess({"pkg-config", "--cflags", "--libs", "parley"}, pc);
-  ASSERT_TRUE(flags.ok()) << flags.status();
-  ASSERT_EQ(flags->exit_code, 0) << flags->DebugString();
-  const fs::path program = work / "kbdint_exec";
-  auto built = RunSubprocess(
-      {"sh", "-c",
-       absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
-                    program.string(), " tests/capi/kbdint_exec.c ",
-                    flags->stdout_text)});
-  ASSERT_TRUE(built.ok()) << built.status();
-  ASSERT_EQ(built->exit_code, 0) << built->DebugString();
+  void Build(const std::string& command) {
+    auto built = RunSubprocess({"sh", "-c", command});
+    ASSERT_TRUE(built.ok()) << built.status();
+    ASSERT_EQ(built->exit_code, 0) << built->DebugString() << command;
+  }
+
+  fs::path runfiles_, work_, prefix_, program_;
+};
+
+TEST_F(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
+  const fs::path& prefix = prefix_;
+  const fs::path& program = program_;
 
   // Debian's libssh2 must not be what the program loads.
   auto ldd = RunSubprocess({"ldd", program.string()});
@@ -74,6 +93,7 @@ TEST(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
   for (const char* backend : {"openssl", "cryptopp"}) {
     SubprocessOptions run;
     run.env["PARLEY_CRYPTO"] = backend;
+    run.env["PARLEY_RESPONDERS"] = "";  // whatever the user's file says
     auto r = RunSubprocess(
         {program.string(), "127.0.0.1", std::to_string(server.port()), "alice",
          "secret", server.known_hosts_path().string(),
@@ -98,6 +118,98 @@ TEST(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
   ASSERT_TRUE(wrong.ok());
   EXPECT_EQ(wrong->exit_code, 18) << wrong->DebugString();
   EXPECT_TRUE(server.WaitForLog("Accepted keyboard-interactive/pam").ok());
+}
+
+// The same program, unchanged, logs in to a password + TOTP stack: the OTP
+// plugin named by $PARLEY_RESPONDERS answers the one-time-password round,
+// and the program's callback sees only the password prompt. Then a plugin
+// built out of tree (plugins/example, plain cc against the installed
+// header) answers the password from a worker thread, and the callback sees
+// no prompt at all.
+TEST_F(CProgramTest, ResponderPluginsAnswerForAnUnmodifiedProgram) {
+  // RFC 6238's SHA-1 test secret, as pam_oath's hex seed and as base32.
+  SshdOptions so;
+  so.users.push_back(
+      {"alice", "secret", {}, "3132333435363738393031323334353637383930"});
+  so.pam_stack = PamStack::kPasswordThenTotp;
+  so.host_key_types = {KeyType::kEd25519};
+  so.extra_config = {"PasswordAuthentication no"};
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+
+  const fs::path secret = work_ / "totp.secret";
+  {
+    std::ofstream(secret) << "otpauth://totp/Corp:alice?secret="
+                             "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Corp\n";
+  }
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  // pam_oath accepts codes up to two steps ahead (window=2): skew=2 lets
+  // three logins in one time step each use a fresh code without waiting.
+  const std::string otp =
+      absl::StrCat("otp:secret-file=", secret.string(),
+                   ",state-file=", (work_ / "totp.step").string(), ",skew=2");
+  auto run = [&](const char* backend, const std::string& responders,
+                 const char* password) {
+    SubprocessOptions o;
+    o.env["PARLEY_CRYPTO"] = backend;
+    o.env["PARLEY_RESPONDERS"] = responders;
+    o.env["EXAMPLE_PASSWORD"] = "secret";
+    return RunSubprocess(
+        {program_.string(), "127.0.0.1", std::to_string(server.port()), "alice",
+         password, server.known_hosts_path().string(), "echo in"},
+        o, absl::Seconds(60));
+  };
+
+  for (const char* backend : {"openssl", "cryptopp"}) {
+    auto r = run(backend, otp, "secret");
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(20);
+    EXPECT_EQ(r->stdout_text, "in\n");
+    // The callback answered the password round only; PAM's closing
+    // zero-prompt round reaches it too, as with libssh2.
+    EXPECT_TRUE(
+        absl::StrContains(r->stderr_text, "prompt 0 (echo 0): Password"))
+        << r->stderr_text;
+    EXPECT_FALSE(absl::StrContains(r->stderr_text, "One-time password"))
+        << r->stderr_text;
+    EXPECT_TRUE(absl::StrContains(r->stderr_text,
+                                  "responses allocated 1, freed wiped 1, "
+                                  "freed dirty 0"))
+        << r->stderr_text;
+  }
+
+  // Without the plugin the same program cannot pass the OTP round.
+  auto without = run("openssl", "", "secret");
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->exit_code, 18) << without->DebugString();
+
+  // A plugin named but not installed: a clear error, nothing sent.
+  auto missing = run("openssl", "nosuch", "secret");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->exit_code, 19) << missing->DebugString();
+  EXPECT_TRUE(absl::StrContains(missing->stderr_text, "$PARLEY_RESPONDERS: "))
+      << missing->stderr_text;
+
+  // A third party's plugin: built with only the installed header and
+  // pkg-config, installed next to Parley's own.
+  const fs::path plugin_dir = prefix_ / "lib" / "parley" / "plugins";
+  EXPECT_EQ(PkgConfig({"--variable=plugindir", "parley-responder"}),
+            plugin_dir.string() + "\n");
+  Build(absl::StrCat(
+      "cc -std=c99 -pedantic -Wall -Wextra -Werror -shared -fPIC -pthread -o ",
+      (plugin_dir / "libparley_responder_example.so").string(),
+      " plugins/example/example_responder.c ",
+      PkgConfig({"--cflags", "parley-responder"})));
+  auto r = run("openssl",
+               otp +
+                   ";example:match=Password,variable=EXAMPLE_PASSWORD,"
+                   "delay-ms=100",
+               "not-the-password");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(20);
+  EXPECT_FALSE(absl::StrContains(r->stderr_text, "prompt 0")) << r->stderr_text;
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "responses allocated 0"))
+      << r->stderr_text;
 }
 
 }  // namespace
