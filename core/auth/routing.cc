@@ -45,6 +45,15 @@ ResponderStatus WholeRoundResponder::Respond(
   return ResponderStatus::kAnswered;
 }
 
+ResponderStatus FixedAnswerResponder::Respond(
+    const Challenge&, const std::vector<bool>& asked,
+    std::vector<SecureBuffer>* answers) {
+  for (size_t i = 0; i < asked.size(); ++i) {
+    if (asked[i]) (*answers)[i] = answer_;
+  }
+  return ResponderStatus::kAnswered;
+}
+
 int RoutingResponder::NextClaimant(size_t i, int after) const {
   for (size_t r = static_cast<size_t>(after + 1); r < chain_.size(); ++r) {
     if (claims_[r][i]) return static_cast<int>(r);

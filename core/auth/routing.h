@@ -74,6 +74,29 @@ class WholeRoundResponder : public PartialResponder {
   Responder* responder_;
 };
 
+// Answers the prompts of some classes with one fixed secret (the CLI's
+// $PARLEY_PASSWORD for password prompts).
+class FixedAnswerResponder : public PartialResponder {
+ public:
+  FixedAnswerResponder(std::string name, std::vector<PromptClass> classes,
+                       SecureBuffer answer)
+      : name_(std::move(name)),
+        classes_(std::move(classes)),
+        answer_(std::move(answer)) {}
+  std::string name() const override { return name_; }
+  std::vector<bool> Claim(const Challenge& challenge) override {
+    return ClaimByClass(challenge, classes_);
+  }
+  ResponderStatus Respond(const Challenge& challenge,
+                          const std::vector<bool>& asked,
+                          std::vector<SecureBuffer>* answers) override;
+
+ private:
+  std::string name_;
+  std::vector<PromptClass> classes_;
+  SecureBuffer answer_;
+};
+
 class RoutingResponder : public Responder {
  public:
   // In chain order.

@@ -84,31 +84,30 @@ TEST(PromptClassTest, WhatRealServersSend) {
 }
 
 TEST(RoutingTest, EachPromptGoesToItsFirstClaimant) {
-  auto pw = std::make_shared<FakePart>("pw", std::vector<PromptClass>{
-                                                 PromptClass::kPassword});
+  auto pw = std::make_shared<FakePart>(
+      "pw", std::vector<PromptClass>{PromptClass::kPassword});
   auto otp = std::make_shared<FakePart>(
-      "otp", std::vector<PromptClass>{PromptClass::kOtp,
-                                      PromptClass::kPassword});
+      "otp",
+      std::vector<PromptClass>{PromptClass::kOtp, PromptClass::kPassword});
   RoutingResponder r;
   r.Add(pw);
   r.Add(otp);
   std::vector<SecureBuffer> answers;
-  ASSERT_EQ(r.Respond(Round(1, {"Password: ", "Verification code: "}),
-                      &answers),
-            ResponderStatus::kAnswered);
+  ASSERT_EQ(
+      r.Respond(Round(1, {"Password: ", "Verification code: "}), &answers),
+      ResponderStatus::kAnswered);
   EXPECT_THAT(Strings(answers), ElementsAre("pw:0", "otp:1"));
   EXPECT_THAT(pw->last_asked, ElementsAre(true, false));
   EXPECT_THAT(otp->last_asked, ElementsAre(false, true));
 }
 
 TEST(RoutingTest, UnclaimedPromptIsAnErrorNamingIt) {
-  auto pw = std::make_shared<FakePart>("pw", std::vector<PromptClass>{
-                                                 PromptClass::kPassword});
+  auto pw = std::make_shared<FakePart>(
+      "pw", std::vector<PromptClass>{PromptClass::kPassword});
   RoutingResponder r;
   r.Add(pw);
   std::vector<SecureBuffer> answers;
-  EXPECT_EQ(r.Respond(Round(1, {"Password: ", "Favourite colour: "}),
-                      &answers),
+  EXPECT_EQ(r.Respond(Round(1, {"Password: ", "Favourite colour: "}), &answers),
             ResponderStatus::kCancel);
   EXPECT_TRUE(answers.empty());
   EXPECT_EQ(pw->calls, 0);  // nothing asked in a round that cannot be done
@@ -133,14 +132,13 @@ TEST(RoutingTest, DeclinedPromptsGoToTheNextClaimant) {
   EXPECT_THAT(Strings(answers), ElementsAre("second:0"));
   // Nobody after the last one: an error.
   second->decline = true;
-  EXPECT_EQ(r.Respond(Round(2, {"OTP: "}), &answers),
-            ResponderStatus::kCancel);
+  EXPECT_EQ(r.Respond(Round(2, {"OTP: "}), &answers), ResponderStatus::kCancel);
   EXPECT_THAT(std::string(r.failure().message()), HasSubstr("declined"));
 }
 
 TEST(RoutingTest, LaterAnswersAreKeptAndOnlyPendingOnesAskedAgain) {
-  auto pw = std::make_shared<FakePart>("pw", std::vector<PromptClass>{
-                                                 PromptClass::kPassword});
+  auto pw = std::make_shared<FakePart>(
+      "pw", std::vector<PromptClass>{PromptClass::kPassword});
   auto otp = std::make_shared<FakePart>(
       "otp", std::vector<PromptClass>{PromptClass::kOtp});
   otp->later = 2;
@@ -183,17 +181,17 @@ TEST(RoutingTest, FallbackTakesOnlyUnclaimedPrompts) {
   auto otp = std::make_shared<FakePart>(
       "otp", std::vector<PromptClass>{PromptClass::kOtp});
   std::vector<std::vector<std::string>> seen;
-  FunctionResponder app([&](const Challenge& c,
-                            std::vector<SecureBuffer>* answers) {
-    std::vector<std::string> texts;
-    for (const Prompt& p : c.request.prompts) {
-      texts.push_back(p.text);
-      const std::string a = "app:" + p.text;
-      answers->emplace_back(a.begin(), a.end());
-    }
-    seen.push_back(texts);
-    return ResponderStatus::kAnswered;
-  });
+  FunctionResponder app(
+      [&](const Challenge& c, std::vector<SecureBuffer>* answers) {
+        std::vector<std::string> texts;
+        for (const Prompt& p : c.request.prompts) {
+          texts.push_back(p.text);
+          const std::string a = "app:" + p.text;
+          answers->emplace_back(a.begin(), a.end());
+        }
+        seen.push_back(texts);
+        return ResponderStatus::kAnswered;
+      });
   RoutingResponder r;
   r.Add(otp);
   r.SetFallback(std::make_shared<WholeRoundResponder>("application", &app));
@@ -213,6 +211,23 @@ TEST(RoutingTest, FallbackTakesOnlyUnclaimedPrompts) {
   EXPECT_TRUE(answers.empty());
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_TRUE(seen[1].empty());
+}
+
+TEST(RoutingTest, AFixedAnswerTakesOnlyItsClasses) {
+  auto pw = std::make_shared<FixedAnswerResponder>(
+      "$PARLEY_PASSWORD", std::vector<PromptClass>{PromptClass::kPassword},
+      SecureBuffer{'p', 'w'});
+  auto rest = std::make_shared<FakePart>(
+      "rest", std::vector<PromptClass>{PromptClass::kOtp, PromptClass::kOther,
+                                       PromptClass::kPassword});
+  RoutingResponder r;
+  r.Add(pw);
+  r.Add(rest);
+  std::vector<SecureBuffer> answers;
+  ASSERT_EQ(
+      r.Respond(Round(1, {"Verification code: ", "Password: "}), &answers),
+      ResponderStatus::kAnswered);
+  EXPECT_THAT(Strings(answers), ElementsAre("rest:0", "pw"));
 }
 
 }  // namespace

@@ -375,6 +375,14 @@ absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> BuildChain(
     PluginFinder& finder, const std::vector<ResponderSpec>& specs,
     LogSink log) {
   auto chain = std::make_shared<auth::RoutingResponder>();
+  absl::Status s = AddToChain(finder, specs, std::move(log), chain.get());
+  if (!s.ok()) return s;
+  return chain;
+}
+
+absl::Status AddToChain(PluginFinder& finder,
+                        const std::vector<ResponderSpec>& specs, LogSink log,
+                        auth::RoutingResponder* chain) {
   for (const ResponderSpec& raw : specs) {
     absl::StatusOr<ResponderSpec> spec = ResolveConfigFile(raw);
     if (!spec.ok()) return spec.status();
@@ -386,7 +394,7 @@ absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> BuildChain(
     if (!instance.ok()) return instance.status();
     chain->Add(*std::move(instance));
   }
-  return chain;
+  return absl::OkStatus();
 }
 
 }  // namespace parley::plugin

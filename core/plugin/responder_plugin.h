@@ -24,8 +24,8 @@
 #include "absl/strings/string_view.h"
 #include "core/auth/routing.h"
 #include "core/module/module_loader.h"
-#include "parley_responder.h"
 #include "core/plugin/spec.h"
+#include "parley_responder.h"
 
 namespace parley::plugin {
 
@@ -87,8 +87,11 @@ class PluginFinder {
 // Builds the responder chain of `specs` (in order) with `finder`: each spec
 // becomes an instance, its configuration file read if it has one.
 absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> BuildChain(
-    PluginFinder& finder, const std::vector<ResponderSpec>& specs,
-    LogSink log);
+    PluginFinder& finder, const std::vector<ResponderSpec>& specs, LogSink log);
+// The same, appended to `chain` (after responders of the program's own).
+absl::Status AddToChain(PluginFinder& finder,
+                        const std::vector<ResponderSpec>& specs, LogSink log,
+                        auth::RoutingResponder* chain);
 
 }  // namespace parley::plugin
 

@@ -13,11 +13,19 @@
 //   --known-hosts FILE      known_hosts file (default ~/.ssh/known_hosts)
 //   --strict-host-key-checking yes|accept-new   (default yes)
 //   --timeout SECONDS       per-step timeout (default 30)
-//   -v                      print negotiated algorithms to stderr
+//   --responder NAME[:key=value,...]   a responder plugin instance for
+//                           keyboard-interactive prompts; repeatable, in
+//                           chain order; the terminal (or SSH_ASKPASS)
+//                           answers what none of them claims
+//   --plugin-dir DIR        also look for plugins in DIR (before the
+//                           installed PREFIX/lib/parley/plugins)
+//   -v                      print negotiated algorithms and responder
+//                           messages to stderr
+//   -h, --help              this help
 //
-// The password is read from $PARLEY_PASSWORD when set (automation), else
-// from the terminal. Exit status: the remote command's, or 255 on error.
-#include <termios.h>
+// $PARLEY_PASSWORD, when set, answers password prompts (and the password
+// method) unattended; every other prompt goes down the responder chain.
+// Exit status: the remote command's, or 255 on error.
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,83 +37,110 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/auth/kbdint.h"
+#include "core/auth/prompt_class.h"
 #include "core/auth/responder.h"
+#include "core/auth/routing.h"
 #include "core/base/secure_buffer.h"
 #include "core/client/session.h"
 #include "core/crypto/backend_loader.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/host_key_policy.h"
 #include "core/keys/key_file.h"
+#include "core/plugin/responder_plugin.h"
+#include "core/plugin/spec.h"
+#include "plugins/terminal/tty.h"
 
 namespace parley {
 namespace {
 
+constexpr char kUsage[] =
+    "usage: parley [-p port] [-l user] [-i identity_file] [--crypto NAME]\n"
+    "              [--known-hosts FILE] [--strict-host-key-checking "
+    "yes|accept-new]\n"
+    "              [--kex L] [--hostkey L] [--cipher L] [--mac L] "
+    "[--timeout S]\n"
+    "              [--responder NAME[:key=value,...]]... [--plugin-dir "
+    "DIR]...\n"
+    "              [-v] [user@]host [command...]\n";
+
 int Usage() {
-  std::cerr << "usage: parley [-p port] [-l user] [--crypto NAME] "
-               "[--known-hosts FILE] [--strict-host-key-checking "
-               "yes|accept-new] [--kex L] [--hostkey L] [--cipher L] "
-               "[--mac L] [--timeout S] [-v] [user@]host [command...]\n";
+  std::cerr << kUsage;
   return 255;
 }
 
-// Reads one line from the terminal; `echo` false hides what is typed.
-SecureBuffer ReadFromTerminal(const std::string& prompt, bool echo) {
-  SecureBuffer out;
-  FILE* tty = std::fopen("/dev/tty", "r+");
-  if (tty == nullptr) return out;
-  std::fputs(prompt.c_str(), tty);
-  std::fflush(tty);
-  termios old{}, quiet{};
-  const bool is_tty = !echo && tcgetattr(fileno(tty), &old) == 0;
-  if (is_tty) {
-    quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+// Asks a person (terminal or SSH_ASKPASS, as OpenSSH does); empty when
+// nobody can be asked.
+SecureBuffer Ask(const std::string& prompt) {
+  tty::AskOptions options;
+  options.askpass = tty::AskpassModeFromEnv();
+  absl::StatusOr<SecureBuffer> answer = tty::Ask(options, prompt, false);
+  if (!answer.ok()) {
+    std::cerr << "parley: " << answer.status().message() << "\n";
+    return SecureBuffer();
   }
-  int c;
-  while ((c = std::fgetc(tty)) != EOF && c != '\n') {
-    out.push_back(static_cast<uint8_t>(c));
-  }
-  if (is_tty) tcsetattr(fileno(tty), TCSAFLUSH, &old);
-  if (!echo) std::fputs("\n", tty);
-  std::fclose(tty);
-  return out;
+  return *std::move(answer);
 }
 
-SecureBuffer ReadPassword(const std::string& prompt) {
-  if (const char* env = std::getenv("PARLEY_PASSWORD")) {
-    return SecureBuffer(env, env + std::strlen(env));
-  }
-  return ReadFromTerminal(prompt, false);
+SecureBuffer EnvSecret(const char* name) {
+  const char* env = std::getenv(name);
+  return env == nullptr ? SecureBuffer()
+                        : SecureBuffer(env, env + std::strlen(env));
 }
 
-// Shows each keyboard-interactive round on the terminal (server text made
-// safe first) and reads the answers.
-class TerminalResponder : public auth::Responder {
- public:
-  auth::ResponderStatus Respond(const auth::Challenge& c,
-                                std::vector<SecureBuffer>* answers) override {
-    if (!c.request.name.empty() || !c.request.instruction.empty()) {
-      FILE* tty = std::fopen("/dev/tty", "w");
-      if (tty != nullptr) {
-        for (const std::string* t : {&c.request.name, &c.request.instruction}) {
-          if (!t->empty()) {
-            std::fprintf(tty, "%s\n", auth::SanitizeForTerminal(*t).c_str());
-          }
-        }
-        std::fclose(tty);
-      }
+// The keyboard-interactive responders: $PARLEY_PASSWORD for password
+// prompts when set, then the --responder chain, then -- for whatever they
+// leave, as ssh does -- the terminal (or SSH_ASKPASS).
+absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
+    const std::vector<std::string>& specs, std::vector<std::string> dirs,
+    const std::string& argv0, bool verbose) {
+  std::vector<plugin::ResponderSpec> parsed;
+  bool terminal_named = false;
+  for (const std::string& text : specs) {
+    absl::StatusOr<plugin::ResponderSpec> spec =
+        plugin::ParseResponderSpec(text);
+    if (!spec.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--responder ", text, ": ", spec.status().message()));
     }
-    for (const auth::Prompt& p : c.request.prompts) {
-      answers->push_back(
-          ReadFromTerminal(auth::SanitizeForTerminal(p.text), p.echo));
-    }
-    return auth::ResponderStatus::kAnswered;
+    terminal_named |= plugin::ShortName(spec->name) == "terminal";
+    parsed.push_back(*std::move(spec));
   }
-};
+  // Run from a Bazel tree, the plugins sit in the runfiles.
+  const std::string runfiles = argv0 + ".runfiles/parley/plugins/";
+  for (const char* p : {"otp", "scripted", "terminal"}) {
+    dirs.push_back(runfiles + p);
+  }
+  plugin::PluginFinder finder(std::move(dirs), /*installed=*/true);
+  plugin::LogSink log = [verbose](parley_log_level level,
+                                  absl::string_view message) {
+    if (level >= PARLEY_LOG_INFO || verbose) {
+      std::cerr << "parley: " << auth::SanitizeForTerminal(message) << "\n";
+    }
+  };
+  auto chain = std::make_shared<auth::RoutingResponder>();
+  if (std::getenv("PARLEY_PASSWORD") != nullptr) {
+    chain->Add(std::make_shared<auth::FixedAnswerResponder>(
+        "$PARLEY_PASSWORD",
+        std::vector<auth::PromptClass>{auth::PromptClass::kPassword},
+        EnvSecret("PARLEY_PASSWORD")));
+  }
+  absl::Status s = plugin::AddToChain(finder, parsed, log, chain.get());
+  if (!s.ok()) return s;
+  if (!terminal_named) {
+    absl::StatusOr<std::shared_ptr<plugin::ResponderPlugin>> terminal =
+        finder.Find("terminal");
+    if (!terminal.ok()) return terminal.status();
+    absl::StatusOr<std::shared_ptr<auth::PartialResponder>> person =
+        (*terminal)->NewInstance({}, log);
+    if (!person.ok()) return person.status();
+    chain->SetFallback(*std::move(person));
+  }
+  return chain;
+}
 
 int Main(int argc, char** argv) {
   std::string user = std::getenv("USER") ? std::getenv("USER") : "root";
@@ -114,7 +149,7 @@ int Main(int argc, char** argv) {
   int timeout = 30;
   bool verbose = false;
   client::SessionOptions options;
-  std::vector<std::string> command;
+  std::vector<std::string> command, responder_specs, plugin_dirs;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -153,6 +188,13 @@ int Main(int argc, char** argv) {
       timeout = std::atoi(next().c_str());
     } else if (a == "-v") {
       verbose = true;
+    } else if (a == "--responder") {
+      responder_specs.push_back(next());
+    } else if (a == "--plugin-dir") {
+      plugin_dirs.push_back(next());
+    } else if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      return 0;
     } else if (!a.empty() && a[0] == '-') {
       return Usage();
     } else {
@@ -239,8 +281,7 @@ int Main(int argc, char** argv) {
       if (const char* env = std::getenv("PARLEY_PASSPHRASE")) {
         passphrase.assign(env, env + std::strlen(env));
       } else {
-        passphrase =
-            ReadFromTerminal("Enter passphrase for " + identity + ": ", false);
+        passphrase = Ask("Enter passphrase for key '" + identity + "': ");
       }
       key = keys::LoadPrivateKeyFile(identity, View(passphrase), *provider);
     }
@@ -258,15 +299,13 @@ int Main(int argc, char** argv) {
   }
   if (none->kind != auth::AuthOutcome::kSuccess &&
       offered("keyboard-interactive")) {
-    // $PARLEY_PASSWORD answers password prompts unattended; otherwise ask.
-    std::unique_ptr<auth::Responder> responder;
-    if (const char* env = std::getenv("PARLEY_PASSWORD")) {
-      responder = std::make_unique<auth::PasswordResponder>(
-          SecureBuffer(env, env + std::strlen(env)));
-    } else {
-      responder = std::make_unique<TerminalResponder>();
+    absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> responders =
+        Responders(responder_specs, plugin_dirs, argv[0], verbose);
+    if (!responders.ok()) {
+      std::cerr << "parley: " << responders.status().message() << "\n";
+      return 255;
     }
-    auto r = s.AuthKeyboardInteractive(user, *responder);
+    auto r = s.AuthKeyboardInteractive(user, **responders);
     if (!r.ok()) {
       std::cerr << "parley: " << r.status().message() << "\n";
       return 255;
@@ -274,7 +313,9 @@ int Main(int argc, char** argv) {
     none = r;
   }
   if (none->kind != auth::AuthOutcome::kSuccess && offered("password")) {
-    SecureBuffer password = ReadPassword(user + "@" + host + "'s password: ");
+    SecureBuffer password = std::getenv("PARLEY_PASSWORD") != nullptr
+                                ? EnvSecret("PARLEY_PASSWORD")
+                                : Ask(user + "@" + host + "'s password: ");
     auto r = s.AuthPassword(user, View(password));
     if (!r.ok()) {
       std::cerr << "parley: " << r.status().message() << "\n";

@@ -1,0 +1,175 @@
+// The parley command against sshd's password + TOTP PAM stack: responder
+// plugins chosen with --responder (scripted for the password, otp for the
+// code), $PARLEY_PASSWORD, SSH_ASKPASS for what no responder claims, and
+// the errors a user sees for a wrong chain.
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/sshd/sshd_test_macros.h"
+#include "tests/sshd/subprocess.h"
+
+namespace parley::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSeedHex[] = "3132333435363738393031323334353637383930";
+constexpr char kSeedBase32[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+class ParleyCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    secret_ = (dir_ / "totp").string();
+    std::ofstream(secret_) << kSeedBase32 << "\n";
+    fs::permissions(secret_, fs::perms::owner_read | fs::perms::owner_write);
+    // pam_oath takes codes two steps ahead: every login here gets a fresh
+    // one without waiting.
+    otp_ = absl::StrCat("otp:secret-file=", secret_,
+                        ",state-file=", (dir_ / "step").string(), ",skew=2");
+  }
+
+  void StartServer(PamStack stack) {
+    SshdOptions so;
+    so.users.push_back({"alice", "secret", {}, kSeedHex});
+    so.pam_stack = stack;
+    so.extra_config = {"PasswordAuthentication no"};
+    server_ = std::make_unique<SshdServer>(so);
+  }
+
+  absl::StatusOr<SubprocessResult> Parley(
+      std::vector<std::string> args,
+      std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {
+        "tools/cli/parley", "--known-hosts",
+        server_->known_hosts_path().string(), "-p",
+        std::to_string(server_->port()), "--plugin-dir", "plugins/otp",
+        "--plugin-dir", "plugins/scripted", "--plugin-dir",
+        "plugins/terminal"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    // Bazel's test environment holds none of PARLEY_PASSWORD, SSH_ASKPASS
+    // and DISPLAY; `env` adds what a case needs.
+    SubprocessOptions o;
+    o.env = std::move(env);
+    o.env["HOME"] = dir_.string();
+    const std::string here = fs::current_path().string();
+    o.env["PARLEY_BACKEND_PATH"] =
+        here + "/backends/openssl:" + here + "/backends/cryptopp";
+    return RunSubprocess(argv, o, absl::Seconds(60));
+  }
+
+  std::string Rules(const std::string& text) {
+    const std::string path = (dir_ / "rules.toml").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  fs::path dir_;
+  std::string secret_, otp_;
+  std::unique_ptr<SshdServer> server_;
+};
+
+TEST_F(ParleyCliTest, HelpListsTheOptionsAndExitsZero) {
+  auto r = RunSubprocess({"tools/cli/parley", "--help"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0);
+  for (const char* option : {"-i identity_file", "--responder", "--plugin-dir"}) {
+    EXPECT_TRUE(absl::StrContains(r->stdout_text, option)) << option;
+  }
+  auto bad = RunSubprocess({"tools/cli/parley", "--no-such-option", "h"});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(bad->stderr_text, "usage: parley"));
+}
+
+TEST_F(ParleyCliTest, ScriptedAndOtpPluginsLogIn) {
+  StartServer(PamStack::kPasswordThenTotp);
+  PARLEY_START_SSHD_OR_SKIP(*server_);
+  const std::string rules = Rules(
+      "unmatched = \"decline\"\n[[answer]]\nprompt = \"^Password: $\"\n"
+      "env = \"CORP_PASSWORD\"\n");
+  for (const char* backend : {"openssl", "cryptopp"}) {
+    auto r = Parley({"--crypto", backend, "--responder",
+                     "scripted:rules=" + rules, "--responder", otp_,
+                     "alice@127.0.0.1", "echo", "in;", "exit", "3"},
+                    {{"CORP_PASSWORD", "secret"}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, 3) << r->DebugString() << server_->LogTail(20);
+    EXPECT_EQ(r->stdout_text, "in\n") << r->DebugString();
+    EXPECT_FALSE(absl::StrContains(r->stderr_text, "secret"))
+        << r->DebugString();
+  }
+}
+
+TEST_F(ParleyCliTest, PasswordFromTheEnvironmentAndAskpassForTheRest) {
+  StartServer(PamStack::kPasswordThenTotp);
+  PARLEY_START_SSHD_OR_SKIP(*server_);
+  // $PARLEY_PASSWORD and the OTP plugin: nobody is asked.
+  auto r = Parley({"--responder", otp_, "alice@127.0.0.1", "echo", "a"},
+                  {{"PARLEY_PASSWORD", "secret"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server_->LogTail(20);
+  EXPECT_EQ(r->stdout_text, "a\n");
+
+  // Without a terminal, SSH_ASKPASS (forced) is asked what no responder
+  // claims -- here the password -- as ssh does.
+  const std::string askpass = (dir_ / "askpass").string();
+  std::ofstream(askpass) << "#!/bin/sh\necho \"$1\" >> " << dir_.string()
+                         << "/asked\necho secret\n";
+  fs::permissions(askpass, fs::perms::owner_all);
+  r = Parley({"--responder", otp_, "alice@127.0.0.1", "echo", "b"},
+             {{"SSH_ASKPASS", askpass}, {"SSH_ASKPASS_REQUIRE", "force"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server_->LogTail(20);
+  EXPECT_EQ(r->stdout_text, "b\n");
+  std::ifstream asked(dir_ / "asked");
+  std::string line;
+  std::getline(asked, line);
+  EXPECT_EQ(line, "Password: ");
+  EXPECT_FALSE(std::getline(asked, line)) << "asked again: " << line;
+}
+
+TEST_F(ParleyCliTest, AChainThatCannotAnswerFailsWithTheReason) {
+  StartServer(PamStack::kPasswordThenTotp);
+  PARLEY_START_SSHD_OR_SKIP(*server_);
+  // A plugin that does not exist.
+  auto r = Parley({"--responder", "nosuch", "alice@127.0.0.1", "true"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "nosuch")) << r->stderr_text;
+  // A malformed spec.
+  r = Parley({"--responder", "otp:skew", "alice@127.0.0.1", "true"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "--responder otp:skew"))
+      << r->stderr_text;
+  // Rules that do not know the OTP prompt (unmatched prompts fail).
+  const std::string rules =
+      Rules("[[answer]]\nprompt = \"^Password: $\"\ntext = \"secret\"\n");
+  r = Parley({"--responder", "scripted:rules=" + rules, "alice@127.0.0.1",
+              "true"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(r->stderr_text,
+                                "no rule answers prompt 1 of round 2"))
+      << r->stderr_text;
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "One-time password"))
+      << r->stderr_text;
+  // No terminal and no askpass: a clear error instead of an empty answer.
+  r = Parley({"alice@127.0.0.1", "true"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "terminal")) << r->stderr_text;
+}
+
+}  // namespace
+}  // namespace parley::testing
