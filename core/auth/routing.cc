@@ -65,6 +65,7 @@ ResponderStatus RoutingResponder::Assign(const Challenge& challenge) {
   const size_t n = challenge.request.prompts.size();
   round_ = challenge.round;
   answers_.assign(n, SecureBuffer());
+  answered_.assign(n, false);
   claims_.clear();
   for (const auto& r : chain_) {
     std::vector<bool> c = r->Claim(challenge);
@@ -88,7 +89,7 @@ ResponderStatus RoutingResponder::Assign(const Challenge& challenge) {
     for (Task& t : tasks_) {
       if (t.responder == r) return t;
     }
-    tasks_.push_back({r, std::vector<bool>(n, false), false});
+    tasks_.push_back({r, std::vector<bool>(n, false)});
     return tasks_.back();
   };
   for (size_t r = 0; r < chain_.size(); ++r) {
@@ -108,86 +109,127 @@ ResponderStatus RoutingResponder::Assign(const Challenge& challenge) {
   return ResponderStatus::kAnswered;
 }
 
+ResponderStatus RoutingResponder::Cancel(absl::Status why,
+                                         const PartialResponder* except) {
+  for (Task& t : tasks_) {
+    if (!t.done && t.responder != except) t.responder->Abort();
+  }
+  Reset();
+  failure_ = std::move(why);
+  return ResponderStatus::kCancel;
+}
+
+void RoutingResponder::Reset() {
+  tasks_.clear();
+  answers_.clear();  // wiping buffers
+  answered_.clear();
+  owner_.clear();
+  claims_.clear();
+  round_ = 0;
+}
+
+int RoutingResponder::ChainIndex(const PartialResponder* r) const {
+  for (size_t i = 0; i < chain_.size(); ++i) {
+    if (chain_[i].get() == r) return static_cast<int>(i);
+  }
+  return kFallback;
+}
+
+// Hands prompt `i`, declined by the responder at chain position `from`, to
+// the next claimant; false if there is none.
+bool RoutingResponder::Reassign(size_t i, int from) {
+  const int next = from == kFallback ? kNobody : NextClaimant(i, from);
+  if (next == kNobody) return false;
+  PartialResponder* r =
+      next == kFallback ? fallback_.get() : chain_[next].get();
+  for (Task& t : tasks_) {
+    if (t.responder != r) continue;
+    if (t.done) {
+      // It answered its own prompts already: ask it only for this one.
+      t.asked.assign(t.asked.size(), false);
+      t.done = false;
+      t.tried = false;
+    }
+    t.asked[i] = true;
+    return true;
+  }
+  tasks_.push_back({r, std::vector<bool>(owner_.size(), false)});
+  tasks_.back().asked[i] = true;
+  return true;
+}
+
 ResponderStatus RoutingResponder::Respond(const Challenge& challenge,
                                           std::vector<SecureBuffer>* answers) {
   failure_ = absl::OkStatus();
   if (challenge.round != round_ ||
       owner_.size() != challenge.request.prompts.size()) {
+    Abort();  // work left on another round is dropped
     if (Assign(challenge) == ResponderStatus::kCancel) {
-      round_ = 0;
-      return ResponderStatus::kCancel;
+      absl::Status why = failure_;
+      return Cancel(std::move(why), nullptr);
     }
   }
-  bool pending = false;
-  for (size_t t = 0; t < tasks_.size(); ++t) {
-    if (tasks_[t].done) continue;
-    Task task = tasks_[t];  // the vector may grow below
-    const ResponderStatus s =
-        task.responder->Respond(challenge, task.asked, &answers_);
+  for (Task& t : tasks_) t.tried = false;
+  // Until no task can run in this call: a decline may hand prompts to a
+  // responder that already ran (it is asked again, for those only).
+  for (;;) {
+    size_t t = 0;
+    while (t < tasks_.size() && (tasks_[t].done || tasks_[t].tried)) ++t;
+    if (t == tasks_.size()) break;
+    tasks_[t].tried = true;
+    PartialResponder* responder = tasks_[t].responder;
+    const std::vector<bool> asked = tasks_[t].asked;  // the vector may grow
+    const ResponderStatus s = responder->Respond(challenge, asked, &answers_);
     switch (s) {
       case ResponderStatus::kAnswered:
         tasks_[t].done = true;
+        for (size_t i = 0; i < asked.size(); ++i) {
+          if (asked[i]) answered_[i] = true;
+        }
         break;
       case ResponderStatus::kRetryLater:
-        pending = true;
         break;
       case ResponderStatus::kCancel:
-        for (size_t u = 0; u < tasks_.size(); ++u) {
-          if (u != t && !tasks_[u].done) tasks_[u].responder->Abort();
-        }
-        failure_ = absl::CancelledError(absl::StrCat(
-            "keyboard-interactive login cancelled by responder ",
-            task.responder->name(), " in round ", round_,
-            task.responder->failure().ok()
-                ? ""
-                : absl::StrCat(": ", task.responder->failure().message())));
-        round_ = 0;
-        return ResponderStatus::kCancel;
+        return Cancel(
+            absl::CancelledError(absl::StrCat(
+                "keyboard-interactive login cancelled by responder ",
+                responder->name(), " in round ", round_,
+                responder->failure().ok()
+                    ? ""
+                    : absl::StrCat(": ", responder->failure().message()))),
+            responder);
       case ResponderStatus::kDecline: {
         tasks_[t].done = true;
-        // Its prompts go to the next claimant.
-        int index = kFallback;
-        for (size_t r = 0; r < chain_.size(); ++r) {
-          if (chain_[r].get() == task.responder) index = static_cast<int>(r);
-        }
-        for (size_t i = 0; i < task.asked.size(); ++i) {
-          if (!task.asked[i]) continue;
-          const int next =
-              index == kFallback ? kNobody : NextClaimant(i, index);
-          if (next == kNobody) {
-            failure_ = absl::FailedPreconditionError(absl::StrCat(
-                task.responder->name(), " declined prompt ", i + 1,
-                " of round ", round_, " (\"",
-                absl::CHexEscape(
-                    challenge.request.prompts[i].text.substr(0, 200)),
-                "\") and no other responder answers it"));
-            round_ = 0;
-            return ResponderStatus::kCancel;
-          }
-          PartialResponder* r =
-              next == kFallback ? fallback_.get() : chain_[next].get();
-          bool found = false;
-          for (Task& other : tasks_) {
-            if (other.responder != r) continue;
-            other.asked[i] = true;
-            other.done = false;
-            found = true;
-          }
-          if (!found) {
-            tasks_.push_back(
-                {r, std::vector<bool>(task.asked.size(), false), false});
-            tasks_.back().asked[i] = true;
-          }
+        const int from = ChainIndex(responder);
+        for (size_t i = 0; i < asked.size(); ++i) {
+          if (!asked[i] || Reassign(i, from)) continue;
+          return Cancel(
+              absl::FailedPreconditionError(absl::StrCat(
+                  responder->name(), " declined prompt ", i + 1, " of round ",
+                  round_, " (\"",
+                  absl::CHexEscape(
+                      challenge.request.prompts[i].text.substr(0, 200)),
+                  "\") and no other responder answers it")),
+              responder);
         }
         break;
       }
     }
   }
-  if (pending) return ResponderStatus::kRetryLater;
+  for (const Task& t : tasks_) {
+    if (!t.done) return ResponderStatus::kRetryLater;
+  }
+  // Every task is done; every prompt must have been answered by one.
+  for (size_t i = 0; i < answered_.size(); ++i) {
+    if (!answered_[i]) {
+      return Cancel(absl::InternalError(
+                        absl::StrCat("prompt ", i + 1, " of round ", round_,
+                                     " was left without an answer")),
+                    nullptr);
+    }
+  }
   *answers = std::move(answers_);
-  answers_.clear();
-  round_ = 0;  // answered: a new call is a new round
-  owner_.clear();
+  Reset();  // answered: a new call is a new round
   return ResponderStatus::kAnswered;
 }
 
@@ -205,9 +247,7 @@ void RoutingResponder::Abort() {
   for (Task& t : tasks_) {
     if (!t.done) t.responder->Abort();
   }
-  tasks_.clear();
-  round_ = 0;
-  owner_.clear();
+  Reset();
 }
 
 }  // namespace parley::auth

@@ -120,8 +120,15 @@ class RoutingResponder : public Responder {
     PartialResponder* responder;
     std::vector<bool> asked;
     bool done = false;
+    bool tried = false;  // already called in this Respond()
   };
   ResponderStatus Assign(const Challenge& challenge);
+  // Aborts every pending task but `except` (which cancelled or declined),
+  // forgets the round (answers wiped) and records `why`.
+  ResponderStatus Cancel(absl::Status why, const PartialResponder* except);
+  void Reset();
+  int ChainIndex(const PartialResponder* r) const;
+  bool Reassign(size_t prompt, int from);
   // The first claimant of prompt `i` after position `after` (-1: any),
   // or -1.
   int NextClaimant(size_t i, int after) const;
@@ -135,6 +142,7 @@ class RoutingResponder : public Responder {
                                            // fallback
   std::vector<Task> tasks_;
   std::vector<SecureBuffer> answers_;
+  std::vector<bool> answered_;  // per prompt
   absl::Status failure_;
 };
 

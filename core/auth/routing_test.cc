@@ -230,5 +230,96 @@ TEST(RoutingTest, AFixedAnswerTakesOnlyItsClasses) {
   EXPECT_THAT(Strings(answers), ElementsAre("rest:0", "pw"));
 }
 
+// A prompt declined down to a responder that already answered in this
+// call is asked of it again (only that prompt); nothing is left empty.
+TEST(RoutingTest, DeclinesReachAResponderThatAlreadyRan) {
+  auto a = std::make_shared<FakePart>(
+      "a", std::vector<PromptClass>{PromptClass::kOtp});
+  auto b = std::make_shared<FakePart>(
+      "b", std::vector<PromptClass>{PromptClass::kOtp});
+  auto fallback = std::make_shared<FakePart>(
+      "fallback",
+      std::vector<PromptClass>{PromptClass::kOtp, PromptClass::kOther});
+  a->decline = true;
+  b->decline = true;
+  RoutingResponder r;
+  r.Add(a);
+  r.Add(b);
+  r.SetFallback(fallback);
+  std::vector<SecureBuffer> answers;
+  ASSERT_EQ(r.Respond(Round(1, {"OTP: ", "Colour: "}), &answers),
+            ResponderStatus::kAnswered)
+      << r.failure();
+  EXPECT_THAT(Strings(answers), ElementsAre("fallback:0", "fallback:1"));
+  EXPECT_EQ(fallback->calls, 2);
+  EXPECT_THAT(fallback->last_asked, ElementsAre(true, false));
+}
+
+// A decline nobody takes over aborts the responders still at work, once;
+// a later Abort() (the login giving up) does not abort them again.
+TEST(RoutingTest, AFailedDeclineAbortsThePendingOnesOnce) {
+  auto slow = std::make_shared<FakePart>(
+      "slow", std::vector<PromptClass>{PromptClass::kPassword});
+  auto only = std::make_shared<FakePart>(
+      "only", std::vector<PromptClass>{PromptClass::kOtp});
+  slow->later = 100;
+  RoutingResponder r;
+  r.Add(slow);
+  r.Add(only);
+  only->decline = true;
+  std::vector<SecureBuffer> answers;
+  ASSERT_EQ(r.Respond(Round(1, {"Password: ", "OTP: "}), &answers),
+            ResponderStatus::kCancel);
+  EXPECT_THAT(std::string(r.failure().message()), HasSubstr("declined"));
+  EXPECT_EQ(slow->aborts, 1);
+  EXPECT_EQ(only->aborts, 0);
+  r.Abort();
+  EXPECT_EQ(slow->aborts, 1);
+  // The next round starts clean.
+  slow->later = 0;
+  only->decline = false;
+  ASSERT_EQ(r.Respond(Round(1, {"Password: ", "OTP: "}), &answers),
+            ResponderStatus::kAnswered);
+  EXPECT_THAT(Strings(answers), ElementsAre("slow:0", "only:1"));
+}
+
+// A new round while a responder still works on the old one (the login was
+// restarted): the old work is aborted, not left running.
+TEST(RoutingTest, ANewRoundAbortsWorkOnTheOldOne) {
+  auto slow = std::make_shared<FakePart>(
+      "slow", std::vector<PromptClass>{PromptClass::kOtp});
+  slow->later = 1;
+  RoutingResponder r;
+  r.Add(slow);
+  std::vector<SecureBuffer> answers;
+  ASSERT_EQ(r.Respond(Round(1, {"OTP: "}), &answers),
+            ResponderStatus::kRetryLater);
+  ASSERT_EQ(r.Respond(Round(2, {"OTP: "}), &answers),
+            ResponderStatus::kAnswered);
+  EXPECT_EQ(slow->aborts, 1);
+}
+
+TEST(RoutingTest, TheCancellerIsNotAbortedAndAbortAfterCancelIsANoOp) {
+  auto slow = std::make_shared<FakePart>(
+      "slow", std::vector<PromptClass>{PromptClass::kOtp});
+  auto quitter = std::make_shared<FakePart>(
+      "quitter", std::vector<PromptClass>{PromptClass::kPassword});
+  slow->later = 100;
+  RoutingResponder r;
+  r.Add(slow);
+  r.Add(quitter);
+  const Challenge c = Round(1, {"OTP: ", "Password: "});
+  std::vector<SecureBuffer> answers;
+  quitter->later = 1;
+  ASSERT_EQ(r.Respond(c, &answers), ResponderStatus::kRetryLater);
+  quitter->cancel = true;
+  EXPECT_EQ(r.Respond(c, &answers), ResponderStatus::kCancel);
+  EXPECT_EQ(slow->aborts, 1);
+  EXPECT_EQ(quitter->aborts, 0);
+  r.Abort();
+  EXPECT_EQ(slow->aborts, 1);
+  EXPECT_EQ(quitter->aborts, 0);
+}
+
 }  // namespace
 }  // namespace parley::auth

@@ -87,11 +87,16 @@ absl::Status Read(const std::string& path, const FileRules& rules,
     status = Check(path, rules, st);
   }
   if (status.ok()) {
-    // Up to one byte past the limit: the file may grow after fstat().
+    // To the end of the file, which may have changed since fstat(), but no
+    // further than one byte past the limit.
     out->resize(
         std::min<size_t>(static_cast<size_t>(st.st_size), rules.max_bytes) + 1);
     size_t used = 0;
-    while (used < out->size()) {
+    while (true) {
+      if (used == out->size()) {
+        if (out->size() > rules.max_bytes) break;
+        out->resize(std::min(2 * out->size(), rules.max_bytes + 1));
+      }
       const ssize_t n = ::read(fd, out->data() + used, out->size() - used);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
@@ -129,6 +134,50 @@ absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,
   absl::Status s = Read(path, rules, &out);
   if (!s.ok()) return s;
   return out;
+}
+
+absl::Status ReplaceFile(const std::string& path, absl::string_view contents,
+                         unsigned mode) {
+  auto error = [&](const char* what, const std::string& file) {
+    return absl::UnavailableError(
+        absl::StrCat(what, " ", file, ": ", std::strerror(errno)));
+  };
+  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+  ::unlink(tmp.c_str());  // a leftover of a crashed run with this pid
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+             static_cast<mode_t>(mode));
+  if (fd < 0) return error("cannot create", tmp);
+  size_t done = 0;
+  bool ok = true;
+  while (ok && done < contents.size()) {
+    const ssize_t n =
+        ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && ::fsync(fd) == 0;
+  absl::Status status = ok ? absl::OkStatus() : error("cannot write", tmp);
+  ::close(fd);
+  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    status = error("cannot replace", path);
+  }
+  if (!status.ok()) {
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  // The rename itself must survive a power loss too.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace parley

@@ -40,6 +40,14 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
 absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,
                                             const FileRules& rules);
 
+// Replaces `path` with `contents` so that a crash or power loss leaves the
+// old file or the new one, never a torn or empty one: a temporary file next
+// to it (created exclusively, never through a symbolic link), written and
+// fsync()ed, renamed over `path`, then the folder fsync()ed. The new file
+// has mode `mode`. Errors name the file (kUnavailable).
+absl::Status ReplaceFile(const std::string& path, absl::string_view contents,
+                         unsigned mode = 0600);
+
 }  // namespace parley
 
 #endif  // PARLEY_CORE_BASE_FILE_H_

@@ -96,6 +96,35 @@ TEST(FileTest, NoFollowRefusesASymlink) {
               HasSubstr("is a symbolic link"));
 }
 
+TEST(FileTest, ReplaceFileSwapsTheWholeFile) {
+  const std::string path =
+      Make("replace", "old contents that are longer", 0644);
+  ASSERT_TRUE(ReplaceFile(path, "new\n").ok());
+  EXPECT_EQ(*ReadSmallFile(path, FileRules{}), "new\n");
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // No temporary file is left behind.
+  int others = 0;
+  for (const auto& e : fs::directory_iterator(::testing::TempDir())) {
+    others +=
+        e.path().filename().string().rfind("file_test_replace.tmp", 0) == 0;
+  }
+  EXPECT_EQ(others, 0);
+  // A folder that does not exist: an error naming the file.
+  EXPECT_THAT(ReplaceFile("/nonexistent/dir/f", "x").message(),
+              HasSubstr("/nonexistent/dir/f"));
+  // The file is replaced even where a symbolic link stood (the link, not
+  // its target, is replaced: nothing is written through it).
+  const std::string target = Make("replace_target", "target", 0600);
+  const std::string link = ::testing::TempDir() + "/file_test_replace_link";
+  fs::remove(link);
+  fs::create_symlink(target, link);
+  ASSERT_TRUE(ReplaceFile(link, "via link").ok());
+  EXPECT_EQ(*ReadSmallFile(target, FileRules{}), "target");
+  EXPECT_EQ(*ReadSmallFile(link, FileRules{}), "via link");
+}
+
 TEST(FileTest, ForeignOwnersAreRefused) {
   if (::geteuid() != 0) return;  // only root can give a file away
   const std::string path = Make("foreign", "x", 0600);

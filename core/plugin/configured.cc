@@ -62,7 +62,27 @@ absl::StatusOr<ConfiguredResponders> ConfiguredResponderSpecs(
     if (!specs.ok()) {
       return Prefixed(absl::StrCat(path, ":", line_number), specs.status());
     }
-    for (ResponderSpec& s : *specs) out.specs.push_back(std::move(s));
+    for (ResponderSpec& s : *specs) {
+      // A file that applies to every program and every connection must say
+      // which servers each responder answers: a one-time code or password
+      // must not go to whatever server asks for one.
+      absl::StatusOr<ResponderSpec> resolved = ResolveConfigFile(std::move(s));
+      if (!resolved.ok()) {
+        return Prefixed(absl::StrCat(path, ":", line_number),
+                        resolved.status());
+      }
+      bool restricted = false;
+      for (const auto& [k, v] : resolved->config) {
+        restricted |= k == kHostOption || k == kHostKeyOption;
+      }
+      if (!restricted) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", line_number, ": ", resolved->name,
+                         " would answer every server: add host=PATTERNS or "
+                         "host-key=SHA256:... (docs/PLUGINS.md)"));
+      }
+      out.specs.push_back(*std::move(resolved));
+    }
   }
   return out;
 }

@@ -7,7 +7,9 @@
 //   $XDG_CONFIG_HOME/parley/responders (default ~/.config/parley/responders)
 //                             one or more SPECs per line, `#` comments; the
 //                             file must not be writable by others and must
-//                             belong to the user or root
+//                             belong to the user or root; every SPEC in it
+//                             must say which servers it answers (host= or
+//                             host-key=, responder_plugin.h)
 //
 // Only plugins in the installed folder (PREFIX/lib/parley/plugins, found
 // from the Parley library itself) can be named this way, never a path:

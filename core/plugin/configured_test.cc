@@ -86,7 +86,9 @@ TEST(ConfiguredTest, TheFileHoldsOneOrMoreSpecsPerLine) {
   const std::string home =
       ConfigHome("file",
                  "# responders for every libssh2 program\n\n"
-                 "otp:secret-file=/s\n  scripted:rules=/r ; terminal\n");
+                 "otp:secret-file=/s,host=*.corp.example\n"
+                 "  scripted:rules=/r,host-key=SHA256:abc ; "
+                 "terminal:host=\"a,b\"\n");
   env.Set("XDG_CONFIG_HOME", home);
   auto c = ConfiguredResponderSpecs(env.Get());
   ASSERT_TRUE(c.ok()) << c.status();
@@ -96,7 +98,7 @@ TEST(ConfiguredTest, TheFileHoldsOneOrMoreSpecsPerLine) {
   EXPECT_EQ(c->specs[2].name, "terminal");
   // ~/.config without XDG_CONFIG_HOME.
   Env by_home;
-  by_home.Set("HOME", ConfigHome("home/.config", "terminal\n"));
+  ConfigHome("home/.config", "terminal:host=db1\n");
   by_home.Set("HOME", ::testing::TempDir() + "/home");
   c = ConfiguredResponderSpecs(by_home.Get());
   ASSERT_TRUE(c.ok()) << c.status();
@@ -106,7 +108,7 @@ TEST(ConfiguredTest, TheFileHoldsOneOrMoreSpecsPerLine) {
 TEST(ConfiguredTest, FileMistakesNameTheLine) {
   Env env;
   env.Set("XDG_CONFIG_HOME",
-          ConfigHome("bad_line", "terminal\n# fine\notp:=x\n"));
+          ConfigHome("bad_line", "terminal:host=a\n# fine\notp:=x\n"));
   EXPECT_THAT(ConfiguredResponderSpecs(env.Get()).status().message(),
               HasSubstr("/parley/responders:3: "));
   // Anyone could change what it loads: refused.

@@ -4,11 +4,14 @@
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core/auth/prompt_class.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/waker.h"
@@ -37,6 +40,15 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kWhat[] = "responder plugin";
+
+void KeepLoaded(const std::shared_ptr<module::Module>& m) {
+  static std::mutex mu;
+  static auto* const loaded = new std::vector<std::shared_ptr<module::Module>>;
+  std::lock_guard<std::mutex> lock(mu);
+  if (std::find(loaded->begin(), loaded->end(), m) == loaded->end()) {
+    loaded->push_back(m);
+  }
+}
 constexpr char kFilePrefix[] = "libparley_responder_";
 constexpr char kFileSuffix[] = ".so";
 
@@ -123,10 +135,11 @@ struct CChallenge {
 class PluginInstance : public auth::PartialResponder {
  public:
   PluginInstance(std::shared_ptr<const ResponderPlugin> plugin, void* instance,
-                 std::unique_ptr<parley_host_instance> host)
+                 std::unique_ptr<parley_host_instance> host, ServerFilter only)
       : plugin_(std::move(plugin)),
         instance_(instance),
-        host_(std::move(host)) {}
+        host_(std::move(host)),
+        only_(std::move(only)) {}
   ~PluginInstance() override { plugin_->table_->destroy(instance_); }
 
   std::string name() const override { return plugin_->name(); }
@@ -134,6 +147,10 @@ class PluginInstance : public auth::PartialResponder {
   std::vector<bool> Claim(const auth::Challenge& challenge) override {
     const size_t n = challenge.request.prompts.size();
     std::vector<bool> out(n, false);
+    // Not this responder's server: it is not even shown the round.
+    if (!only_.Matches(challenge.host, challenge.host_key_fingerprint)) {
+      return out;
+    }
     const parley_responder_plugin* t = plugin_->table_;
     if (t->claim != nullptr) {
       CChallenge c(challenge, nullptr, nullptr);
@@ -193,7 +210,7 @@ class PluginInstance : public auth::PartialResponder {
                                      : absl::CancelledError(host_->last_error);
   }
   void Abort() override {
-    if (plugin_->table_->abort != nullptr) plugin_->table_->abort(instance_);
+    if (plugin_->abort_ != nullptr) plugin_->abort_(instance_);
   }
 
  private:
@@ -204,8 +221,49 @@ class PluginInstance : public auth::PartialResponder {
   std::shared_ptr<const ResponderPlugin> plugin_;
   void* instance_;
   std::unique_ptr<parley_host_instance> host_;
+  ServerFilter only_;
   std::chrono::milliseconds retry_after_{0};
 };
+
+absl::Status ServerFilter::Add(absl::string_view key, absl::string_view value) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(key, " needs a value"));
+  }
+  for (absl::string_view item : absl::StrSplit(value, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (item.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " has an empty item"));
+    }
+    if (key == kHostOption) {
+      hostkeys::HostPattern p;
+      p.negated = item.front() == '!';
+      p.pattern = std::string(p.negated ? item.substr(1) : item);
+      hosts_.push_back(std::move(p));
+    } else {
+      if (!absl::StartsWith(item, "SHA256:")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            key, " takes SHA256:... fingerprints (ssh-keygen -lf), not \"",
+            item.substr(0, 64), "\""));
+      }
+      host_keys_.emplace_back(item);
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool ServerFilter::Matches(absl::string_view host,
+                           absl::string_view host_key_fingerprint) const {
+  if (!hosts_.empty() && !hostkeys::MatchesHostPatterns(hosts_, host)) {
+    return false;
+  }
+  if (!host_keys_.empty() &&
+      std::find(host_keys_.begin(), host_keys_.end(), host_key_fingerprint) ==
+          host_keys_.end()) {
+    return false;
+  }
+  return true;
+}
 
 std::string PluginFileName(absl::string_view short_name) {
   std::string s(short_name);
@@ -246,6 +304,7 @@ absl::StatusOr<std::shared_ptr<ResponderPlugin>> ResponderPlugin::Load(
         absl::StrCat("responder plugin ", path, ": ", why));
   };
   if (t == nullptr) return bad("no plugin table");
+  // Fields up to respond are required; abort is read only if it fits.
   if (t->struct_size < offsetof(parley_responder_plugin, abort)) {
     return bad("plugin table too small for this ABI");
   }
@@ -258,9 +317,16 @@ absl::StatusOr<std::shared_ptr<ResponderPlugin>> ResponderPlugin::Load(
   if (t->create == nullptr || t->destroy == nullptr || t->respond == nullptr) {
     return bad("create, destroy and respond are required");
   }
+  // A plugin is never unloaded: a thread it started may still be finishing
+  // after its last instance was destroyed, and must not find its code gone.
+  KeepLoaded(*m);
   std::shared_ptr<ResponderPlugin> p(new ResponderPlugin());
   p->module_ = *std::move(m);
   p->table_ = t;
+  p->abort_ = t->struct_size >= offsetof(parley_responder_plugin, abort) +
+                                    sizeof(t->abort)
+                  ? t->abort
+                  : nullptr;
   p->name_ = t->name;
   p->description_ = t->description != nullptr ? t->description : "";
   return p;
@@ -268,8 +334,21 @@ absl::StatusOr<std::shared_ptr<ResponderPlugin>> ResponderPlugin::Load(
 
 absl::StatusOr<std::shared_ptr<auth::PartialResponder>>
 ResponderPlugin::NewInstance(const Config& config, LogSink log) const {
+  // host= and host-key= are Parley's, for every plugin; the rest is the
+  // plugin's.
+  ServerFilter only;
   std::vector<parley_config_entry> entries;
-  for (const auto& [k, v] : config) entries.push_back({Str(k), Str(v)});
+  for (const auto& [k, v] : config) {
+    if (k == kHostOption || k == kHostKeyOption) {
+      absl::Status s = only.Add(k, v);
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("responder ", name_, ": ", s.message()));
+      }
+      continue;
+    }
+    entries.push_back({Str(k), Str(v)});
+  }
   auto host = std::make_unique<parley_host_instance>();
   const std::string name = name_;
   if (log) {
@@ -286,8 +365,8 @@ ResponderPlugin::NewInstance(const Config& config, LogSink log) const {
         "responder ", name_, ": ", error[0] != '\0' ? error : "refused"));
   }
   // The instance keeps its plugin (and so the module) alive.
-  return std::shared_ptr<auth::PartialResponder>(
-      new PluginInstance(shared_from_this(), instance, std::move(host)));
+  return std::shared_ptr<auth::PartialResponder>(new PluginInstance(
+      shared_from_this(), instance, std::move(host), std::move(only)));
 }
 
 }  // namespace parley::plugin

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/auth/routing.h"
+#include "core/hostkeys/known_hosts.h"
 #include "core/module/module_loader.h"
 #include "core/plugin/spec.h"
 #include "parley_responder.h"
@@ -31,6 +32,32 @@ namespace parley::plugin {
 
 // File name of the plugin with short name `short_name`.
 std::string PluginFileName(absl::string_view short_name);
+
+// Options every responder takes, handled by Parley (never passed to the
+// plugin): which servers the instance answers.
+//   host=PATTERNS       OpenSSH pattern list ("*.corp.example,!bastion*")
+//                       matched against the server's name as the program
+//                       gave it (the C API, which sees only a socket: its
+//                       numeric address)
+//   host-key=FPS        SHA256:... fingerprints (ssh-keygen -lf)
+// With both, both must match; with neither, every server.
+inline constexpr char kHostOption[] = "host";
+inline constexpr char kHostKeyOption[] = "host-key";
+
+class ServerFilter {
+ public:
+  // Adds the comma-separated items of option `key` (kHostOption or
+  // kHostKeyOption); kInvalidArgument for an empty item or a fingerprint
+  // that is not SHA256:...
+  absl::Status Add(absl::string_view key, absl::string_view value);
+  bool Matches(absl::string_view host,
+               absl::string_view host_key_fingerprint) const;
+  bool restricted() const { return !hosts_.empty() || !host_keys_.empty(); }
+
+ private:
+  std::vector<hostkeys::HostPattern> hosts_;
+  std::vector<std::string> host_keys_;
+};
 
 // Receives a plugin instance's log messages (never secrets).
 using LogSink = std::function<void(parley_log_level, absl::string_view)>;
@@ -58,6 +85,8 @@ class ResponderPlugin : public std::enable_shared_from_this<ResponderPlugin> {
   ResponderPlugin() = default;
   std::shared_ptr<module::Module> module_;
   const parley_responder_plugin* table_ = nullptr;
+  // table_->abort when the table is large enough to hold it.
+  void (*abort_)(void*) = nullptr;
   std::string name_;
   std::string description_;
   friend class PluginInstance;

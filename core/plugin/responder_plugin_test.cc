@@ -116,6 +116,66 @@ TEST_F(ResponderPluginTest, OtpPluginAnswersItsPrompt) {
   }
 }
 
+// host= and host-key= keep a responder to its servers: elsewhere it is not
+// even shown the round (a one-time code must not go to any server asking).
+TEST_F(ResponderPluginTest, HostOptionsKeepAResponderToItsServers) {
+  Install(kOtpPlugin, "libparley_responder_otp.so");
+  PluginFinder finder({dir_.string()}, /*installed=*/false);
+  auto plugin = finder.Find("otp");
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  auto instance =
+      (*plugin)->NewInstance({{"secret-file", SecretFile()},
+                              {"state-file", (work_ / "state").string()},
+                              {"host", "*.corp.example,!bastion.corp.example"},
+                              {"host-key", "SHA256:good,SHA256:other"}},
+                             nullptr);
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  auto claims = [&](const std::string& host, const std::string& fp) {
+    auth::Challenge c = OtpRound();
+    c.host = host;
+    c.host_key_fingerprint = fp;
+    return (*instance)->Claim(c);
+  };
+  using ::testing::ElementsAre;
+  EXPECT_THAT(claims("db1.corp.example", "SHA256:good"),
+              ElementsAre(false, true));
+  EXPECT_THAT(claims("DB1.Corp.Example", "SHA256:other"),
+              ElementsAre(false, true));
+  EXPECT_THAT(claims("bastion.corp.example", "SHA256:good"),
+              ElementsAre(false, false));
+  EXPECT_THAT(claims("evil.example", "SHA256:good"), ElementsAre(false, false));
+  EXPECT_THAT(claims("db1.corp.example", "SHA256:evil"),
+              ElementsAre(false, false));
+  // Mistakes in them are the host's, named as such.
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"host", ""}, {"host", "a,,b"}, {"host-key", "MD5:aa:bb"}}) {
+    auto bad = (*plugin)->NewInstance({{"secret-file", SecretFile()}, {k, v}},
+                                      nullptr);
+    ASSERT_FALSE(bad.ok()) << k << "=" << v;
+    EXPECT_THAT(std::string(bad.status().message()),
+                HasSubstr("responder parley.responder.otp: " + k));
+  }
+}
+
+// A state file claiming a code far in the future was used: the clock went
+// back or the file is damaged; the plugin says so instead of waiting years.
+TEST_F(ResponderPluginTest, AFarFutureStateFileIsAClearError) {
+  Install(kOtpPlugin, "libparley_responder_otp.so");
+  PluginFinder finder({dir_.string()}, /*installed=*/false);
+  auto plugin = finder.Find("otp");
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  const std::string state = (work_ / "far_state").string();
+  std::ofstream(state) << otp::TotpStep(time(nullptr), 30) + 5000 << "\n";
+  auto instance = (*plugin)->NewInstance(
+      {{"secret-file", SecretFile()}, {"state-file", state}}, nullptr);
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  std::vector<SecureBuffer> answers(2);
+  EXPECT_EQ((*instance)->Respond(OtpRound(), {false, true}, &answers),
+            auth::ResponderStatus::kCancel);
+  EXPECT_THAT(std::string((*instance)->failure().message()),
+              HasSubstr("the clock went back"));
+}
+
 TEST_F(ResponderPluginTest, ConfigurationErrorsComeFromThePlugin) {
   Install(kOtpPlugin, "libparley_responder_otp.so");
   PluginFinder finder({dir_.string()}, false);

@@ -87,6 +87,10 @@ absl::StatusOr<ResponderSpec> ParseOne(absl::string_view s, size_t* pos) {
             }
             value.push_back(s[i++]);
           }
+          // "a=x ; b" means "x", not "x ".
+          while (!value.empty() && absl::ascii_isspace(value.back())) {
+            value.pop_back();
+          }
         }
         if (spec.config.size() >= kMaxConfigEntries) {
           return At(k, "too many configuration entries");

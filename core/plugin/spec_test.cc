@@ -14,7 +14,7 @@ TEST(SpecTest, NameAndConfig) {
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->name, "otp");
   EXPECT_THAT(s->config, ::testing::ElementsAre(Pair("secret-file", "/x/y"),
-                                                 Pair("digits", "8")));
+                                                Pair("digits", "8")));
   auto full = ParseResponderSpec("parley.responder.otp");
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full->name, "parley.responder.otp");
@@ -23,8 +23,8 @@ TEST(SpecTest, NameAndConfig) {
 }
 
 TEST(SpecTest, QuotedValuesHoldSeparators) {
-  auto s = ParseResponderSpec(
-      R"(scripted:rules="a,b;c \"q\" \\ end",empty="",x=1)");
+  auto s =
+      ParseResponderSpec(R"(scripted:rules="a,b;c \"q\" \\ end",empty="",x=1)");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_THAT(s->config,
               ::testing::ElementsAre(Pair("rules", R"(a,b;c "q" \ end)"),
@@ -36,6 +36,8 @@ TEST(SpecTest, ListsAndFiles) {
   ASSERT_TRUE(l.ok()) << l.status();
   ASSERT_EQ(l->size(), 3u);
   EXPECT_EQ((*l)[0].name, "otp");
+  // Spaces before the `;` are not part of the value.
+  EXPECT_EQ((*l)[0].config, (Config{{"secret-file", "/s"}}));
   EXPECT_EQ((*l)[1].name, "terminal");
   EXPECT_EQ((*l)[2].name, "x");
   EXPECT_EQ((*l)[2].config_file, "/etc/x");
@@ -84,8 +86,9 @@ TEST(SpecTest, ConfigFiles) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(*c, ::testing::ElementsAre(Pair("secret-file", "/home/a/.otp"),
                                          Pair("digits", "6")));
-  EXPECT_THAT(std::string(ParseConfigFile("a=1\nnope\n", "f").status().message()),
-              HasSubstr("f:2"));
+  EXPECT_THAT(
+      std::string(ParseConfigFile("a=1\nnope\n", "f").status().message()),
+      HasSubstr("f:2"));
   EXPECT_FALSE(ParseConfigFile("A B=1\n", "f").ok());
   EXPECT_FALSE(ParseConfigFile("a=\x01\n", "f").ok());
 }

@@ -121,6 +121,18 @@ static int copy_value(char *out, size_t size, parley_str value) {
   return 0;
 }
 
+/* Whether `text` contains `needle`; server text may hold NUL bytes, so the
+   length counts, not the terminator. */
+static int contains(parley_str text, const char *needle) {
+  const size_t n = strlen(needle);
+  size_t i;
+  if (n > text.length) return 0;
+  for (i = 0; i + n <= text.length; i++) {
+    if (memcmp(text.data + i, needle, n) == 0) return 1;
+  }
+  return 0;
+}
+
 static int key_is(parley_str key, const char *name) {
   return key.length == strlen(name) && memcmp(key.data, name, key.length) == 0;
 }
@@ -185,8 +197,7 @@ static void claim(void *instance, const parley_challenge *c,
   const struct instance *inst = instance;
   size_t i;
   for (i = 0; i < c->num_prompts; i++) {
-    /* The host puts a NUL after every string it passes. */
-    claimed[i] = strstr(c->prompts[i].text.data, inst->match) != NULL;
+    claimed[i] = (unsigned char)contains(c->prompts[i].text, inst->match);
   }
 }
 

@@ -31,17 +31,22 @@ int Base32Value(char c) {
 }
 
 // Percent-decoding of a URI query value.
+// The result may be a secret: its memory is reserved once (no copy left
+// behind by growth) and wiped on error.
 absl::StatusOr<std::string> PercentDecode(absl::string_view s) {
   std::string out;
+  out.reserve(s.size());
+  auto fail = [&out](const char* why) {
+    SecureWipe(out.data(), out.size());
+    return absl::InvalidArgumentError(why);
+  };
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '%') {
       out.push_back(s[i]);
       continue;
     }
     int hi, lo;
-    if (i + 2 >= s.size()) {
-      return absl::InvalidArgumentError("truncated %-escape in otpauth URI");
-    }
+    if (i + 2 >= s.size()) return fail("truncated %-escape in otpauth URI");
     auto hex = [](char c) {
       if (c >= '0' && c <= '9') return c - '0';
       c = absl::ascii_tolower(c);
@@ -50,9 +55,7 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view s) {
     };
     hi = hex(s[i + 1]);
     lo = hex(s[i + 2]);
-    if (hi < 0 || lo < 0) {
-      return absl::InvalidArgumentError("bad %-escape in otpauth URI");
-    }
+    if (hi < 0 || lo < 0) return fail("bad %-escape in otpauth URI");
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
   }
@@ -217,8 +220,8 @@ absl::StatusOr<uint64_t> UpdateCounterFile(
     const std::function<absl::StatusOr<uint64_t>(absl::optional<uint64_t>)>&
         next) {
   const std::string lock_path = path + ".lock";
-  const int lock =
-      ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  const int lock = ::open(lock_path.c_str(),
+                          O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lock < 0) return ErrnoError("cannot open", lock_path);
   int rc;
   do {
@@ -256,28 +259,10 @@ absl::StatusOr<uint64_t> UpdateCounterFile(
     unlock();
     return value;
   }
-  // Write a new file and rename it over the old: a crash leaves either the
-  // old value or the new one, never a torn file.
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  const int out =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (out < 0) {
-    absl::Status s = ErrnoError("cannot write", tmp);
-    unlock();
-    return s;
-  }
-  const std::string text = absl::StrCat(*value, "\n");
-  const bool written = ::write(out, text.data(), text.size()) ==
-                           static_cast<ssize_t>(text.size()) &&
-                       ::fsync(out) == 0;
-  ::close(out);
-  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status s = ErrnoError("cannot update", path);
-    ::unlink(tmp.c_str());
-    unlock();
-    return s;
-  }
+  // A crash or power loss leaves either the old value or the new one.
+  absl::Status s = ReplaceFile(path, absl::StrCat(*value, "\n"));
   unlock();
+  if (!s.ok()) return s;
   return *value;
 }
 

@@ -221,6 +221,10 @@ void Claim(void* instance, const parley_challenge* c, unsigned char* claimed) {
   }
 }
 
+// A used step further ahead than this is a clock gone back or a damaged
+// state file, not a burst of logins.
+constexpr uint64_t kMaxStepsAhead = 1000;
+
 // The next code, or a wait (*wait_ms > 0).
 absl::StatusOr<std::string> NextCode(Instance* inst, uint32_t* wait_ms) {
   const OtpParams& p = inst->params;
@@ -244,6 +248,13 @@ absl::StatusOr<std::string> NextCode(Instance* inst, uint32_t* wait_ms) {
       inst->state_file,
       [&](absl::optional<uint64_t> last) -> absl::StatusOr<uint64_t> {
         if (!last.has_value() || *last < step) return step;
+        if (*last - step > kMaxStepsAhead) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "state file ", inst->state_file, " says the code of a time step ",
+              *last - step,
+              " steps ahead was used: the clock went back, or the file is "
+              "damaged (remove it only if no code was used since)"));
+        }
         // This step's code was used: the next one, if the server takes
         // codes that far ahead; otherwise wait for it.
         if (*last + 1 <= step + static_cast<uint64_t>(inst->skew)) {

@@ -48,44 +48,61 @@ absl::StatusOr<std::unique_ptr<RE2>> Regex(absl::string_view path,
   return re;
 }
 
-// The first line of what `fd` delivers until end of file, into wiping
-// memory. With a `deadline`, waits no longer than that for data.
-absl::StatusOr<SecureBuffer> FirstLine(
-    int fd, absl::optional<std::chrono::steady_clock::time_point> deadline) {
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// The first line `fd` delivers (up to a newline or end of file), into
+// wiping memory, waiting no later than `deadline`.
+absl::StatusOr<SecureBuffer> FirstLine(int fd, SteadyTime deadline) {
   SecureBuffer line;
-  char buf[256];
-  bool done = false;
+  char c = 0;
   while (true) {
-    if (deadline.has_value()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *deadline - std::chrono::steady_clock::now());
-      pollfd pfd = {fd, POLLIN, 0};
-      const int r = left.count() > 0
-                        ? ::poll(&pfd, 1, static_cast<int>(left.count()))
-                        : 0;
-      if (r < 0 && errno == EINTR) continue;
-      if (r == 0) {
-        SecureWipe(buf, sizeof(buf));
-        return absl::DeadlineExceededError("no answer in time");
-      }
-    }
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd pfd = {fd, POLLIN, 0};
+    const int r =
+        left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) return absl::DeadlineExceededError("no answer in time");
+    // A byte at a time: nothing past the line is read into other memory.
+    const ssize_t n = ::read(fd, &c, 1);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    for (ssize_t i = 0; i < n && !done; ++i) {
-      if (buf[i] == '\n') {
-        done = true;
-      } else if (buf[i] != '\r') {
-        if (line.size() >= kMaxAnswer) {
-          SecureWipe(buf, sizeof(buf));
-          return absl::InvalidArgumentError("the answer is too long");
-        }
-        line.push_back(static_cast<uint8_t>(buf[i]));
-      }
+    if (n <= 0 || c == '\n') break;
+    if (c == '\r') continue;
+    if (line.size() >= kMaxAnswer) {
+      return absl::InvalidArgumentError("the answer is too long");
+    }
+    line.push_back(static_cast<uint8_t>(c));
+  }
+  c = 0;
+  return line;
+}
+
+// Waits for `pid` to exit until `deadline`, reading and discarding what
+// else it writes to `fd` (so that it is not killed by SIGPIPE), then kills
+// it. Its wait status, or nullopt if it had to be killed.
+absl::optional<int> Reap(pid_t pid, int fd, SteadyTime deadline) {
+  int status = 0;
+  char sink[256];
+  while (true) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      SecureWipe(sink, sizeof(sink));
+      return status;
+    }
+    if (r < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    pollfd pfd = {fd, POLLIN, 0};
+    if (fd >= 0 && ::poll(&pfd, 1, 5) > 0) {
+      if (::read(fd, sink, sizeof(sink)) <= 0) fd = -1;  // closed: just wait
+    } else if (fd < 0) {
+      ::usleep(5000);
     }
   }
-  SecureWipe(buf, sizeof(buf));
-  return line;
+  SecureWipe(sink, sizeof(sink));
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return absl::nullopt;
 }
 
 }  // namespace
@@ -248,8 +265,8 @@ const Rule* Match(const Rules& rules, int round, absl::string_view name,
   return nullptr;
 }
 
-absl::StatusOr<SecureBuffer> Answer(const Rule& rule,
-                                    std::chrono::milliseconds timeout) {
+absl::StatusOr<SecureBuffer> Answer(
+    const Rule& rule, std::chrono::steady_clock::time_point deadline) {
   switch (rule.source) {
     case Rule::Source::kText:
       return SecureBuffer(rule.text.begin(), rule.text.end());
@@ -286,9 +303,14 @@ absl::StatusOr<SecureBuffer> Answer(const Rule& rule,
       if (::pipe2(out, O_CLOEXEC) != 0) {
         return absl::InternalError("pipe failed");
       }
+      // stdin from /dev/null, the answer on stdout, stderr kept for its
+      // messages, nothing else inherited (the program's sockets included).
       posix_spawn_file_actions_t actions;
       posix_spawn_file_actions_init(&actions);
+      posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                       O_RDONLY, 0);
       posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+      posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
       std::vector<std::string> args = rule.command;
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
@@ -304,20 +326,22 @@ absl::StatusOr<SecureBuffer> Answer(const Rule& rule,
             absl::StrCat("rule of line ", rule.line, ": cannot run ", args[0],
                          ": ", std::strerror(rc)));
       }
-      absl::StatusOr<SecureBuffer> line =
-          FirstLine(out[0], std::chrono::steady_clock::now() + timeout);
+      absl::StatusOr<SecureBuffer> line = FirstLine(out[0], deadline);
+      const absl::optional<int> status = Reap(
+          pid, out[0], line.ok() ? deadline : std::chrono::steady_clock::now());
       ::close(out[0]);
-      if (!line.ok()) ::kill(pid, SIGKILL);
-      int status = 0;
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
       if (!line.ok()) {
         return absl::Status(
             line.status().code(),
             absl::StrCat("rule of line ", rule.line, ": ", args[0], ": ",
                          line.status().message()));
       }
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      if (!status.has_value()) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("rule of line ", rule.line, ": ", args[0],
+                         " did not exit in time"));
+      }
+      if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
         return absl::FailedPreconditionError(
             absl::StrCat("rule of line ", rule.line, ": ", args[0], " failed"));
       }

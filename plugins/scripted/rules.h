@@ -68,9 +68,11 @@ const Rule* Match(const Rules& rules, int round, absl::string_view name,
                   bool echo);
 
 // The answer of `rule` (reads the variable, file or command output). A
-// command that has not answered within `timeout` is killed and fails.
-absl::StatusOr<SecureBuffer> Answer(const Rule& rule,
-                                    std::chrono::milliseconds timeout);
+// command gets stdin from /dev/null and no descriptor but stdout and
+// stderr; its first line is the answer, and it must exit with status 0. A
+// command still running at `deadline` is killed and fails.
+absl::StatusOr<SecureBuffer> Answer(
+    const Rule& rule, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace parley::scripted
 

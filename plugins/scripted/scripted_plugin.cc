@@ -27,6 +27,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/base/file.h"
 #include "core/base/secure_buffer.h"
 #include "parley_responder.h"
 #include "plugins/common/plugin_util.h"
@@ -65,31 +66,6 @@ const char* ClassName(parley_prompt_class c) {
       break;
   }
   return "other";
-}
-
-// Writes `text` to `path` through a temporary file and rename(2), mode 0600.
-absl::Status ReplaceFile(const std::string& path, const std::string& text) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  const int fd = ::open(
-      tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  const bool ok = done == text.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
 }
 
 void* Create(const parley_host_api* host, parley_host_instance* hi,
@@ -152,7 +128,8 @@ void Record(Instance* inst, const parley_challenge* c) {
                          ClassName(c->prompts[i].prompt_class)});
   }
   t.rounds.push_back(std::move(r));
-  if (absl::Status s = ReplaceFile(inst->record_path, FormatTranscript(t));
+  if (absl::Status s =
+          parley::ReplaceFile(inst->record_path, FormatTranscript(t));
       !s.ok()) {
     Log(inst->host, inst->host_instance, PARLEY_LOG_WARNING, s.message());
   }
@@ -205,10 +182,12 @@ parley_respond_status Respond(void* instance, const parley_challenge* c,
                                    " but the rules expect at most ",
                                    *inst->rules->rounds));
   }
+  // One time limit for all the round's commands together.
   std::chrono::milliseconds timeout = inst->timeout;
   if (c->round_ms_left != PARLEY_NO_DEADLINE) {
     timeout = std::min(timeout, std::chrono::milliseconds(c->round_ms_left));
   }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (size_t i = 0; i < c->num_prompts; ++i) {
     if (c->asked[i] == 0) continue;
     const Rule* r = RuleFor(inst, c, i);
@@ -217,7 +196,7 @@ parley_respond_status Respond(void* instance, const parley_challenge* c,
           inst, absl::StrCat("no rule answers prompt ", i + 1, " of round ",
                              c->round, " (", Quoted(c->prompts[i].text), ")"));
     }
-    absl::StatusOr<SecureBuffer> answer = Answer(*r, timeout);
+    absl::StatusOr<SecureBuffer> answer = Answer(*r, deadline);
     if (!answer.ok()) return Fail(inst, std::string(answer.status().message()));
     const int rc = inst->host->set_answer(
         answers, i, reinterpret_cast<const char*>(answer->data()),

@@ -144,13 +144,17 @@ TEST(RulesTest, AnswersFromEachSource) {
           "[[answer]]\nprompt = \"g\"\ncommand = [\"/bin/false\"]\n"
           "[[answer]]\nprompt = \"h\"\ncommand = [\"/bin/sleep\", \"20\"]\n"
           "[[answer]]\nprompt = \"i\"\ncommand = [\"/nonexistent/cmd\"]\n"
-          "[[answer]]\nprompt = \"j\"\nfile = \"/nonexistent/file\"\n",
+          "[[answer]]\nprompt = \"j\"\nfile = \"/nonexistent/file\"\n"
+          "[[answer]]\nprompt = \"k\"\ncommand = [\"/bin/sh\", \"-c\", "
+          "\"echo early; exec >&-; sleep 20\"]\n"
+          "[[answer]]\nprompt = \"l\"\ncommand = [\"/bin/sh\", \"-c\", "
+          "\"read x || echo stdin-closed; ls /proc/self/fd | wc -l\"]\n",
       "r.toml");
   ASSERT_TRUE(r.ok()) << r.status();
   auto answer = [&](const char* prompt) {
     const Rule* rule = Match(*r, 1, "", "", prompt, false);
     EXPECT_NE(rule, nullptr) << prompt;
-    return Answer(*rule, milliseconds(300));
+    return Answer(*rule, std::chrono::steady_clock::now() + milliseconds(300));
   };
   EXPECT_EQ(Str(*answer("a")), "literal");
   EXPECT_EQ(Str(*answer("b")), "from env");
@@ -165,6 +169,14 @@ TEST(RulesTest, AnswersFromEachSource) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_THAT(answer("i").status().message(), HasSubstr("cannot run"));
   EXPECT_THAT(answer("j").status().message(), HasSubstr("cannot open"));
+  // A line, then no exit: killed at the deadline, not waited for forever.
+  const auto k_start = std::chrono::steady_clock::now();
+  EXPECT_THAT(answer("k").status().message(),
+              HasSubstr("did not exit in time"));
+  EXPECT_LT(std::chrono::steady_clock::now() - k_start,
+            std::chrono::seconds(5));
+  // stdin is /dev/null: a command cannot read the program's input.
+  EXPECT_EQ(Str(*answer("l")), "stdin-closed");
 }
 
 std::shared_ptr<plugin::ResponderPlugin> Plugin() {

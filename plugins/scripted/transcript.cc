@@ -12,8 +12,6 @@
 namespace parley::scripted {
 namespace {
 
-constexpr size_t kMaxTranscript = 4 << 20;
-
 absl::Status At(absl::string_view path, const toml::source_region& where,
                 absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrFormat(

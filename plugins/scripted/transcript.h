@@ -36,6 +36,8 @@
 
 namespace parley::scripted {
 
+inline constexpr size_t kMaxTranscript = 4 << 20;
+
 struct RecordedPrompt {
   std::string text;
   bool echo = false;

@@ -1,9 +1,8 @@
 // parley-transcript-to-rules TRANSCRIPT: prints a scripted-responder rules
 // file that replays a recorded conversation (see transcript.h).
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "core/base/file.h"
 #include "plugins/scripted/transcript.h"
 
 int main(int argc, char** argv) {
@@ -13,14 +12,16 @@ int main(int argc, char** argv) {
                  "transcript written with record=PATH.\n";
     return argc == 2 ? 0 : 2;
   }
-  std::ifstream in(argv[1]);
-  if (!in) {
-    std::cerr << "parley-transcript-to-rules: cannot read " << argv[1] << "\n";
+  parley::FileRules rules;
+  rules.what = "transcript";
+  rules.max_bytes = parley::scripted::kMaxTranscript;
+  auto text = parley::ReadSmallFile(argv[1], rules);
+  if (!text.ok()) {
+    std::cerr << "parley-transcript-to-rules: " << text.status().message()
+              << "\n";
     return 1;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto t = parley::scripted::ParseTranscript(text.str(), argv[1]);
+  auto t = parley::scripted::ParseTranscript(*text, argv[1]);
   if (!t.ok()) {
     std::cerr << "parley-transcript-to-rules: " << t.status().message() << "\n";
     return 1;

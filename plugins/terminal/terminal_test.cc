@@ -133,5 +133,27 @@ TEST(TerminalTest, NoTerminalAndNoAskpassIsAClearError) {
   EXPECT_FALSE(p->NewInstance({{"askpass", "sometimes"}}, nullptr).ok());
 }
 
+// tty= naming a file that is not a terminal: refused, and the file is
+// never written (a server's text must not land in it).
+TEST(TerminalTest, ATtyThatIsNotATerminalIsRefusedAndLeftAlone) {
+  unsetenv("DISPLAY");
+  unsetenv("WAYLAND_DISPLAY");
+  const std::string file = ::testing::TempDir() + "/not_a_tty";
+  std::ofstream(file) << "precious\n";
+  auto p = Plugin();
+  ASSERT_NE(p, nullptr);
+  auto inst = p->NewInstance({{"tty", file}, {"askpass", "never"}}, nullptr);
+  ASSERT_TRUE(inst.ok());
+  std::vector<SecureBuffer> answers(2);
+  EXPECT_EQ((*inst)->Respond(Round(), {true, false}, &answers),
+            auth::ResponderStatus::kCancel);
+  EXPECT_THAT(std::string((*inst)->failure().message()),
+              HasSubstr("is not a terminal"));
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "precious\n");
+}
+
 }  // namespace
 }  // namespace parley::tty

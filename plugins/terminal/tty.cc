@@ -42,6 +42,60 @@ absl::Status WriteAll(int fd, absl::string_view s) {
   return absl::OkStatus();
 }
 
+// The signal that interrupted a read with echo off (0: none).
+volatile sig_atomic_t g_signal = 0;
+
+void OnSignal(int sig) { g_signal = sig; }
+
+// While echo is off: signals that would end or stop the program first give
+// the terminal back its echo (as readpassphrase(3) does), then take their
+// usual course.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = &OnSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: read() returns EINTR
+    for (size_t i = 0; i < kCount; ++i) {
+      ::sigaction(kSignals[i], &sa, &saved_[i]);
+    }
+  }
+  ~SignalGuard() {
+    for (size_t i = 0; i < kCount; ++i) {
+      ::sigaction(kSignals[i], &saved_[i], nullptr);
+    }
+  }
+  // After the terminal was restored and the handlers put back.
+  static void Redeliver() {
+    if (g_signal != 0) ::raise(g_signal);
+  }
+
+ private:
+  static constexpr int kSignals[] = {SIGALRM, SIGHUP,  SIGINT,
+                                     SIGPIPE, SIGQUIT, SIGTERM,
+                                     SIGTSTP, SIGTTIN, SIGTTOU};
+  static constexpr size_t kCount = sizeof(kSignals) / sizeof(kSignals[0]);
+  struct sigaction saved_[kCount];
+};
+
+// Opens the terminal `path`; kFailedPrecondition if it cannot be opened or
+// is not a terminal (tty= must never point at a file to be overwritten).
+absl::StatusOr<int> OpenTty(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  if (!::isatty(fd)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a terminal"));
+  }
+  return fd;
+}
+
 // Reads one line from `fd` into wiping memory, a byte at a time (so that
 // nothing past the line is consumed, and nothing is buffered elsewhere).
 absl::StatusOr<SecureBuffer> ReadLine(int fd) {
@@ -49,6 +103,9 @@ absl::StatusOr<SecureBuffer> ReadLine(int fd) {
   while (true) {
     char c;
     const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR && g_signal != 0) {
+      return absl::CancelledError("interrupted");
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       return absl::UnavailableError(
@@ -67,26 +124,31 @@ absl::StatusOr<SecureBuffer> ReadLine(int fd) {
 
 absl::StatusOr<SecureBuffer> AskTty(const AskOptions& options,
                                     absl::string_view prompt, bool echo) {
-  const int fd = ::open(options.tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot open ", options.tty, ": ", std::strerror(errno)));
+  absl::StatusOr<int> tty = OpenTty(options.tty, O_RDWR);
+  if (!tty.ok()) return tty.status();
+  const int fd = *tty;
+  absl::StatusOr<SecureBuffer> answer;
+  {
+    SignalGuard guard;
+    // Echo off before the prompt is shown (typeahead from before the prompt
+    // is discarded), back on after the answer -- or after a signal.
+    termios saved{};
+    const bool quiet = !echo && ::tcgetattr(fd, &saved) == 0;
+    if (quiet) {
+      termios t = saved;
+      t.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK);
+      t.c_lflag |= ECHONL;
+      (void)::tcsetattr(fd, TCSAFLUSH, &t);
+    }
+    absl::Status s = WriteAll(fd, prompt);
+    answer = s.ok() ? ReadLine(fd) : absl::StatusOr<SecureBuffer>(s);
+    if (quiet) {
+      (void)::tcsetattr(fd, TCSANOW, &saved);
+      if (!answer.ok()) (void)WriteAll(fd, "\n");
+    }
   }
-  // Echo off before the prompt is shown (typeahead from before the prompt
-  // is discarded), back on after the answer.
-  termios saved{};
-  const bool quiet = !echo && ::tcgetattr(fd, &saved) == 0;
-  if (quiet) {
-    termios t = saved;
-    t.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK);
-    t.c_lflag |= ECHONL;
-    (void)::tcsetattr(fd, TCSAFLUSH, &t);
-  }
-  absl::Status s = WriteAll(fd, prompt);
-  absl::StatusOr<SecureBuffer> answer =
-      s.ok() ? ReadLine(fd) : absl::StatusOr<SecureBuffer>(s);
-  if (quiet) (void)::tcsetattr(fd, TCSANOW, &saved);
   ::close(fd);
+  SignalGuard::Redeliver();
   return answer;
 }
 
@@ -97,9 +159,14 @@ absl::StatusOr<SecureBuffer> AskAskpass(const std::string& program,
   if (::pipe2(out, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
+  // stdin from /dev/null, the answer on stdout, stderr kept for its
+  // messages, nothing else inherited (the program's sockets included).
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   std::vector<std::string> env_strings;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     if (std::strncmp(*e, "SSH_ASKPASS_PROMPT=", 19) != 0) {
@@ -184,19 +251,22 @@ absl::StatusOr<std::string> ChooseAskpass(const AskOptions& options,
 }
 
 absl::Status Show(const AskOptions& options, absl::string_view text) {
-  const int fd = ::open(options.tty.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return absl::OkStatus();  // nowhere to show it: not an error
-  absl::Status s = WriteAll(fd, text);
-  ::close(fd);
+  absl::StatusOr<int> fd = OpenTty(options.tty, O_WRONLY);
+  if (!fd.ok()) return absl::OkStatus();  // nowhere to show it: not an error
+  absl::Status s = WriteAll(*fd, text);
+  ::close(*fd);
   return s;
 }
 
 absl::StatusOr<SecureBuffer> Ask(const AskOptions& options,
                                  absl::string_view prompt, bool echo) {
-  const int probe = ::open(options.tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (probe >= 0) ::close(probe);
-  absl::StatusOr<std::string> askpass = ChooseAskpass(options, probe >= 0);
-  if (!askpass.ok()) return askpass.status();
+  absl::StatusOr<int> probe = OpenTty(options.tty, O_RDWR);
+  if (probe.ok()) ::close(*probe);
+  absl::StatusOr<std::string> askpass = ChooseAskpass(options, probe.ok());
+  if (!askpass.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        probe.status().message(), "; ", askpass.status().message()));
+  }
   if (!askpass->empty()) return AskAskpass(*askpass, options, prompt);
   return AskTty(options, prompt, echo);
 }

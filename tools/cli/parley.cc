@@ -85,10 +85,28 @@ SecureBuffer Ask(const std::string& prompt) {
   return *std::move(answer);
 }
 
-SecureBuffer EnvSecret(const char* name) {
-  const char* env = std::getenv(name);
-  return env == nullptr ? SecureBuffer()
-                        : SecureBuffer(env, env + std::strlen(env));
+// The Bazel runfiles tree next to this program, found from the program's
+// own path (/proc/self/exe) -- never from argv[0], which may be a bare name
+// resolved through $PATH and would make the current directory a plugin
+// folder.
+std::string Runfiles() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "/nonexistent";
+  return std::string(self, static_cast<size_t>(n)) + ".runfiles/parley";
+}
+
+// Takes a secret out of the environment: copied into wiping memory, wiped
+// in place and unset, so that no child (askpass, a scripted command)
+// inherits it.
+absl::optional<SecureBuffer> TakeSecretEnv(const char* name) {
+  char* env = std::getenv(name);
+  if (env == nullptr) return absl::nullopt;
+  const size_t n = std::strlen(env);
+  SecureBuffer secret(env, env + n);
+  SecureWipe(env, n);
+  ::unsetenv(name);
+  return secret;
 }
 
 // The keyboard-interactive responders: $PARLEY_PASSWORD for password
@@ -96,7 +114,7 @@ SecureBuffer EnvSecret(const char* name) {
 // leave, as ssh does -- the terminal (or SSH_ASKPASS).
 absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
     const std::vector<std::string>& specs, std::vector<std::string> dirs,
-    const std::string& argv0, bool verbose) {
+    const absl::optional<SecureBuffer>& password, bool verbose) {
   std::vector<plugin::ResponderSpec> parsed;
   bool terminal_named = false;
   for (const std::string& text : specs) {
@@ -110,7 +128,7 @@ absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
     parsed.push_back(*std::move(spec));
   }
   // Run from a Bazel tree, the plugins sit in the runfiles.
-  const std::string runfiles = argv0 + ".runfiles/parley/plugins/";
+  const std::string runfiles = Runfiles() + "/plugins/";
   for (const char* p : {"otp", "scripted", "terminal"}) {
     dirs.push_back(runfiles + p);
   }
@@ -122,11 +140,11 @@ absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
     }
   };
   auto chain = std::make_shared<auth::RoutingResponder>();
-  if (std::getenv("PARLEY_PASSWORD") != nullptr) {
+  if (password.has_value()) {
     chain->Add(std::make_shared<auth::FixedAnswerResponder>(
         "$PARLEY_PASSWORD",
         std::vector<auth::PromptClass>{auth::PromptClass::kPassword},
-        EnvSecret("PARLEY_PASSWORD")));
+        *password));
   }
   absl::Status s = plugin::AddToChain(finder, parsed, log, chain.get());
   if (!s.ok()) return s;
@@ -143,6 +161,10 @@ absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
 }
 
 int Main(int argc, char** argv) {
+  const absl::optional<SecureBuffer> env_password =
+      TakeSecretEnv("PARLEY_PASSWORD");
+  const absl::optional<SecureBuffer> env_passphrase =
+      TakeSecretEnv("PARLEY_PASSPHRASE");
   std::string user = std::getenv("USER") ? std::getenv("USER") : "root";
   std::string host, backend, known_hosts, policy = "yes", identity;
   uint16_t port = 22;
@@ -214,7 +236,7 @@ int Main(int argc, char** argv) {
   }
   // Run from a Bazel tree, the modules sit in the runfiles.
   crypto::LoaderOptions loader;
-  const std::string runfiles = std::string(argv[0]) + ".runfiles/parley";
+  const std::string runfiles = Runfiles();
   loader.search_dirs = {runfiles + "/backends/openssl",
                         runfiles + "/backends/cryptopp"};
   if (!backend.empty()) {
@@ -278,8 +300,8 @@ int Main(int argc, char** argv) {
     auto key = keys::LoadPrivateKeyFile(identity, ByteView(), *provider);
     if (key.status().code() == absl::StatusCode::kUnauthenticated) {
       SecureBuffer passphrase;
-      if (const char* env = std::getenv("PARLEY_PASSPHRASE")) {
-        passphrase.assign(env, env + std::strlen(env));
+      if (env_passphrase.has_value()) {
+        passphrase = *env_passphrase;
       } else {
         passphrase = Ask("Enter passphrase for key '" + identity + "': ");
       }
@@ -300,7 +322,7 @@ int Main(int argc, char** argv) {
   if (none->kind != auth::AuthOutcome::kSuccess &&
       offered("keyboard-interactive")) {
     absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> responders =
-        Responders(responder_specs, plugin_dirs, argv[0], verbose);
+        Responders(responder_specs, plugin_dirs, env_password, verbose);
     if (!responders.ok()) {
       std::cerr << "parley: " << responders.status().message() << "\n";
       return 255;
@@ -313,8 +335,8 @@ int Main(int argc, char** argv) {
     none = r;
   }
   if (none->kind != auth::AuthOutcome::kSuccess && offered("password")) {
-    SecureBuffer password = std::getenv("PARLEY_PASSWORD") != nullptr
-                                ? EnvSecret("PARLEY_PASSWORD")
+    SecureBuffer password = env_password.has_value()
+                                ? *env_password
                                 : Ask(user + "@" + host + "'s password: ");
     auto r = s.AuthPassword(user, View(password));
     if (!r.ok()) {

@@ -21,7 +21,9 @@
  * Threading: create, claim, respond, abort and destroy of one instance are
  * called on one thread at a time (the thread driving its session); an
  * instance serves one login at a time. Only host->wake may be called from
- * any thread (and from a signal handler).
+ * any thread (and from a signal handler). Parley never unloads a plugin once
+ * loaded, so a thread the plugin started may finish after destroy() -- but
+ * it must not touch the destroyed instance.
  *
  * Security: a plugin runs inside the program that loads it, with all its
  * rights; it is not a security boundary. Parley loads plugins only from
@@ -43,9 +45,11 @@ extern "C" {
 #define PARLEY_RESPONDER_ENTRY_SYMBOL "parley_responder_entry"
 #define PARLEY_NO_DEADLINE 0xffffffffu
 
-/* A string of `length` bytes (UTF-8, no NUL inside). OWNERSHIP: the
-   writer's; valid for the duration stated where it is passed. A NUL byte
-   follows the data in strings the host passes, for convenience. */
+/* A string of `length` bytes. OWNERSHIP: the writer's; valid for the
+   duration stated where it is passed. Text from the server is UTF-8
+   (invalid sequences replaced by U+FFFD) but may hold NUL bytes: use
+   `length`. A NUL byte follows the data in strings the host passes, for
+   convenience. */
 typedef struct parley_str {
   const char *data;
   size_t length;
@@ -152,7 +156,8 @@ typedef struct parley_host_api {
 } parley_host_api;
 
 /* One configuration entry ("secret-file" = "/path"). OWNERSHIP: the
-   host's, valid during create(). */
+   host's, valid during create(). The keys "host" and "host-key" are
+   Parley's (which servers an instance answers) and never reach a plugin. */
 typedef struct parley_config_entry {
   parley_str key;
   parley_str value;
