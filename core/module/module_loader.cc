@@ -59,8 +59,16 @@ void* Module::Symbol(const char* symbol) const {
 }
 
 absl::Status CheckTrusted(const std::string& path, absl::string_view what) {
+  // The file a symbolic link leads to is the one checked (and loaded).
+  char* real = ::realpath(path.c_str(), nullptr);
+  if (real == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat(what, " ", path, " does not exist"));
+  }
+  const std::string resolved(real);
+  ::free(real);
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::stat(resolved.c_str(), &st) != 0) {
     return absl::NotFoundError(
         absl::StrCat(what, " ", path, " does not exist"));
   }
@@ -70,14 +78,34 @@ absl::Status CheckTrusted(const std::string& path, absl::string_view what) {
   }
   absl::Status file = CheckOwnerAndMode(st, path, what, "file");
   if (!file.ok()) return file;
-  std::error_code ec;
-  const fs::path dir = fs::absolute(fs::path(path), ec).parent_path();
-  struct stat dst;
-  if (ec || ::stat(dir.c_str(), &dst) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot inspect the folder of ", what, " ", path));
+  // Its folder, and every folder above it: whoever could rename one of them
+  // could put another file in its place. A sticky folder (/tmp) protects
+  // what others own in it, so it may be writable by all.
+  fs::path dir = fs::path(resolved).parent_path();
+  bool first = true;
+  while (true) {
+    struct stat dst;
+    if (::stat(dir.c_str(), &dst) != 0) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot inspect the folder of ", what, " ", path));
+    }
+    const bool sticky = (dst.st_mode & S_ISVTX) != 0;
+    if (first || !sticky) {
+      absl::Status s = CheckOwnerAndMode(
+          dst, path, what,
+          first ? std::string("folder")
+                : absl::StrCat("enclosing folder ", dir.string()));
+      if (!s.ok()) return s;
+    } else if (dst.st_uid != ::geteuid() && dst.st_uid != 0) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "refusing ", what, " ", path, ": its enclosing folder ", dir.string(),
+          " is owned by uid ", dst.st_uid, ", not by you or root"));
+    }
+    first = false;
+    if (!dir.has_parent_path() || dir.parent_path() == dir) break;
+    dir = dir.parent_path();
   }
-  return CheckOwnerAndMode(dst, path, what, "folder");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<Module>> LoadModule(const std::string& path,
@@ -93,8 +121,9 @@ absl::StatusOr<std::shared_ptr<Module>> LoadModule(const std::string& path,
     if (std::shared_ptr<Module> m = it->second.lock()) return m;
   }
   auto lib = std::make_unique<boost::dll::shared_library>();
+  // The checked file: what a symbolic link led to at the check.
   lib->load(
-      path, ec,
+      key, ec,
       boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   if (ec || !lib->is_loaded()) {
     return absl::FailedPreconditionError(

@@ -64,6 +64,39 @@ TEST_F(ModuleLoaderTest, GroupOrWorldWritableFolderRefused) {
   }
 }
 
+// The folders above count too: one anyone may write to could have the
+// module's folder renamed and replaced -- unless it is sticky (as /tmp),
+// which keeps others from renaming what they do not own.
+TEST_F(ModuleLoaderTest, WritableEnclosingFolderRefusedUnlessSticky) {
+  const fs::path inner = dir_ / "inner";
+  fs::create_directories(inner);
+  ASSERT_EQ(chmod(inner.c_str(), 0755), 0);
+  const std::string module = (inner / "libm.so").string();
+  fs::copy_file(kModule, module);
+  ASSERT_EQ(chmod(module.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(dir_.c_str(), 0777), 0);
+  absl::Status s = CheckTrusted(module, "test module");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("enclosing folder " + dir_.string() +
+                             " is world-writable"),
+            std::string::npos)
+      << s;
+  ASSERT_EQ(chmod(dir_.c_str(), 01777), 0);
+  EXPECT_TRUE(CheckTrusted(module, "test module").ok());
+  ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
+}
+
+// A symbolic link is judged by the file it leads to, and that file is
+// what gets loaded.
+TEST_F(ModuleLoaderTest, ASymlinkIsJudgedByItsTarget) {
+  const fs::path link = dir_ / "link.so";
+  fs::create_symlink(copy_, link);
+  EXPECT_TRUE(CheckTrusted(link.string(), "test module").ok());
+  ASSERT_EQ(chmod(copy_.c_str(), 0777), 0);
+  EXPECT_EQ(CheckTrusted(link.string(), "test module").code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST_F(ModuleLoaderTest, ForeignOwnerRefused) {
   if (geteuid() != 0) {
     GTEST_SKIP() << "changing a file's owner needs root";
