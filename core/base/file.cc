@@ -1,6 +1,7 @@
 #include "core/base/file.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +135,43 @@ absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,
   absl::Status s = Read(path, rules, &out);
   if (!s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<SecureBuffer> ReadSecretLine(int fd, const LineRead& options) {
+  SecureBuffer line;
+  char c = 0;
+  while (true) {
+    if (options.deadline.has_value()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *options.deadline - std::chrono::steady_clock::now());
+      pollfd pfd = {fd, POLLIN, 0};
+      const int r = left.count() > 0
+                        ? ::poll(&pfd, 1, static_cast<int>(left.count()))
+                        : 0;
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) return absl::DeadlineExceededError("no answer in time");
+    }
+    const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) {
+      if (options.interrupted != nullptr && *options.interrupted != 0) {
+        return absl::CancelledError("interrupted");
+      }
+      continue;
+    }
+    if (n < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot read the answer: ", std::strerror(errno)));
+    }
+    if (n == 0 || c == '\n') break;
+    if (c == '\r') continue;
+    if (line.size() >= options.max_bytes) {
+      c = 0;
+      return absl::InvalidArgumentError("the answer is too long");
+    }
+    line.push_back(static_cast<uint8_t>(c));
+  }
+  c = 0;
+  return line;
 }
 
 absl::Status ReplaceFile(const std::string& path, absl::string_view contents,

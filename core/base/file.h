@@ -6,11 +6,15 @@
 #ifndef PARLEY_CORE_BASE_FILE_H_
 #define PARLEY_CORE_BASE_FILE_H_
 
+#include <signal.h>
+
+#include <chrono>
 #include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
 #include "core/base/secure_buffer.h"
 
 namespace parley {
@@ -39,6 +43,21 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
                                           const FileRules& rules);
 absl::StatusOr<SecureBuffer> ReadSecretFile(const std::string& path,
                                             const FileRules& rules);
+
+struct LineRead {
+  size_t max_bytes = 4096;
+  // Give up (kDeadlineExceeded) when no line has come by then.
+  absl::optional<std::chrono::steady_clock::time_point> deadline;
+  // A flag a signal handler sets: a read interrupted while it is nonzero
+  // fails (kCancelled) instead of being retried.
+  const volatile sig_atomic_t* interrupted = nullptr;
+};
+
+// Reads one line (to a newline or end of file; CRs dropped) from `fd` into
+// wiping memory, a byte at a time: nothing past the line is consumed and no
+// other buffer ever holds it. kInvalidArgument beyond max_bytes,
+// kUnavailable for a read error.
+absl::StatusOr<SecureBuffer> ReadSecretLine(int fd, const LineRead& options);
 
 // Replaces `path` with `contents` so that a crash or power loss leaves the
 // old file or the new one, never a torn or empty one: a temporary file next

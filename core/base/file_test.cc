@@ -125,6 +125,37 @@ TEST(FileTest, ReplaceFileSwapsTheWholeFile) {
   EXPECT_EQ(*ReadSmallFile(link, FileRules{}), "via link");
 }
 
+TEST(FileTest, ReadSecretLineTakesOneLineAndNoMore) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  ASSERT_EQ(::write(p[1], "abc\r\ndef", 8), 8);
+  auto line = ReadSecretLine(p[0], LineRead{});
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(std::string(line->begin(), line->end()), "abc");
+  // The rest is still there for the next reader.
+  ::close(p[1]);
+  line = ReadSecretLine(p[0], LineRead{});
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(std::string(line->begin(), line->end()), "def");
+  ::close(p[0]);
+
+  ASSERT_EQ(::pipe(p), 0);
+  ASSERT_EQ(::write(p[1], "123456789\n", 10), 10);
+  LineRead small;
+  small.max_bytes = 4;
+  EXPECT_EQ(ReadSecretLine(p[0], small).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Nothing more comes: the deadline ends the wait.
+  LineRead soon;
+  soon.deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  ASSERT_TRUE(ReadSecretLine(p[0], LineRead{}).ok());  // "56789"
+  EXPECT_EQ(ReadSecretLine(p[0], soon).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  ::close(p[0]);
+  ::close(p[1]);
+}
+
 TEST(FileTest, ForeignOwnersAreRefused) {
   if (::geteuid() != 0) return;  // only root can give a file away
   const std::string path = Make("foreign", "x", 0600);

@@ -6,7 +6,6 @@
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/base/file.h"
+#include "plugins/scripted/toml_text.h"
 
 extern char** environ;
 
@@ -25,57 +25,26 @@ namespace {
 constexpr size_t kMaxRulesFile = 1 << 20;
 constexpr size_t kMaxAnswer = 4096;
 
-absl::Status At(absl::string_view path, const toml::source_region& where,
-                absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "%s:%d:%d: %s", path, where.begin.line, where.begin.column, what));
-}
-
 absl::StatusOr<std::unique_ptr<RE2>> Regex(absl::string_view path,
                                            const toml::node& node,
                                            absl::string_view key) {
   const auto* s = node.as_string();
   if (s == nullptr) {
-    return At(path, node.source(), absl::StrCat(key, " must be a string"));
+    return TomlError(path, node.source(),
+                     absl::StrCat(key, " must be a string"));
   }
   RE2::Options o;
   o.set_log_errors(false);
   auto re = std::make_unique<RE2>(s->get(), o);
   if (!re->ok()) {
-    return At(path, node.source(),
-              absl::StrCat(key, " is not a valid RE2 pattern: ", re->error()));
+    return TomlError(
+        path, node.source(),
+        absl::StrCat(key, " is not a valid RE2 pattern: ", re->error()));
   }
   return re;
 }
 
 using SteadyTime = std::chrono::steady_clock::time_point;
-
-// The first line `fd` delivers (up to a newline or end of file), into
-// wiping memory, waiting no later than `deadline`.
-absl::StatusOr<SecureBuffer> FirstLine(int fd, SteadyTime deadline) {
-  SecureBuffer line;
-  char c = 0;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd pfd = {fd, POLLIN, 0};
-    const int r =
-        left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) return absl::DeadlineExceededError("no answer in time");
-    // A byte at a time: nothing past the line is read into other memory.
-    const ssize_t n = ::read(fd, &c, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || c == '\n') break;
-    if (c == '\r') continue;
-    if (line.size() >= kMaxAnswer) {
-      return absl::InvalidArgumentError("the answer is too long");
-    }
-    line.push_back(static_cast<uint8_t>(c));
-  }
-  c = 0;
-  return line;
-}
 
 // Waits for `pid` to exit until `deadline`, reading and discarding what
 // else it writes to `fd` (so that it is not killed by SIGPIPE), then kills
@@ -109,45 +78,38 @@ absl::optional<int> Reap(pid_t pid, int fd, SteadyTime deadline) {
 
 absl::StatusOr<Rules> ParseRules(absl::string_view text,
                                  absl::string_view path) {
-  if (text.size() > kMaxRulesFile) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": rules file is too large"));
-  }
-  toml::table doc;
-  try {
-    doc = toml::parse(std::string_view(text.data(), text.size()),
-                      std::string_view(path.data(), path.size()));
-  } catch (const toml::parse_error& e) {
-    return At(path, e.source(), std::string(e.description()));
-  }
+  absl::StatusOr<toml::table> parsed =
+      ParseToml(text, path, kMaxRulesFile, "rules file");
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& doc = *parsed;
   Rules rules;
   for (const auto& [key, node] : doc) {
     const std::string_view k = key.str();
     if (k == "rounds") {
       const auto* v = node.as_integer();
       if (v == nullptr || v->get() < 1 || v->get() > 1000) {
-        return At(path, node.source(), "rounds must be a number from 1");
+        return TomlError(path, node.source(), "rounds must be a number from 1");
       }
       rules.rounds = static_cast<int>(v->get());
     } else if (k == "unmatched") {
       const auto* v = node.as_string();
       if (v == nullptr || (v->get() != "fail" && v->get() != "decline")) {
-        return At(path, node.source(),
-                  "unmatched must be \"fail\" or "
-                  "\"decline\"");
+        return TomlError(path, node.source(),
+                         "unmatched must be \"fail\" or "
+                         "\"decline\"");
       }
       rules.fail_unmatched = v->get() == "fail";
     } else if (k == "answer") {
       const auto* list = node.as_array();
       if (list == nullptr) {
-        return At(path, node.source(),
-                  "answer must be an array of tables "
-                  "([[answer]])");
+        return TomlError(path, node.source(),
+                         "answer must be an array of tables "
+                         "([[answer]])");
       }
       for (const toml::node& item : *list) {
         const auto* t = item.as_table();
         if (t == nullptr) {
-          return At(path, item.source(), "each answer must be a table");
+          return TomlError(path, item.source(), "each answer must be a table");
         }
         Rule rule;
         rule.line = static_cast<int>(item.source().begin.line);
@@ -164,20 +126,23 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text,
           } else if (rk == "round") {
             const auto* v = rnode.as_integer();
             if (v == nullptr || v->get() < 1) {
-              return At(path, rnode.source(), "round must be a number from 1");
+              return TomlError(path, rnode.source(),
+                               "round must be a number from 1");
             }
             rule.round = static_cast<int>(v->get());
           } else if (rk == "echo") {
             const auto* v = rnode.as_boolean();
             if (v == nullptr) {
-              return At(path, rnode.source(), "echo must be true or false");
+              return TomlError(path, rnode.source(),
+                               "echo must be true or false");
             }
             rule.echo = v->get();
           } else if (rk == "text" || rk == "env" || rk == "file") {
             const auto* v = rnode.as_string();
             if (v == nullptr) {
-              return At(path, rnode.source(),
-                        absl::StrCat(std::string(rk), " must be a string"));
+              return TomlError(
+                  path, rnode.source(),
+                  absl::StrCat(std::string(rk), " must be a string"));
             }
             rule.text = v->get();
             rule.source = rk == "text"  ? Rule::Source::kText
@@ -187,48 +152,52 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text,
           } else if (rk == "command") {
             const auto* v = rnode.as_array();
             if (v == nullptr || v->empty()) {
-              return At(path, rnode.source(),
-                        "command must be a non-empty array of strings");
+              return TomlError(path, rnode.source(),
+                               "command must be a non-empty array of strings");
             }
             for (const toml::node& arg : *v) {
               const auto* s = arg.as_string();
               if (s == nullptr) {
-                return At(path, arg.source(), "command arguments are strings");
+                return TomlError(path, arg.source(),
+                                 "command arguments are strings");
               }
               rule.command.push_back(s->get());
             }
             if (rule.command.front().empty() ||
                 rule.command.front().front() != '/') {
-              return At(path, rnode.source(),
-                        "command must start with an absolute path");
+              return TomlError(path, rnode.source(),
+                               "command must start with an absolute path");
             }
             rule.source = Rule::Source::kCommand;
             ++sources;
           } else if (rk == "next") {
             const auto* v = rnode.as_boolean();
             if (v == nullptr || !v->get()) {
-              return At(path, rnode.source(), "next must be true");
+              return TomlError(path, rnode.source(), "next must be true");
             }
             rule.source = Rule::Source::kNext;
             ++sources;
           } else {
-            return At(path, rnode.source(),
-                      absl::StrCat("unknown key \"", std::string(rk), "\""));
+            return TomlError(
+                path, rnode.source(),
+                absl::StrCat("unknown key \"", std::string(rk), "\""));
           }
         }
         if (rule.prompt == nullptr) {
-          return At(path, item.source(), "an answer needs a prompt pattern");
+          return TomlError(path, item.source(),
+                           "an answer needs a prompt pattern");
         }
         if (sources != 1) {
-          return At(path, item.source(),
-                    "an answer needs exactly one of text, env, file, command "
-                    "or next");
+          return TomlError(
+              path, item.source(),
+              "an answer needs exactly one of text, env, file, command "
+              "or next");
         }
         rules.rules.push_back(std::move(rule));
       }
     } else {
-      return At(path, node.source(),
-                absl::StrCat("unknown key \"", std::string(k), "\""));
+      return TomlError(path, node.source(),
+                       absl::StrCat("unknown key \"", std::string(k), "\""));
     }
   }
   return rules;
@@ -326,7 +295,10 @@ absl::StatusOr<SecureBuffer> Answer(
             absl::StrCat("rule of line ", rule.line, ": cannot run ", args[0],
                          ": ", std::strerror(rc)));
       }
-      absl::StatusOr<SecureBuffer> line = FirstLine(out[0], deadline);
+      LineRead first_line;
+      first_line.max_bytes = kMaxAnswer;
+      first_line.deadline = deadline;
+      absl::StatusOr<SecureBuffer> line = ReadSecretLine(out[0], first_line);
       const absl::optional<int> status = Reap(
           pid, out[0], line.ok() ? deadline : std::chrono::steady_clock::now());
       ::close(out[0]);

@@ -1,22 +1,15 @@
 #include "plugins/scripted/transcript.h"
 
-#include <toml++/toml.h>
-
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/auth/kbdint.h"
+#include "plugins/scripted/toml_text.h"
 #include "re2/re2.h"
 
 namespace parley::scripted {
 namespace {
-
-absl::Status At(absl::string_view path, const toml::source_region& where,
-                absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "%s:%d:%d: %s", path, where.begin.line, where.begin.column, what));
-}
 
 std::string Utf8(absl::string_view s) { return auth::ToValidUtf8(s); }
 
@@ -37,7 +30,7 @@ absl::Status GetString(absl::string_view path, const toml::table& t,
   if (n == nullptr) return absl::OkStatus();
   const auto* s = n->as_string();
   if (s == nullptr) {
-    return At(path, n->source(), absl::StrCat(key, " must be a string"));
+    return TomlError(path, n->source(), absl::StrCat(key, " must be a string"));
   }
   *out = s->get();
   return absl::OkStatus();
@@ -77,17 +70,10 @@ std::string FormatTranscript(const Transcript& t) {
 
 absl::StatusOr<Transcript> ParseTranscript(absl::string_view text,
                                            absl::string_view path) {
-  if (text.size() > kMaxTranscript) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": transcript is too large"));
-  }
-  toml::table doc;
-  try {
-    doc = toml::parse(std::string_view(text.data(), text.size()),
-                      std::string_view(path.data(), path.size()));
-  } catch (const toml::parse_error& e) {
-    return At(path, e.source(), std::string(e.description()));
-  }
+  absl::StatusOr<toml::table> parsed =
+      ParseToml(text, path, kMaxTranscript, "transcript");
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& doc = *parsed;
   Transcript t;
   for (auto [key, out] : {std::pair<const char*, std::string*>{"user", &t.user},
                           {"server", &t.server},
@@ -98,17 +84,19 @@ absl::StatusOr<Transcript> ParseTranscript(absl::string_view text,
   if (rounds == nullptr) return t;
   const auto* list = rounds->as_array();
   if (list == nullptr) {
-    return At(path, rounds->source(), "round must be an array of tables");
+    return TomlError(path, rounds->source(),
+                     "round must be an array of tables");
   }
   for (const toml::node& item : *list) {
     const auto* rt = item.as_table();
     if (rt == nullptr) {
-      return At(path, item.source(), "each round must be a table");
+      return TomlError(path, item.source(), "each round must be a table");
     }
     RecordedRound r;
     const auto* number = rt->get_as<int64_t>("round");
     if (number == nullptr || number->get() < 1 || number->get() > 100000) {
-      return At(path, item.source(), "a round needs its number (round = N)");
+      return TomlError(path, item.source(),
+                       "a round needs its number (round = N)");
     }
     r.round = static_cast<int>(number->get());
     for (auto [key, out] :
@@ -120,12 +108,13 @@ absl::StatusOr<Transcript> ParseTranscript(absl::string_view text,
     if (const toml::node* prompts = rt->get("prompt"); prompts != nullptr) {
       const auto* plist = prompts->as_array();
       if (plist == nullptr) {
-        return At(path, prompts->source(), "prompt must be an array of tables");
+        return TomlError(path, prompts->source(),
+                         "prompt must be an array of tables");
       }
       for (const toml::node& pnode : *plist) {
         const auto* pt = pnode.as_table();
         if (pt == nullptr || pt->get_as<std::string>("text") == nullptr) {
-          return At(path, pnode.source(), "a prompt needs its text");
+          return TomlError(path, pnode.source(), "a prompt needs its text");
         }
         RecordedPrompt p;
         p.text = pt->get_as<std::string>("text")->get();

@@ -15,6 +15,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/base/file.h"
 
 extern char** environ;
 
@@ -96,30 +97,11 @@ absl::StatusOr<int> OpenTty(const std::string& path, int flags) {
   return fd;
 }
 
-// Reads one line from `fd` into wiping memory, a byte at a time (so that
-// nothing past the line is consumed, and nothing is buffered elsewhere).
 absl::StatusOr<SecureBuffer> ReadLine(int fd) {
-  SecureBuffer line;
-  while (true) {
-    char c;
-    const ssize_t n = ::read(fd, &c, 1);
-    if (n < 0 && errno == EINTR && g_signal != 0) {
-      return absl::CancelledError("interrupted");
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot read the answer: ", std::strerror(errno)));
-    }
-    if (n == 0 || c == '\n') break;
-    if (c == '\r') continue;
-    if (line.size() >= kMaxAnswer) {
-      return absl::InvalidArgumentError("the answer is too long");
-    }
-    line.push_back(static_cast<uint8_t>(c));
-    c = 0;
-  }
-  return line;
+  LineRead options;
+  options.max_bytes = kMaxAnswer;
+  options.interrupted = &g_signal;
+  return ReadSecretLine(fd, options);
 }
 
 absl::StatusOr<SecureBuffer> AskTty(const AskOptions& options,

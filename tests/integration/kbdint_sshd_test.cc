@@ -19,6 +19,7 @@
 #include "core/session/engine.h"
 #include "core/session/socket_driver.h"
 #include "gtest/gtest.h"
+#include "tests/common/known_hosts_check.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/sshd/sshd_test_macros.h"
 
@@ -80,14 +81,9 @@ class KbdIntSshdTest : public ::testing::TestWithParam<std::string> {
     client::SessionOptions options;
     options.provider = crypto::testing::MustLoad(GetParam());
     provider_ = options.provider;
-    const std::string kh = server.known_hosts_path().string();
     const uint16_t port = static_cast<uint16_t>(server.port());
-    auto p = provider_;
-    options.verify_host_key = [p, port, kh](const transport::HostKeyInfo& i) {
-      hostkeys::HostKeyVerifyOptions hk;
-      hk.known_hosts_files = {kh};
-      return hostkeys::VerifyHostKey(hk, *p, "127.0.0.1", port, i.blob);
-    };
+    options.verify_host_key =
+        KnownHostsCheck(provider_, server.known_hosts_path().string(), port);
     auto s = client::Session::Connect("127.0.0.1", port, options);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;
@@ -256,19 +252,13 @@ TEST_P(KbdIntSshdTest, NonBlockingLogin) {
   SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
   auto provider = crypto::testing::MustLoad(GetParam());
-  const std::string kh = server.known_hosts_path().string();
   const uint16_t port = static_cast<uint16_t>(server.port());
   session::EngineOptions eo;
   eo.provider = provider;
   eo.host = "127.0.0.1";
   eo.port = port;
-  eo.check_host_key =
-      session::SyncHostKeyCheck([&](const transport::HostKeyInfo& info) {
-        hostkeys::HostKeyVerifyOptions hk;
-        hk.known_hosts_files = {kh};
-        return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port,
-                                       info.blob);
-      });
+  eo.check_host_key = session::SyncHostKeyCheck(
+      KnownHostsCheck(provider, server.known_hosts_path().string(), port));
   session::Engine engine(eo);
   ASSERT_TRUE(engine.Start(Clock::now()).ok());
   auto fd = net::ConnectTcp("127.0.0.1", port, std::chrono::seconds(5));

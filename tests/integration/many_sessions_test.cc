@@ -24,6 +24,7 @@
 #include "core/client/event_loop.h"
 #include "core/hostkeys/host_key_policy.h"
 #include "gtest/gtest.h"
+#include "tests/common/known_hosts_check.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/sshd/sshd_test_macros.h"
 
@@ -82,13 +83,7 @@ TEST(ManySessionsTest, TwoHundredSessionsOnOneThread) {
     client::SessionOptions options;
     options.provider = provider;
     options.timeout = std::chrono::seconds(240);
-    options.verify_host_key = [provider, port,
-                               kh](const transport::HostKeyInfo& key) {
-      hostkeys::HostKeyVerifyOptions hk;
-      hk.known_hosts_files = {kh};
-      return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port,
-                                     key.blob);
-    };
+    options.verify_host_key = KnownHostsCheck(provider, kh, port);
     client::AsyncSession::Connect(
         **loop, "127.0.0.1", port, options,
         [&, i](client::AsyncSession& s, absl::Status connected) {

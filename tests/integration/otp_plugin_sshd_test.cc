@@ -21,6 +21,7 @@
 #include "core/hostkeys/host_key_policy.h"
 #include "core/plugin/responder_plugin.h"
 #include "gtest/gtest.h"
+#include "tests/common/known_hosts_check.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/sshd/sshd_test_macros.h"
 
@@ -88,14 +89,9 @@ class OtpPluginSshdTest : public ::testing::Test {
   std::unique_ptr<client::Session> Connect(const std::string& backend) {
     client::SessionOptions options;
     options.provider = crypto::testing::MustLoad(backend);
-    auto p = options.provider;
-    const std::string kh = server_->known_hosts_path().string();
     const uint16_t port = static_cast<uint16_t>(server_->port());
-    options.verify_host_key = [p, port, kh](const transport::HostKeyInfo& i) {
-      hostkeys::HostKeyVerifyOptions hk;
-      hk.known_hosts_files = {kh};
-      return hostkeys::VerifyHostKey(hk, *p, "127.0.0.1", port, i.blob);
-    };
+    options.verify_host_key = KnownHostsCheck(
+        options.provider, server_->known_hosts_path().string(), port);
     auto s = client::Session::Connect("127.0.0.1", port, options);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;

@@ -14,6 +14,7 @@
 #include "core/session/socket_driver.h"
 #include "core/transport/messages.h"
 #include "gtest/gtest.h"
+#include "tests/common/known_hosts_check.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/sshd/sshd_test_macros.h"
 
@@ -31,14 +32,8 @@ client::SessionOptions Options(const SshdServer& server,
                                const std::string& known_hosts) {
   client::SessionOptions options;
   options.provider = crypto::testing::MustLoad(backend);
-  auto provider = options.provider;
-  const uint16_t port = static_cast<uint16_t>(server.port());
-  options.verify_host_key = [provider, port,
-                             known_hosts](const transport::HostKeyInfo& info) {
-    hostkeys::HostKeyVerifyOptions hk;
-    hk.known_hosts_files = {known_hosts};
-    return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port, info.blob);
-  };
+  options.verify_host_key = KnownHostsCheck(
+      options.provider, known_hosts, static_cast<uint16_t>(server.port()));
   options.timeout = std::chrono::seconds(60);
   return options;
 }
@@ -192,19 +187,13 @@ TEST_P(SshdTransportTest, NonBlockingDriver) {
   SshdServer server(AliceOptions());
   PARLEY_START_SSHD_OR_SKIP(server);
   auto provider = crypto::testing::MustLoad(GetParam());
-  const std::string kh = server.known_hosts_path().string();
   const uint16_t port = static_cast<uint16_t>(server.port());
   session::EngineOptions eo;
   eo.provider = provider;
   eo.host = "127.0.0.1";
   eo.port = port;
-  eo.check_host_key =
-      session::SyncHostKeyCheck([&](const transport::HostKeyInfo& info) {
-        hostkeys::HostKeyVerifyOptions hk;
-        hk.known_hosts_files = {kh};
-        return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port,
-                                       info.blob);
-      });
+  eo.check_host_key = session::SyncHostKeyCheck(
+      KnownHostsCheck(provider, server.known_hosts_path().string(), port));
   session::Engine engine(eo);
   ASSERT_TRUE(engine.Start(Clock::now()).ok());
   auto fd = net::ConnectTcp("127.0.0.1", port, std::chrono::seconds(5));

@@ -23,6 +23,7 @@
 #include "core/plugin/responder_plugin.h"
 #include "gtest/gtest.h"
 #include "plugins/scripted/transcript.h"
+#include "tests/common/known_hosts_check.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/interop/asyncssh_server.h"
 
@@ -62,13 +63,8 @@ class AsyncSshKbdIntTest : public ::testing::TestWithParam<std::string> {
     client::SessionOptions options;
     options.provider = crypto::testing::MustLoad(GetParam());
     ASSERT_NE(options.provider, nullptr);
-    auto p = options.provider;
     const uint16_t port = server_->port();
-    options.verify_host_key = [p, port, kh](const transport::HostKeyInfo& i) {
-      hostkeys::HostKeyVerifyOptions hk;
-      hk.known_hosts_files = {kh};
-      return hostkeys::VerifyHostKey(hk, *p, "127.0.0.1", port, i.blob);
-    };
+    options.verify_host_key = KnownHostsCheck(options.provider, kh, port);
     options.timeout = std::chrono::seconds(20);
     auto s = client::Session::Connect("127.0.0.1", port, options);
     ASSERT_TRUE(s.ok()) << s.status();
