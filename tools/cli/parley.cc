@@ -361,8 +361,13 @@ int Main(int argc, char** argv) {
     std::cerr << "parley: " << result.status().message() << "\n";
     return 255;
   }
-  fwrite(result->stdout_data.data(), 1, result->stdout_data.size(), stdout);
-  fwrite(result->stderr_data.data(), 1, result->stderr_data.size(), stderr);
+  // (fwrite may not be given the null pointer of an empty vector.)
+  if (!result->stdout_data.empty()) {
+    fwrite(result->stdout_data.data(), 1, result->stdout_data.size(), stdout);
+  }
+  if (!result->stderr_data.empty()) {
+    fwrite(result->stderr_data.data(), 1, result->stderr_data.size(), stderr);
+  }
   s.Disconnect("bye");
   if (result->exit_signal.has_value()) return 255;
   return result->exit_status.value_or(255);
