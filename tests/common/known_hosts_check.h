@@ -21,8 +21,7 @@ KnownHostsCheck(std::shared_ptr<const crypto::CryptoProvider> provider,
   return [provider, known_hosts, port](const transport::HostKeyInfo& info) {
     hostkeys::HostKeyVerifyOptions hk;
     hk.known_hosts_files = {known_hosts};
-    return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port,
-                                   info.blob);
+    return hostkeys::VerifyHostKey(hk, *provider, "127.0.0.1", port, info.blob);
   };
 }
 
