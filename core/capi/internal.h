@@ -39,6 +39,7 @@
 #include "core/auth/kbdint_login.h"
 #include "core/auth/responder.h"
 #include "core/auth/routing.h"
+#include "core/auth/signer.h"
 #include "core/base/clock.h"
 #include "core/base/secure_buffer.h"
 #include "core/channel/connection.h"
@@ -101,6 +102,7 @@ enum class AuthCall {
   kPassword,
   kPublicKey,
   kPublicKeyCallback,
+  kPublicKeySigner,  // an agent's key (libssh2_agent_userauth)
   kKbdInt
 };
 
@@ -192,6 +194,13 @@ class SessionHandle {
   int UserauthPublicKeyCallback(absl::string_view user, ByteView public_key,
                                 SignCallback callback, void** abstract);
   int UserauthKbdInt(absl::string_view user, KbdIntCallback callback);
+  // Publickey authentication with `signer` (an agent's key); a call resumed
+  // after EAGAIN goes on with the signer it started with. Errors of the
+  // signer itself are LIBSSH2_ERROR_AGENT_PROTOCOL.
+  int UserauthSigner(absl::string_view user,
+                     std::shared_ptr<auth::Signer> signer);
+  // True while a call of kind `call` waits to be resumed (EAGAIN).
+  bool resuming(AuthCall call) const { return auth_call_ == call; }
   // Loads the configured responders once (an error is reported again on
   // every attempt until fixed).
   absl::Status LoadConfiguredResponders();
@@ -285,6 +294,7 @@ class SessionHandle {
   bool responders_loaded_ = false;
   std::shared_ptr<auth::RoutingResponder> responders_;
   std::shared_ptr<CallbackSigner> callback_signer_;
+  std::shared_ptr<auth::Signer> pending_signer_;  // kPublicKeySigner
   std::string password_user_;
   SecureBuffer password_;  // kPassword: the current password
 

@@ -35,6 +35,7 @@ absl::string_view Label(AuthCall call) {
       return "password";
     case AuthCall::kPublicKey:
     case AuthCall::kPublicKeyCallback:
+    case AuthCall::kPublicKeySigner:
       return "publickey";
     case AuthCall::kKbdInt:
       return "keyboard-interactive";
@@ -424,6 +425,28 @@ int SessionHandle::UserauthPublicKeyCallback(absl::string_view user,
     if (signer_failed) {
       return SetError(LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED,
                       "Callback returned error");
+    }
+    return Fail(o.status());
+  }
+  return FinishAuth(*o, "publickey");
+}
+
+int SessionHandle::UserauthSigner(absl::string_view user,
+                                  std::shared_ptr<auth::Signer> signer) {
+  if (int rc = BeginAuth(AuthCall::kPublicKeySigner); rc < 0) return rc;
+  if (auth_call_ == AuthCall::kNone) pending_signer_ = std::move(signer);
+  const std::string u(user);
+  std::shared_ptr<auth::Signer> s = pending_signer_;
+  const int rc =
+      RunAuth(AuthCall::kPublicKeySigner, "requesting publickey authentication",
+              [&] { return engine_->AuthPublicKey(u, s, Clock::now()); });
+  if (rc < 0) return rc;
+  pending_signer_.reset();
+  absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
+  if (!o.ok()) {
+    // The agent's own failures carry no session error kind.
+    if (KindOf(o.status()) == ErrorKind::kUnclassified) {
+      return SetError(LIBSSH2_ERROR_AGENT_PROTOCOL, o.status().message());
     }
     return Fail(o.status());
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/common/ssh_agent.h"
 #include "tests/sshd/sshd_test_macros.h"
 #include "tests/sshd/subprocess.h"
 
@@ -209,6 +210,71 @@ TEST_F(CProgramTest, ResponderPluginsAnswerForAnUnmodifiedProgram) {
   EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(20);
   EXPECT_FALSE(absl::StrContains(r->stderr_text, "prompt 0")) << r->stderr_text;
   EXPECT_TRUE(absl::StrContains(r->stderr_text, "responses allocated 0"))
+      << r->stderr_text;
+}
+
+// libssh2's agent API, used as its documentation shows: an unmodified
+// agent client logs in with the key of OpenSSH's ssh-agent that the server
+// knows (after the two it does not), blocking and non-blocking, under both
+// backends; the agent also signs a message through libssh2_agent_sign.
+TEST_F(CProgramTest, AgentProgramLogsInWithAgentKeys) {
+  const fs::path agent_program = work_ / "agent_exec";
+  Build(absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
+                     agent_program.string(), " tests/capi/agent_exec.c ",
+                     PkgConfig({"--cflags", "--libs", "parley"})));
+  SshAgent agent;
+  ASSERT_TRUE(agent.Start().ok());
+  std::string rsa_line;
+  for (const char* type : {"ed25519", "ecdsa", "rsa"}) {
+    const std::string key = (work_ / type).string();
+    ASSERT_TRUE(MakeKeyFile(type, key, std::string("key-") + type).ok());
+    auto added = agent.Add({key});
+    ASSERT_TRUE(added.ok() && added->exit_code == 0);
+    if (std::string(type) == "rsa") {
+      std::ifstream in(key + ".pub");
+      std::string t, b;
+      in >> t >> b;
+      rsa_line = t + " " + b;
+    }
+  }
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {rsa_line}, ""});
+  so.host_key_types = {KeyType::kEd25519};
+  so.authentication_methods = "publickey";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  for (const char* backend : {"openssl", "cryptopp"}) {
+    for (const char* mode : {"blocking", "nonblocking"}) {
+      SCOPED_TRACE(absl::StrCat(backend, " ", mode));
+      SubprocessOptions o;
+      o.env["PARLEY_CRYPTO"] = backend;
+      o.env["SSH_AUTH_SOCK"] = agent.socket();
+      auto r = RunSubprocess(
+          {agent_program.string(), "127.0.0.1", std::to_string(server.port()),
+           "alice", server.known_hosts_path().string(), "echo via-agent", mode},
+          o, absl::Seconds(60));
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(10);
+      EXPECT_EQ(r->stdout_text, "via-agent\n");
+      EXPECT_TRUE(
+          absl::StrContains(r->stderr_text, "agent signed with ssh-ed25519"))
+          << r->stderr_text;
+      EXPECT_TRUE(absl::StrContains(r->stderr_text, "key key-ed25519: refused"))
+          << r->stderr_text;
+      EXPECT_TRUE(absl::StrContains(r->stderr_text, "key key-rsa: accepted"))
+          << r->stderr_text;
+    }
+  }
+  // No agent: the connect call fails with libssh2's message.
+  SubprocessOptions none;
+  none.env["SSH_AUTH_SOCK"] = "/tmp/parley-no-such-agent";
+  auto r = RunSubprocess(
+      {agent_program.string(), "127.0.0.1", std::to_string(server.port()),
+       "alice", server.known_hosts_path().string(), "true"},
+      none, absl::Seconds(60));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 31) << r->DebugString();
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "parley-no-such-agent"))
       << r->stderr_text;
 }
 

@@ -98,6 +98,7 @@ typedef struct _LIBSSH2_USERAUTH_KBDINT_RESPONSE {
 typedef struct _LIBSSH2_SESSION LIBSSH2_SESSION;
 typedef struct _LIBSSH2_CHANNEL LIBSSH2_CHANNEL;
 typedef struct _LIBSSH2_KNOWNHOSTS LIBSSH2_KNOWNHOSTS;
+typedef struct _LIBSSH2_AGENT LIBSSH2_AGENT;
 
 /* Keyboard-interactive callback: called once per INFO_REQUEST round (also
    for rounds without prompts, with num_prompts 0 and prompts/responses
@@ -617,6 +618,37 @@ LIBSSH2_API int libssh2_knownhost_writefile(LIBSSH2_KNOWNHOSTS *hosts,
 LIBSSH2_API int libssh2_knownhost_get(LIBSSH2_KNOWNHOSTS *hosts,
                                       struct libssh2_knownhost **store,
                                       struct libssh2_knownhost *prev);
+
+/* ssh-agent: the keys of a running agent ($SSH_AUTH_SOCK, or the path set
+   with libssh2_agent_set_identity_path). */
+struct libssh2_agent_publickey {
+  unsigned int magic; /* set by the library */
+  void *node;         /* the library's handle of the key */
+  unsigned char *blob;
+  size_t blob_len;
+  char *comment;
+};
+
+LIBSSH2_API LIBSSH2_AGENT *libssh2_agent_init(LIBSSH2_SESSION *session);
+LIBSSH2_API int libssh2_agent_connect(LIBSSH2_AGENT *agent);
+LIBSSH2_API int libssh2_agent_list_identities(LIBSSH2_AGENT *agent);
+/* 0 with *store set, 1 after the last identity, negative on error. */
+LIBSSH2_API int libssh2_agent_get_identity(
+    LIBSSH2_AGENT *agent, struct libssh2_agent_publickey **store,
+    struct libssh2_agent_publickey *prev);
+LIBSSH2_API int libssh2_agent_userauth(
+    LIBSSH2_AGENT *agent, const char *username,
+    struct libssh2_agent_publickey *identity);
+LIBSSH2_API int libssh2_agent_sign(LIBSSH2_AGENT *agent,
+                                   struct libssh2_agent_publickey *identity,
+                                   unsigned char **sig, size_t *s_len,
+                                   const unsigned char *data, size_t d_len,
+                                   const char *method, unsigned int method_len);
+LIBSSH2_API int libssh2_agent_disconnect(LIBSSH2_AGENT *agent);
+LIBSSH2_API void libssh2_agent_free(LIBSSH2_AGENT *agent);
+LIBSSH2_API void libssh2_agent_set_identity_path(LIBSSH2_AGENT *agent,
+                                                 const char *path);
+LIBSSH2_API const char *libssh2_agent_get_identity_path(LIBSSH2_AGENT *agent);
 
 #ifdef __cplusplus
 } /* extern "C" */
