@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "core/agent/client.h"
 #include "core/base/error.h"
 #include "core/capi/internal.h"
 
@@ -451,6 +452,25 @@ int libssh2_channel_setenv_ex(LIBSSH2_CHANNEL* channel, const char* varname,
     const absl::string_view val(value, value_len);
     return c->Request("env", [&] {
       return c->session()->connection()->SetEnv(c->id(), name, val);
+    });
+  });
+}
+
+int libssh2_channel_request_auth_agent(LIBSSH2_CHANNEL* channel) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    // The server's agent channels are relayed to the agent at
+    // $SSH_AUTH_SOCK (libssh2 leaves that to callbacks; Parley answers them
+    // itself).
+    return c->Request("auth-agent-req@openssh.com", [&]() -> absl::Status {
+      const std::string socket = parley::agent::AgentSocketPath();
+      if (socket.empty()) {
+        return absl::FailedPreconditionError(
+            "no agent to forward: SSH_AUTH_SOCK is not set");
+      }
+      c->session()->engine()->EnableAgentForwarding(socket);
+      return c->session()->connection()->RequestAgentForwarding(c->id());
     });
   });
 }

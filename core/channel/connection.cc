@@ -88,6 +88,22 @@ absl::Status Connection::Exec(uint32_t id, absl::string_view command) {
 
 absl::Status Connection::Shell(uint32_t id) { return Request(id, "shell", {}); }
 
+absl::Status Connection::RequestAgentForwarding(uint32_t id) {
+  if (!accept_agent_) {
+    return Error(ErrorKind::kBadUse,
+                 absl::FailedPreconditionError(
+                     "agent forwarding asked for with no agent to forward"));
+  }
+  // OpenSSH's auth-agent-req@openssh.com (PROTOCOL, "agent forwarding").
+  return Request(id, "auth-agent-req@openssh.com", {});
+}
+
+std::vector<uint32_t> Connection::TakeNewAgentChannels() {
+  std::vector<uint32_t> out;
+  out.swap(new_agent_channels_);
+  return out;
+}
+
 absl::Status Connection::Subsystem(uint32_t id, absl::string_view name) {
   Bytes extra;
   wire::Writer(&extra).WriteString(name);
@@ -318,6 +334,29 @@ absl::Status Connection::HandleServerOpen(ByteView body) {
   PARLEY_RETURN_IF_ERROR(r.ReadU32(&max_packet));
   Bytes msg;
   wire::Writer w(&msg);
+  // The forwarded agent, once asked for (PROTOCOL: "auth-agent@openssh.com"
+  // with no type-specific data).
+  if (type == "auth-agent@openssh.com" && accept_agent_ && max_packet > 0 &&
+      r.empty() && channels_.size() < kMaxChannels) {
+    while (Find(next_id_) != nullptr) ++next_id_;
+    auto c = std::make_unique<Channel>();
+    c->local_id_ = next_id_++;
+    c->remote_id_ = sender;
+    c->remote_window_ = window;
+    c->remote_max_packet_ =
+        std::min<uint32_t>(max_packet, transport::kMaxPayload - 64);
+    c->state_ = Channel::State::kOpen;
+    c->forwarded_agent_ = true;
+    w.WriteU8(kMsgChannelOpenConfirmation);
+    w.WriteU32(sender);
+    w.WriteU32(c->local_id_);
+    w.WriteU32(kLocalWindow);
+    w.WriteU32(kLocalMaxPacket);
+    PARLEY_RETURN_IF_ERROR(t_->Send(msg));
+    new_agent_channels_.push_back(c->local_id_);
+    channels_[c->local_id_] = std::move(c);
+    return absl::OkStatus();
+  }
   w.WriteU8(kMsgChannelOpenFailure);
   w.WriteU32(sender);
   w.WriteU32(kOpenAdministrativelyProhibited);

@@ -11,9 +11,11 @@
 // Which messages are legal is decided here per channel state: data after
 // EOF, more data than the window allows, a window grown past 2^32 - 1, a
 // reply to no request, or a message for an unknown channel fail closed
-// (kInvalidArgument). A server's CHANNEL_OPEN (forwarding, X11, agent) is
-// refused with OPEN_FAILURE; the server's global requests are refused when
-// they want a reply (RFC 4254 section 4), as OpenSSH's client does.
+// (kInvalidArgument). A server's CHANNEL_OPEN is refused with OPEN_FAILURE
+// (forwarding, X11), except "auth-agent@openssh.com" once agent forwarding
+// was asked for (the session engine relays those to the local agent); the
+// server's global requests are refused when they want a reply (RFC 4254
+// section 4), as OpenSSH's client does.
 #ifndef PARLEY_CORE_CHANNEL_CONNECTION_H_
 #define PARLEY_CORE_CHANNEL_CONNECTION_H_
 
@@ -23,6 +25,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -94,6 +97,8 @@ class Channel {
     return (stderr_stream ? stderr_ : stdout_).size();
   }
   bool eof_received() const { return eof_received_; }
+  // A channel the server opened to reach our forwarded agent.
+  bool forwarded_agent() const { return forwarded_agent_; }
   bool eof_sent() const { return eof_sent_; }
   bool close_received() const { return close_received_; }
   bool close_sent() const { return close_sent_; }
@@ -127,6 +132,7 @@ class Channel {
   int stale_replies_ = 0;
   // Released by the caller: forgotten once the server's CLOSE came.
   bool released_ = false;
+  bool forwarded_agent_ = false;
 };
 
 class Connection {
@@ -148,6 +154,14 @@ class Connection {
                       absl::string_view value);
   absl::Status RequestPty(uint32_t id, absl::string_view term, uint32_t cols,
                           uint32_t rows);
+  // Asks the server to forward an agent to this session channel
+  // (auth-agent-req@openssh.com); kBadUse unless agent channels are
+  // accepted (set by whoever relays them: the session engine).
+  absl::Status RequestAgentForwarding(uint32_t id);
+  // Accept the server's "auth-agent@openssh.com" channel opens.
+  void set_accept_agent_channels(bool accept) { accept_agent_ = accept; }
+  // The agent channels the server opened since the last call.
+  std::vector<uint32_t> TakeNewAgentChannels();
   // The oldest unread reply to a want-reply request: true for success.
   absl::optional<bool> TakeReply(uint32_t id);
   // The caller stops waiting for the reply to its last request; the reply
@@ -199,6 +213,8 @@ class Connection {
   std::map<uint32_t, std::unique_ptr<Channel>> channels_;
   uint32_t next_id_ = 0;
   int global_replies_pending_ = 0;
+  bool accept_agent_ = false;
+  std::vector<uint32_t> new_agent_channels_;
 };
 
 }  // namespace parley::channel

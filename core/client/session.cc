@@ -22,6 +22,7 @@ absl::StatusOr<session::EngineOptions> MakeEngineOptions(
   e.strict_kex = options.strict_kex;
   e.limits = options.limits;
   e.on_debug = options.on_debug;
+  e.forward_agent = options.forward_agent;
   e.host = host;
   e.port = port;
   if (options.check_host_key) {
@@ -117,6 +118,7 @@ absl::StatusOr<ExecResult> Session::Exec(const std::string& command,
   }
   session::ExecOptions options;
   options.stdin_data.assign(stdin_data.begin(), stdin_data.end());
+  options.forward_agent = engine_->agent_forwarding();
   session::ExecTask task(command, std::move(options));
   session::Engine* e = engine_.get();
   PARLEY_RETURN_IF_ERROR(RunUntil([&] { return task.Poll(*e); }));

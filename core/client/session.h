@@ -48,6 +48,9 @@ struct SessionOptions {
   bool strict_kex = true;
   transport::TransportLimits limits;
   std::function<void(bool always_display, const std::string&)> on_debug;
+  // The local agent's socket (e.g. $SSH_AUTH_SOCK) to forward to every
+  // command (ssh -A); empty: no agent forwarding.
+  std::string forward_agent;
 };
 
 // The engine options for `options` (the default backend loaded if none is

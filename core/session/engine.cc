@@ -41,6 +41,9 @@ Engine::Engine(EngineOptions options) : options_(std::move(options)) {
   transport_ = std::make_unique<transport::Transport>(std::move(t));
   userauth_ = std::make_unique<auth::UserAuth>(transport_.get());
   connection_ = std::make_unique<channel::Connection>(transport_.get());
+  if (!options_.forward_agent.empty()) {
+    EnableAgentForwarding(options_.forward_agent);
+  }
 }
 
 Engine::~Engine() {
@@ -101,6 +104,9 @@ void Engine::Step(TimePoint now) {
   if (!transport_->closed()) {
     CheckHostKey();
     Dispatch();
+    if (agent_forwarding_ != nullptr && userauth_->authenticated()) {
+      agent_forwarding_->Step(*connection_);
+    }
   }
   AdvanceAttempt(now, woken);
 }
@@ -122,6 +128,16 @@ void Engine::CheckHostKey() {
   }
   if (!decision.has_value()) return;
   (void)transport_->ResolveHostKey(*std::move(decision));
+}
+
+void Engine::EnableAgentForwarding(std::string socket) {
+  if (agent_forwarding_ != nullptr &&
+      agent_forwarding_->socket_path() == socket) {
+    return;
+  }
+  agent_forwarding_ =
+      std::make_unique<AgentForwarding>(std::move(socket), wake_.waker());
+  connection_->set_accept_agent_channels(true);
 }
 
 const std::string& Engine::host_key_fingerprint() {
@@ -325,6 +341,9 @@ unsigned Engine::wants() const {
     }
   }
   if (transport_->host_key_pending()) w |= kWantHostKey;
+  if (agent_forwarding_ != nullptr && agent_forwarding_->busy()) {
+    w |= kWantAgent;
+  }
   if (wake_.woken()) w |= kWantPump;
   return w;
 }

@@ -56,6 +56,7 @@
 #include "core/base/waker.h"
 #include "core/channel/connection.h"
 #include "core/crypto/provider.h"
+#include "core/session/agent_forwarding.h"
 #include "core/transport/transport.h"
 
 namespace parley::session {
@@ -104,6 +105,10 @@ struct EngineOptions {
   std::string host;
   uint16_t port = 22;
   HostKeyCheck check_host_key;  // required
+  // The local agent's socket to forward to channels that ask for it
+  // (ExecOptions::forward_agent, libssh2_channel_request_auth_agent); empty:
+  // no agent forwarding.
+  std::string forward_agent;
   // SSH_MSG_DEBUG text (untrusted: sanitise to display).
   std::function<void(bool always_display, const std::string&)> on_debug;
 };
@@ -117,8 +122,9 @@ enum Want : unsigned {
   kWantSigner = 8,     // a signer that will sign later (wake_fd())
   kWantHostKey = 16,   // the application's host-key decision (wake_fd())
   kWantPump = 32,      // more work now: call Pump() again with a fresh `now`
+  kWantAgent = 64,     // a forwarded agent request is with the local agent
   // Any of the asynchronous decisions: poll wake_fd().
-  kWantWake = kWantResponder | kWantSigner | kWantHostKey,
+  kWantWake = kWantResponder | kWantSigner | kWantHostKey | kWantAgent,
 };
 
 class Engine {
@@ -209,6 +215,11 @@ class Engine {
   channel::Connection& connection() { return *connection_; }
   const channel::Connection& connection() const { return *connection_; }
 
+  // Relays forwarded agent channels to the agent at `socket` from now on
+  // (what EngineOptions::forward_agent does from the start).
+  void EnableAgentForwarding(std::string socket);
+  bool agent_forwarding() const { return agent_forwarding_ != nullptr; }
+
   // Sends DISCONNECT and closes (kLocalDisconnect).
   void Disconnect(uint32_t reason, absl::string_view description);
 
@@ -238,6 +249,8 @@ class Engine {
   auth::AttemptWait attempt_wait_ = auth::AttemptWait::kDone;
   absl::optional<absl::StatusOr<auth::AuthOutcome>> auth_result_;
   std::atomic<bool> cancel_{false};
+
+  std::unique_ptr<AgentForwarding> agent_forwarding_;
 };
 
 }  // namespace parley::session

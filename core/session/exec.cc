@@ -84,6 +84,13 @@ bool ExecTask::Poll(Engine& engine) {
         return true;
       }
       if (c->state() == channel::Channel::State::kOpening) return false;
+      if (options_.forward_agent) {
+        if (absl::Status s = conn.RequestAgentForwarding(id_); !s.ok()) {
+          Finish(s);
+          return true;
+        }
+        agent_reply_pending_ = true;
+      }
       if (absl::Status s = conn.Exec(id_, command_); !s.ok()) {
         Finish(s);
         return true;
@@ -91,9 +98,18 @@ bool ExecTask::Poll(Engine& engine) {
       state_ = State::kWaitReply;
       return false;
     case State::kWaitReply: {
+      // The replies in order: the agent forwarding's, then the command's.
+      if (agent_reply_pending_) {
+        absl::optional<bool> agent_reply = conn.TakeReply(id_);
+        if (agent_reply.has_value()) {
+          agent_reply_pending_ = false;
+          result_.agent_forwarding = *agent_reply;
+        }
+      }
       // The reply first: a quick command may have run and closed the
       // channel in the same batch of messages.
-      absl::optional<bool> reply = conn.TakeReply(id_);
+      absl::optional<bool> reply =
+          agent_reply_pending_ ? absl::nullopt : conn.TakeReply(id_);
       if (!reply.has_value()) {
         if (!c->close_received()) return false;
         Finish(Error(ErrorKind::kRefused,

@@ -23,6 +23,8 @@ struct ExecResult {
   Bytes stderr_data;
   absl::optional<uint32_t> exit_status;
   absl::optional<channel::ExitSignal> exit_signal;
+  // With ExecOptions::forward_agent: whether the server agreed.
+  bool agent_forwarding = false;
 };
 
 struct ExecOptions {
@@ -31,6 +33,10 @@ struct ExecOptions {
   std::function<void(bool stderr_stream, ByteView data)> on_output;
   // Collected output beyond this fails the task (kResourceLimit).
   size_t max_collected = size_t{256} << 20;
+  // Ask the server to forward the engine's agent to the command
+  // (EngineOptions::forward_agent must be set). A server that refuses does
+  // not stop the command (ExecResult::agent_forwarding says so).
+  bool forward_agent = false;
 };
 
 class ExecTask {
@@ -61,6 +67,7 @@ class ExecTask {
   Engine* engine_ = nullptr;
   uint32_t id_ = 0;
   size_t stdin_sent_ = 0;
+  bool agent_reply_pending_ = false;
   ExecResult result_;
   absl::StatusOr<ExecResult> final_;
 };

@@ -1,13 +1,15 @@
 /* A libssh2 client that logs in with the keys of a running ssh-agent,
  * written only against libssh2's documented agent API:
  *
- *   agent_exec HOST PORT USER KNOWN_HOSTS COMMAND [blocking|nonblocking]
+ *   agent_exec HOST PORT USER KNOWN_HOSTS COMMAND
+ * [blocking|nonblocking|forward]
  *
  * Connects to $SSH_AUTH_SOCK, lists the agent's identities, has the agent
  * sign a test message with the first one (libssh2_agent_sign), then tries
  * each identity with libssh2_agent_userauth until one is accepted -- in
  * non-blocking mode calling again while it returns LIBSSH2_ERROR_EAGAIN --
- * runs COMMAND and exits with its status. */
+ * runs COMMAND and exits with its status. With "forward" the agent is
+ * forwarded to COMMAND (libssh2_channel_request_auth_agent). */
 #include <arpa/inet.h>
 #include <libssh2.h>
 #include <netinet/in.h>
@@ -44,7 +46,7 @@ int main(int argc, char **argv) {
   struct sockaddr_in sin;
   const char *key;
   size_t key_len;
-  int key_type, sock, rc, result = 0, nonblocking;
+  int key_type, sock, rc, result = 0, nonblocking, forward;
   unsigned char *sig = NULL;
   size_t sig_len = 0;
   char buf[4096];
@@ -56,6 +58,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   nonblocking = argc == 7 && strcmp(argv[6], "nonblocking") == 0;
+  forward = argc == 7 && strcmp(argv[6], "forward") == 0;
   if (libssh2_init(0) != 0) return 10;
   sock = socket(AF_INET, SOCK_STREAM, 0);
   memset(&sin, 0, sizeof(sin));
@@ -135,6 +138,12 @@ int main(int argc, char **argv) {
 
   channel = libssh2_channel_open_session(session);
   if (!channel) FAIL(21);
+  if (forward && libssh2_channel_request_auth_agent(channel) != 0) {
+    char *msg;
+    libssh2_session_last_error(session, &msg, NULL, 0);
+    fprintf(stderr, "agent forwarding refused: %s\n", msg);
+    FAIL(36);
+  }
   if (libssh2_channel_exec(channel, argv[5]) != 0) FAIL(22);
   while ((n = libssh2_channel_read(channel, buf, sizeof(buf))) > 0) {
     fwrite(buf, 1, (size_t)n, stdout);

@@ -265,6 +265,20 @@ TEST_F(CProgramTest, AgentProgramLogsInWithAgentKeys) {
           << r->stderr_text;
     }
   }
+  // Forwarded: the remote ssh-add lists the local agent's keys.
+  {
+    SubprocessOptions o;
+    o.env["SSH_AUTH_SOCK"] = agent.socket();
+    auto r = RunSubprocess(
+        {agent_program.string(), "127.0.0.1", std::to_string(server.port()),
+         "alice", server.known_hosts_path().string(), "ssh-add -l", "forward"},
+        o, absl::Seconds(60));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(10);
+    for (const char* comment : {"key-ed25519", "key-ecdsa", "key-rsa"}) {
+      EXPECT_TRUE(absl::StrContains(r->stdout_text, comment)) << r->stdout_text;
+    }
+  }
   // No agent: the connect call fails with libssh2's message.
   SubprocessOptions none;
   none.env["SSH_AUTH_SOCK"] = "/tmp/parley-no-such-agent";

@@ -448,6 +448,9 @@ LIBSSH2_API int libssh2_channel_setenv_ex(LIBSSH2_CHANNEL *channel,
 
 /* Terminal modes and the pixel sizes are not sent (Parley requests a pty
    with default modes). */
+/* Agent forwarding (auth-agent-req@openssh.com): the server's agent
+   channels for this session are answered by the agent at $SSH_AUTH_SOCK. */
+LIBSSH2_API int libssh2_channel_request_auth_agent(LIBSSH2_CHANNEL *channel);
 LIBSSH2_API int libssh2_channel_request_pty_ex(
     LIBSSH2_CHANNEL *channel, const char *term, unsigned int term_len,
     const char *modes, unsigned int modes_len, int width, int height,
