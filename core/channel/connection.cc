@@ -337,7 +337,7 @@ absl::Status Connection::HandleServerOpen(ByteView body) {
   // The forwarded agent, once asked for (PROTOCOL: "auth-agent@openssh.com"
   // with no type-specific data).
   if (type == "auth-agent@openssh.com" && accept_agent_ && max_packet > 0 &&
-      r.empty() && channels_.size() < kMaxChannels) {
+      channels_.size() < kMaxChannels) {
     while (Find(next_id_) != nullptr) ++next_id_;
     auto c = std::make_unique<Channel>();
     c->local_id_ = next_id_++;

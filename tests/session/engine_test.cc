@@ -5,6 +5,8 @@
 // after authentication, a server CHANNEL_OPEN, window overflow, data after
 // EOF, floods from a server that does not read, a stalled key exchange with
 // a huge window).
+#include <poll.h>
+
 #include "core/session/engine.h"
 
 #include <atomic>
@@ -327,6 +329,60 @@ TEST(EngineTest, ServerChannelOpenIsRefused) {
   EXPECT_EQ(recipient, 0x12345678u);
   EXPECT_EQ(reason, 1u);  // administratively prohibited
   OpenChannel(h);         // still usable
+}
+
+// Agent forwarding: once asked for, the server's auth-agent@openssh.com
+// channel is confirmed and its requests relayed to the local agent; an
+// agent that cannot be reached answers SSH_AGENT_FAILURE (on a worker
+// thread, which wakes the engine); a request longer than 256 KiB ends the
+// channel.
+TEST(EngineTest, ForwardedAgentChannelsAreRelayed) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  h.engine().EnableAgentForwarding("/nonexistent/parley-agent.sock");
+  h.ServerSend(ServerChannelOpen("auth-agent@openssh.com", 77));
+  h.Pump();
+  const Bytes confirm = h.NextClientMessage();
+  ASSERT_FALSE(confirm.empty());
+  ASSERT_EQ(confirm[0], kMsgChannelOpenConfirmation);
+  wire::Reader r(ByteView(confirm).subspan(1));
+  uint32_t recipient = 0, local = 0;
+  ASSERT_TRUE(r.ReadU32(&recipient).ok());
+  ASSERT_TRUE(r.ReadU32(&local).ok());
+  EXPECT_EQ(recipient, 77u);
+  // SSH_AGENTC_REQUEST_IDENTITIES, in two pieces.
+  h.ServerSend(ChannelData(local, std::string("\0\0\0", 3)));
+  h.ServerSend(ChannelData(local, std::string("\x01\x0b", 2)));
+  h.Pump();
+  EXPECT_NE(h.engine().wants() & kWantAgent, 0u);
+  Bytes answer;
+  for (int i = 0; i < 500 && answer.empty(); ++i) {
+    pollfd p = {h.engine().wake_fd(), POLLIN, 0};
+    ::poll(&p, 1, 10);
+    h.Pump();
+    for (const Bytes& m : h.ClientMessages()) {
+      if (!m.empty() && m[0] == kMsgChannelData) answer = m;
+    }
+  }
+  ASSERT_FALSE(answer.empty());
+  wire::Reader data(ByteView(answer).subspan(1));
+  uint32_t to = 0;
+  absl::string_view payload;
+  ASSERT_TRUE(data.ReadU32(&to).ok());
+  ASSERT_TRUE(data.ReadString(&payload).ok());
+  EXPECT_EQ(to, 77u);
+  EXPECT_EQ(payload, std::string("\0\0\0\x01\x05", 5));  // FAILURE
+  EXPECT_EQ(h.engine().wants() & kWantAgent, 0u);
+  // Not an agent conversation: the channel is closed.
+  h.ServerSend(ChannelData(local, std::string("\x7f\xff\xff\xff", 4)));
+  h.Pump();
+  bool closed = false;
+  for (const Bytes& m : h.ClientMessages()) {
+    closed |= !m.empty() && m[0] == kMsgChannelClose;
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_FALSE(h.engine().closed()) << h.engine().error();
 }
 
 TEST(EngineTest, WindowAdjustPastTwoToThe32IsAProtocolError) {
