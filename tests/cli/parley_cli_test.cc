@@ -3,14 +3,15 @@
 // code), $PARLEY_PASSWORD, SSH_ASKPASS for what no responder claims, and
 // the errors a user sees for a wrong chain.
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/common/ssh_agent.h"
 #include "tests/sshd/sshd_test_macros.h"
 #include "tests/sshd/subprocess.h"
 
@@ -49,12 +50,17 @@ class ParleyCliTest : public ::testing::Test {
   absl::StatusOr<SubprocessResult> Parley(
       std::vector<std::string> args,
       std::map<std::string, std::string> env = {}) {
-    std::vector<std::string> argv = {
-        "tools/cli/parley", "--known-hosts",
-        server_->known_hosts_path().string(), "-p",
-        std::to_string(server_->port()), "--plugin-dir", "plugins/otp",
-        "--plugin-dir", "plugins/scripted", "--plugin-dir",
-        "plugins/terminal"};
+    std::vector<std::string> argv = {"tools/cli/parley",
+                                     "--known-hosts",
+                                     server_->known_hosts_path().string(),
+                                     "-p",
+                                     std::to_string(server_->port()),
+                                     "--plugin-dir",
+                                     "plugins/otp",
+                                     "--plugin-dir",
+                                     "plugins/scripted",
+                                     "--plugin-dir",
+                                     "plugins/terminal"};
     argv.insert(argv.end(), args.begin(), args.end());
     // Bazel's test environment holds none of PARLEY_PASSWORD, SSH_ASKPASS
     // and DISPLAY; `env` adds what a case needs.
@@ -82,7 +88,8 @@ TEST_F(ParleyCliTest, HelpListsTheOptionsAndExitsZero) {
   auto r = RunSubprocess({"tools/cli/parley", "--help"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 0);
-  for (const char* option : {"-i identity_file", "--responder", "--plugin-dir"}) {
+  for (const char* option :
+       {"-i identity_file", "--responder", "--plugin-dir"}) {
     EXPECT_TRUE(absl::StrContains(r->stdout_text, option)) << option;
   }
   auto bad = RunSubprocess({"tools/cli/parley", "--no-such-option", "h"});
@@ -98,10 +105,10 @@ TEST_F(ParleyCliTest, ScriptedAndOtpPluginsLogIn) {
       "unmatched = \"decline\"\n[[answer]]\nprompt = \"^Password: $\"\n"
       "env = \"CORP_PASSWORD\"\n");
   for (const char* backend : {"openssl", "cryptopp"}) {
-    auto r = Parley({"--crypto", backend, "--responder",
-                     "scripted:rules=" + rules, "--responder", otp_,
-                     "alice@127.0.0.1", "echo", "in;", "exit", "3"},
-                    {{"CORP_PASSWORD", "secret"}});
+    auto r = Parley(
+        {"--crypto", backend, "--responder", "scripted:rules=" + rules,
+         "--responder", otp_, "alice@127.0.0.1", "echo", "in;", "exit", "3"},
+        {{"CORP_PASSWORD", "secret"}});
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->exit_code, 3) << r->DebugString() << server_->LogTail(20);
     EXPECT_EQ(r->stdout_text, "in\n") << r->DebugString();
@@ -155,12 +162,12 @@ TEST_F(ParleyCliTest, AChainThatCannotAnswerFailsWithTheReason) {
   // Rules that do not know the OTP prompt (unmatched prompts fail).
   const std::string rules =
       Rules("[[answer]]\nprompt = \"^Password: $\"\ntext = \"secret\"\n");
-  r = Parley({"--responder", "scripted:rules=" + rules, "alice@127.0.0.1",
-              "true"});
+  r = Parley(
+      {"--responder", "scripted:rules=" + rules, "alice@127.0.0.1", "true"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 255);
-  EXPECT_TRUE(absl::StrContains(r->stderr_text,
-                                "no rule answers prompt 1 of round 2"))
+  EXPECT_TRUE(
+      absl::StrContains(r->stderr_text, "no rule answers prompt 1 of round 2"))
       << r->stderr_text;
   EXPECT_TRUE(absl::StrContains(r->stderr_text, "One-time password"))
       << r->stderr_text;
@@ -169,6 +176,41 @@ TEST_F(ParleyCliTest, AChainThatCannotAnswerFailsWithTheReason) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 255);
   EXPECT_TRUE(absl::StrContains(r->stderr_text, "terminal")) << r->stderr_text;
+}
+
+// Agent keys are tried first, as ssh does; -A forwards the agent to the
+// command; -o IdentityAgent=none leaves the agent out.
+TEST_F(ParleyCliTest, AgentKeysAndForwarding) {
+  SshAgent agent;
+  ASSERT_TRUE(agent.Start().ok());
+  const std::string key = (dir_ / "id_ed25519").string();
+  ASSERT_TRUE(MakeKeyFile("ed25519", key, "cli-agent-key").ok());
+  auto added = agent.Add({key});
+  ASSERT_TRUE(added.ok() && added->exit_code == 0);
+  std::ifstream in(key + ".pub");
+  std::string type, blob;
+  in >> type >> blob;
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {type + " " + blob}, ""});
+  so.authentication_methods = "publickey";
+  server_ = std::make_unique<SshdServer>(so);
+  PARLEY_START_SSHD_OR_SKIP(*server_);
+  auto r = Parley({"-A", "alice@127.0.0.1", "ssh-add", "-l"},
+                  {{"SSH_AUTH_SOCK", agent.socket()}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server_->LogTail(10);
+  EXPECT_TRUE(absl::StrContains(r->stdout_text, "cli-agent-key"))
+      << r->DebugString();
+  // Without the agent there is no key to log in with.
+  r = Parley({"-o", "IdentityAgent=none", "alice@127.0.0.1", "true"},
+             {{"SSH_AUTH_SOCK", agent.socket()}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255) << r->DebugString();
+  // The agent named by -o IdentityAgent.
+  r = Parley({"-o", "IdentityAgent=" + agent.socket(), "alice@127.0.0.1",
+              "echo", "named"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stdout_text, "named\n") << r->DebugString();
 }
 
 }  // namespace

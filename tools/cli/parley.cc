@@ -5,6 +5,8 @@
 // Options:
 //   -p PORT                 port (default 22)
 //   -l USER                 user name (default $USER)
+//   -A, -o ForwardAgent=yes forward the agent to the command
+//   -o IdentityAgent=SOCKET the agent to use (default $SSH_AUTH_SOCK; none)
 //   -i FILE                 OpenSSH private key for publickey authentication
 //                           (passphrase from $PARLEY_PASSPHRASE or the
 //                           terminal)
@@ -37,9 +39,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/agent/agent_signer.h"
+#include "core/agent/client.h"
 #include "core/auth/kbdint.h"
 #include "core/auth/prompt_class.h"
 #include "core/auth/responder.h"
@@ -65,6 +70,7 @@ constexpr char kUsage[] =
     "[--timeout S]\n"
     "              [--responder NAME[:key=value,...]]... [--plugin-dir "
     "DIR]...\n"
+    "              [-A] [-o IdentityAgent=SOCKET|none] [-o ForwardAgent=yes]\n"
     "              [-v] [user@]host [command...]\n";
 
 int Usage() {
@@ -167,6 +173,8 @@ int Main(int argc, char** argv) {
       TakeSecretEnv("PARLEY_PASSPHRASE");
   std::string user = std::getenv("USER") ? std::getenv("USER") : "root";
   std::string host, backend, known_hosts, policy = "yes", identity;
+  std::string identity_agent;  // IdentityAgent: "" = $SSH_AUTH_SOCK
+  bool forward_agent = false;
   uint16_t port = 22;
   int timeout = 30;
   bool verbose = false;
@@ -210,6 +218,26 @@ int Main(int argc, char** argv) {
       timeout = std::atoi(next().c_str());
     } else if (a == "-v") {
       verbose = true;
+    } else if (a == "-A") {
+      forward_agent = true;
+    } else if (a == "-a") {
+      forward_agent = false;
+    } else if (a == "-o") {
+      const std::string o = next();
+      const size_t eq = o.find_first_of("= ");
+      const std::string key = absl::AsciiStrToLower(o.substr(0, eq));
+      const std::string value =
+          eq == std::string::npos
+              ? ""
+              : std::string(absl::StripAsciiWhitespace(o.substr(eq + 1)));
+      if (key == "identityagent") {
+        identity_agent = value;
+      } else if (key == "forwardagent") {
+        forward_agent = absl::AsciiStrToLower(value) == "yes";
+      } else {
+        std::cerr << "parley: warning: option " << o.substr(0, eq)
+                  << " is not supported (yet); ignored\n";
+      }
     } else if (a == "--responder") {
       responder_specs.push_back(next());
     } else if (a == "--plugin-dir") {
@@ -266,6 +294,13 @@ int Main(int argc, char** argv) {
     return hostkeys::VerifyHostKey(hk, *provider, host, port, info.blob);
   };
   options.timeout = std::chrono::seconds(timeout);
+  if (forward_agent) {
+    options.forward_agent = agent::AgentSocketPath(identity_agent);
+    if (options.forward_agent.empty()) {
+      std::cerr << "parley: warning: no agent to forward (SSH_AUTH_SOCK is "
+                   "not set)\n";
+    }
+  }
   auto session = client::Session::Connect(host, port, options);
   if (!session.ok()) {
     std::cerr << "parley: " << session.status().message() << "\n";
@@ -295,6 +330,39 @@ int Main(int argc, char** argv) {
     return std::find(none->methods.begin(), none->methods.end(), m) !=
            none->methods.end();
   };
+  // The agent's keys first, as ssh does.
+  const std::string agent_socket = agent::AgentSocketPath(identity_agent);
+  if (!agent_socket.empty() && none->kind != auth::AuthOutcome::kSuccess &&
+      offered("publickey")) {
+    absl::StatusOr<std::vector<agent::AgentKey>> keys =
+        agent::AgentSigners(agent_socket);
+    if (!keys.ok() && verbose) {
+      std::cerr << "parley: agent: " << keys.status().message() << "\n";
+    }
+    for (const agent::AgentKey& k :
+         keys.ok() ? *keys : std::vector<agent::AgentKey>{}) {
+      if (verbose) {
+        std::cerr << "parley: offering agent key "
+                  << auth::SanitizeForTerminal(k.comment) << "\n";
+      }
+      auto r = s.AuthPublicKey(user, k.signer);
+      if (!r.ok()) {
+        if (s.engine().closed()) {
+          std::cerr << "parley: " << r.status().message() << "\n";
+          return 255;
+        }
+        std::cerr << "parley: agent key "
+                  << auth::SanitizeForTerminal(k.comment) << ": "
+                  << r.status().message() << "\n";
+        continue;
+      }
+      if (r->kind == auth::AuthOutcome::kSuccess ||
+          r->kind == auth::AuthOutcome::kPartialSuccess) {
+        none = r;
+        break;
+      }
+    }
+  }
   if (!identity.empty() && none->kind != auth::AuthOutcome::kSuccess &&
       offered("publickey")) {
     auto key = keys::LoadPrivateKeyFile(identity, ByteView(), *provider);
