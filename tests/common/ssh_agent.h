@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "tests/sshd/subprocess.h"
 
@@ -77,6 +80,20 @@ inline absl::Status MakeKeyFile(const std::string& type,
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) return absl::InternalError(r->DebugString());
   return absl::OkStatus();
+}
+
+// The authorized_keys line ("TYPE BASE64") of a public-key blob.
+inline std::string KeyLine(const std::vector<uint8_t>& blob) {
+  const uint32_t n = blob.size() >= 4
+                         ? (uint32_t{blob[0]} << 24 | uint32_t{blob[1]} << 16 |
+                            uint32_t{blob[2]} << 8 | blob[3])
+                         : 0;
+  const std::string type(
+      blob.begin() + 4,
+      blob.begin() + 4 + std::min<size_t>(n, blob.size() - 4));
+  return type + " " +
+         absl::Base64Escape(absl::string_view(
+             reinterpret_cast<const char*>(blob.data()), blob.size()));
 }
 
 }  // namespace parley::testing
