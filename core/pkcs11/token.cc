@@ -1,5 +1,8 @@
 #include "core/pkcs11/token.h"
 
+#include <p11-kit/pkcs11.h>
+#include <p11-kit/uri.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -9,9 +12,6 @@
 #include "absl/strings/string_view.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/module/module_loader.h"
-
-#include <p11-kit/pkcs11.h>
-#include <p11-kit/uri.h>
 
 namespace parley::pkcs11 {
 namespace {
@@ -112,13 +112,14 @@ absl::StatusOr<Bytes> UnwrapOctetString(const Bytes& der) {
 }
 
 bool Equals(const Bytes& b, std::initializer_list<uint8_t> want) {
-  return b.size() == want.size() && std::equal(b.begin(), b.end(), want.begin());
+  return b.size() == want.size() &&
+         std::equal(b.begin(), b.end(), want.begin());
 }
 
 absl::StatusOr<crypto::KeyType> CurveOf(const Bytes& params) {
   // OIDs (RFC 5480, RFC 8410) as DER, or Ed25519's PrintableString form.
-  if (Equals(params, {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
-                      0x07})) {
+  if (Equals(params,
+             {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07})) {
     return crypto::KeyType::kEcdsaP256;
   }
   if (Equals(params, {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22})) {
@@ -147,10 +148,11 @@ using Uri = std::unique_ptr<P11KitUri, UriDeleter>;
 absl::StatusOr<Uri> ParseUri(const std::string& text) {
   Uri uri(p11_kit_uri_new());
   if (text.empty()) return uri;
-  const int rc = p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri.get());
+  const int rc =
+      p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri.get());
   if (rc != P11_KIT_URI_OK) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad pkcs11: URI: ", p11_kit_uri_message(rc)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad pkcs11: URI: ", p11_kit_uri_message(rc)));
   }
   if (p11_kit_uri_get_pin_value(uri.get()) != nullptr) {
     return absl::InvalidArgumentError(
@@ -187,10 +189,18 @@ absl::StatusOr<KeySelection> ParseKeySelection(
   return sel;
 }
 
+// A token session kept open (and logged in) for its token.
+struct TokenSession {
+  CK_SESSION_HANDLE handle;
+};
+
 struct Module::Impl {
   std::shared_ptr<module::Module> so;
   CK_FUNCTION_LIST_PTR f = nullptr;
   std::mutex mu;  // sessions, and one signature at a time
+  // The token's session, opened and logged in (PIN from `pin`) if need be.
+  absl::StatusOr<TokenSession> Session(const TokenKey& key,
+                                       const PinSource& pin);
   // token serial + label -> the session kept open (and logged in).
   std::map<std::string, CK_SESSION_HANDLE> sessions;
 
@@ -212,8 +222,8 @@ struct Module::Impl {
         return s;
       }
     }
-    return absl::UnavailableError(absl::StrCat(
-        "token \"", key.token_label, "\" is not there (removed?)"));
+    return absl::UnavailableError(absl::StrCat("token \"", key.token_label,
+                                               "\" is not there (removed?)"));
   }
 
   absl::StatusOr<Bytes> Attribute(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
@@ -253,15 +263,16 @@ struct Module::Impl {
 
 absl::StatusOr<std::shared_ptr<Module>> Module::Load(const std::string& path) {
   static std::mutex mu;
-  static auto* const loaded = new std::map<std::string, std::shared_ptr<Module>>;
+  static auto* const loaded =
+      new std::map<std::string, std::shared_ptr<Module>>;
   std::lock_guard<std::mutex> lock(mu);
   auto it = loaded->find(path);
   if (it != loaded->end()) return it->second;
   absl::StatusOr<std::shared_ptr<module::Module>> so =
       module::LoadModule(path, "PKCS#11 module");
   if (!so.ok()) return so.status();
-  auto get = (*so)->Function<CK_RV(CK_FUNCTION_LIST_PTR_PTR)>(
-      "C_GetFunctionList");
+  auto get =
+      (*so)->Function<CK_RV(CK_FUNCTION_LIST_PTR_PTR)>("C_GetFunctionList");
   if (get == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " is not a PKCS#11 module (no C_GetFunctionList)"));
@@ -286,7 +297,8 @@ absl::StatusOr<std::shared_ptr<Module>> Module::Load(const std::string& path) {
 Module::Module(std::string path) : path_(std::move(path)) {}
 Module::~Module() = default;
 
-absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(const std::string& text) {
+absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(
+    const std::string& text) {
   absl::StatusOr<Uri> uri = ParseUri(text);
   if (!uri.ok()) return uri.status();
   CK_FUNCTION_LIST_PTR f = impl_->f;
@@ -324,10 +336,9 @@ absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(const std::string& text) 
         continue;
       }
       // The URI's object attributes (label, id) must match.
-      CK_ATTRIBUTE attrs[2] = {
-          {CKA_ID, id->data(), id->size()},
-          {CKA_LABEL, label.ok() ? label->data() : nullptr,
-           label.ok() ? label->size() : 0}};
+      CK_ATTRIBUTE attrs[2] = {{CKA_ID, id->data(), id->size()},
+                               {CKA_LABEL, label.ok() ? label->data() : nullptr,
+                                label.ok() ? label->size() : 0}};
       if (!text.empty() &&
           !p11_kit_uri_match_attributes(uri->get(), attrs, 2)) {
         continue;
@@ -346,8 +357,8 @@ absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(const std::string& text) 
         if (!n.ok() || !e.ok()) continue;
         key.public_key.type = crypto::KeyType::kRsa;
         auto strip = [](Bytes b) {
-          b.erase(b.begin(),
-                  std::find_if(b.begin(), b.end(), [](uint8_t c) { return c; }));
+          b.erase(b.begin(), std::find_if(b.begin(), b.end(),
+                                          [](uint8_t c) { return c; }));
           return b;
         };
         key.public_key.rsa_n = strip(*n);
@@ -378,6 +389,65 @@ absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(const std::string& text) 
   return out;
 }
 
+absl::Status Module::Login(const TokenKey& key, const PinSource& pin) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->Session(key, pin).status();
+}
+
+absl::StatusOr<TokenSession> Module::Impl::Session(const TokenKey& key,
+                                                   const PinSource& pin) {
+  absl::StatusOr<CK_SLOT_ID> slot = SlotOf(key);
+  if (!slot.ok()) return slot.status();
+  const std::string token = key.token_serial + "/" + key.token_label;
+  auto it = sessions.find(token);
+  CK_SESSION_HANDLE s = 0;
+  if (it != sessions.end()) {
+    s = it->second;
+    CK_SESSION_INFO si;
+    if (f->C_GetSessionInfo(s, &si) == CKR_OK && si.slotID == *slot) {
+      return TokenSession{s};
+    }
+    sessions.erase(it);  // the token went away and came back
+  }
+  CK_RV rv = f->C_OpenSession(*slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s);
+  if (rv != CKR_OK) return Failed("C_OpenSession", rv);
+  CK_TOKEN_INFO info;
+  rv = f->C_GetTokenInfo(*slot, &info);
+  if (rv != CKR_OK) {
+    f->C_CloseSession(s);
+    return Failed("C_GetTokenInfo", rv);
+  }
+  if ((info.flags & CKF_LOGIN_REQUIRED) != 0) {
+    PinRequest req;
+    req.token_label = key.token_label;
+    req.count_low = (info.flags & CKF_USER_PIN_COUNT_LOW) != 0;
+    req.final_try = (info.flags & CKF_USER_PIN_FINAL_TRY) != 0;
+    if ((info.flags & CKF_USER_PIN_LOCKED) != 0) {
+      f->C_CloseSession(s);
+      return absl::PermissionDeniedError(
+          absl::StrCat("the PIN of token \"", key.token_label, "\" is locked"));
+    }
+    if (!pin) {
+      f->C_CloseSession(s);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "token \"", key.token_label, "\" needs a PIN and none can be asked"));
+    }
+    absl::StatusOr<SecureBuffer> p = pin(req);
+    if (!p.ok()) {
+      f->C_CloseSession(s);
+      return p.status();
+    }
+    rv = f->C_Login(s, CKU_USER, p->data(), p->size());
+    SecureWipe(p->data(), p->size());
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+      f->C_CloseSession(s);
+      return Failed("login", rv);
+    }
+  }
+  sessions[token] = s;
+  return TokenSession{s};
+}
+
 absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
                                    crypto::SignatureAlgorithm algorithm,
                                    ByteView data,
@@ -385,57 +455,10 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
                                    const PinSource& pin) {
   CK_FUNCTION_LIST_PTR f = impl_->f;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  absl::StatusOr<CK_SLOT_ID> slot = impl_->SlotOf(key);
-  if (!slot.ok()) return slot.status();
+  absl::StatusOr<TokenSession> held = impl_->Session(key, pin);
+  if (!held.ok()) return held.status();
+  const CK_SESSION_HANDLE s = held->handle;
   const std::string token = key.token_serial + "/" + key.token_label;
-  auto it = impl_->sessions.find(token);
-  CK_SESSION_HANDLE s = 0;
-  if (it != impl_->sessions.end()) {
-    s = it->second;
-    CK_SESSION_INFO si;
-    if (f->C_GetSessionInfo(s, &si) != CKR_OK || si.slotID != *slot) {
-      impl_->sessions.erase(it);  // the token went away and came back
-      it = impl_->sessions.end();
-    }
-  }
-  if (it == impl_->sessions.end()) {
-    CK_RV rv = f->C_OpenSession(*slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s);
-    if (rv != CKR_OK) return Failed("C_OpenSession", rv);
-    CK_TOKEN_INFO info;
-    rv = f->C_GetTokenInfo(*slot, &info);
-    if (rv != CKR_OK) {
-      f->C_CloseSession(s);
-      return Failed("C_GetTokenInfo", rv);
-    }
-    if ((info.flags & CKF_LOGIN_REQUIRED) != 0) {
-      PinRequest req;
-      req.token_label = key.token_label;
-      req.count_low = (info.flags & CKF_USER_PIN_COUNT_LOW) != 0;
-      req.final_try = (info.flags & CKF_USER_PIN_FINAL_TRY) != 0;
-      if ((info.flags & CKF_USER_PIN_LOCKED) != 0) {
-        f->C_CloseSession(s);
-        return absl::PermissionDeniedError(absl::StrCat(
-            "the PIN of token \"", key.token_label, "\" is locked"));
-      }
-      if (!pin) {
-        f->C_CloseSession(s);
-        return absl::FailedPreconditionError(absl::StrCat(
-            "token \"", key.token_label, "\" needs a PIN and none can be asked"));
-      }
-      absl::StatusOr<SecureBuffer> p = pin(req);
-      if (!p.ok()) {
-        f->C_CloseSession(s);
-        return p.status();
-      }
-      rv = f->C_Login(s, CKU_USER, p->data(), p->size());
-      p->assign(p->size(), 0);  // (the buffer also wipes on release)
-      if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-        f->C_CloseSession(s);
-        return Failed("login", rv);
-      }
-    }
-    impl_->sessions[token] = s;
-  }
   // The private half: same CKA_ID.
   CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
   Bytes id = key.id;
@@ -479,7 +502,8 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
       mech.mechanism = CKM_SHA512_RSA_PKCS;
       break;
     default:
-      return absl::UnimplementedError("a signature algorithm tokens do not make");
+      return absl::UnimplementedError(
+          "a signature algorithm tokens do not make");
   }
   CK_RV rv = f->C_SignInit(s, &mech, objects->front());
   if (rv != CKR_OK) {

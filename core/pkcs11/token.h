@@ -69,6 +69,10 @@ class Module {
   // URI selects (token and object attributes; empty: all), in slot order.
   // Keys of other types are skipped. No PIN is needed.
   absl::StatusOr<std::vector<TokenKey>> FindKeys(const std::string& uri);
+  // Logs in to the token of `key` now (PIN from `pin`) if it needs it and
+  // no session of ours is logged in: what a caller does to have the PIN
+  // asked on its own thread rather than the signer's.
+  absl::Status Login(const TokenKey& key, const PinSource& pin);
   // Signs `data` with the private key of `key` and returns the SSH
   // signature blob. Logs in first (PIN from `pin`) if the token needs it.
   // Errors: kPermissionDenied (PIN incorrect or locked), kUnavailable (no

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/common/softhsm.h"
 #include "tests/common/ssh_agent.h"
 #include "tests/sshd/sshd_test_macros.h"
 #include "tests/sshd/subprocess.h"
@@ -211,6 +212,81 @@ TEST_F(ParleyCliTest, AgentKeysAndForwarding) {
               "echo", "named"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stdout_text, "named\n") << r->DebugString();
+}
+
+// Keys on a PKCS#11 token (-I, -o PKCS11Provider=): the PIN through
+// SSH_ASKPASS (asked once) or a descriptor (--pin-fd); a wrong PIN ends the
+// login with the reason, asked once.
+TEST_F(ParleyCliTest, TokenKeysWithAPin) {
+  SoftHsm hsm;
+  ASSERT_TRUE(hsm.Start(dir_ / "softhsm").ok());
+  ASSERT_TRUE(hsm.InitToken("cli-card", "7777").ok());
+  ASSERT_TRUE(
+      hsm.GenerateKey("cli-card", "7777", "EC:prime256v1", "cli-ec", "31")
+          .ok());
+  auto listed = RunSubprocess({"ssh-keygen", "-D", kSoftHsmModule});
+  ASSERT_TRUE(listed.ok() && listed->exit_code == 0);
+  std::string line =
+      listed->stdout_text.substr(0, listed->stdout_text.find('\n'));
+  line = line.substr(0, line.rfind(' '));  // without the label
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {line}, ""});
+  so.authentication_methods = "publickey";
+  server_ = std::make_unique<SshdServer>(so);
+  PARLEY_START_SSHD_OR_SKIP(*server_);
+
+  auto askpass = [&](const std::string& pin) {
+    const std::string path = (dir_ / ("askpass-" + pin)).string();
+    std::ofstream(path) << "#!/bin/sh\necho \"$1\" >> " << dir_.string()
+                        << "/asked-" << pin << "\necho " << pin << "\n";
+    fs::permissions(path, fs::perms::owner_all);
+    return std::map<std::string, std::string>{{"SSH_ASKPASS", path},
+                                              {"SSH_ASKPASS_REQUIRE", "force"}};
+  };
+  auto r = Parley({"-I", kSoftHsmModule, "alice@127.0.0.1", "echo", "card"},
+                  askpass("7777"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server_->LogTail(10);
+  EXPECT_EQ(r->stdout_text, "card\n");
+  {
+    std::ifstream asked(dir_ / "asked-7777");
+    std::string prompt;
+    std::getline(asked, prompt);
+    EXPECT_EQ(prompt, "Enter PIN for 'cli-card': ");
+    EXPECT_FALSE(std::getline(asked, prompt));
+  }
+  // A URI, and the PIN from a descriptor.
+  const std::string pin_file = (dir_ / "pin").string();
+  std::ofstream(pin_file) << "7777\n";
+  // (Run through bash so that descriptor 3 is open for parley.)
+  SubprocessOptions o;
+  o.env["HOME"] = dir_.string();
+  const std::string here = fs::current_path().string();
+  o.env["PARLEY_BACKEND_PATH"] =
+      here + "/backends/openssl:" + here + "/backends/cryptopp";
+  auto fd_run = RunSubprocess(
+      {"bash", "-c",
+       absl::StrCat(
+           "exec 3<", pin_file, "; exec tools/cli/parley --known-hosts ",
+           server_->known_hosts_path().string(), " -p ", server_->port(),
+           " -o PKCS11Provider='pkcs11:token=cli-card", "?module-path=",
+           kSoftHsmModule, "' --pin-fd 3 alice@127.0.0.1 echo fd")},
+      o, absl::Seconds(60));
+  ASSERT_TRUE(fd_run.ok());
+  EXPECT_EQ(fd_run->exit_code, 0) << fd_run->DebugString();
+  EXPECT_EQ(fd_run->stdout_text, "fd\n");
+  // A wrong PIN: asked once, the reason shown, exit 255.
+  r = Parley({"-I", kSoftHsmModule, "alice@127.0.0.1", "true"},
+             askpass("0000"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255) << r->DebugString();
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "PIN incorrect"))
+      << r->stderr_text;
+  std::ifstream asked(dir_ / "asked-0000");
+  std::string prompt;
+  int prompts = 0;
+  while (std::getline(asked, prompt)) ++prompts;
+  EXPECT_EQ(prompts, 1);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // Options:
 //   -p PORT                 port (default 22)
 //   -l USER                 user name (default $USER)
+//   -I MODULE|pkcs11:URI, -o PKCS11Provider=...   keys on a PKCS#11 token
+//   --pin-fd N              read the token's PIN from descriptor N
 //   -A, -o ForwardAgent=yes forward the agent to the command
 //   -o IdentityAgent=SOCKET the agent to use (default $SSH_AUTH_SOCK; none)
 //   -i FILE                 OpenSSH private key for publickey authentication
@@ -49,12 +51,14 @@
 #include "core/auth/prompt_class.h"
 #include "core/auth/responder.h"
 #include "core/auth/routing.h"
+#include "core/base/file.h"
 #include "core/base/secure_buffer.h"
 #include "core/client/session.h"
 #include "core/crypto/backend_loader.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/host_key_policy.h"
 #include "core/keys/key_file.h"
+#include "core/pkcs11/signer.h"
 #include "core/plugin/responder_plugin.h"
 #include "core/plugin/spec.h"
 #include "plugins/terminal/tty.h"
@@ -71,6 +75,8 @@ constexpr char kUsage[] =
     "              [--responder NAME[:key=value,...]]... [--plugin-dir "
     "DIR]...\n"
     "              [-A] [-o IdentityAgent=SOCKET|none] [-o ForwardAgent=yes]\n"
+    "              [-I PKCS11_MODULE|pkcs11:URI] [-o PKCS11Provider=...] "
+    "[--pin-fd N]\n"
     "              [-v] [user@]host [command...]\n";
 
 int Usage() {
@@ -100,6 +106,36 @@ std::string Runfiles() {
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) return "/nonexistent";
   return std::string(self, static_cast<size_t>(n)) + ".runfiles/parley";
+}
+
+// A token's PIN: from descriptor `fd` (one line) when given, else asked on
+// the terminal or through SSH_ASKPASS as OpenSSH does ("Enter PIN for
+// 'LABEL': "), with the token's warnings about retries first.
+pkcs11::PinSource TokenPinSource(int fd) {
+  return [fd](const pkcs11::PinRequest& r) -> absl::StatusOr<SecureBuffer> {
+    if (r.final_try) {
+      std::cerr << "parley: warning: token \""
+                << auth::SanitizeForTerminal(r.token_label)
+                << "\": one more wrong PIN locks it\n";
+    } else if (r.count_low) {
+      std::cerr << "parley: warning: token \""
+                << auth::SanitizeForTerminal(r.token_label)
+                << "\": a wrong PIN was entered before\n";
+    }
+    if (fd >= 0) {
+      LineRead options;
+      options.max_bytes = 256;
+      return ReadSecretLine(fd, options);
+    }
+    tty::AskOptions options;
+    options.askpass = tty::AskpassModeFromEnv();
+    absl::StatusOr<SecureBuffer> pin = tty::Ask(
+        options,
+        "Enter PIN for '" + auth::SanitizeForTerminal(r.token_label) + "': ",
+        false);
+    if (!pin.ok()) return absl::CancelledError(pin.status().message());
+    return pin;
+  };
 }
 
 // Takes a secret out of the environment: copied into wiping memory, wiped
@@ -175,6 +211,8 @@ int Main(int argc, char** argv) {
   std::string host, backend, known_hosts, policy = "yes", identity;
   std::string identity_agent;  // IdentityAgent: "" = $SSH_AUTH_SOCK
   bool forward_agent = false;
+  std::string pkcs11;  // -I / PKCS11Provider: a module or a pkcs11: URI
+  int pin_fd = -1;
   uint16_t port = 22;
   int timeout = 30;
   bool verbose = false;
@@ -218,6 +256,10 @@ int Main(int argc, char** argv) {
       timeout = std::atoi(next().c_str());
     } else if (a == "-v") {
       verbose = true;
+    } else if (a == "-I") {
+      pkcs11 = next();
+    } else if (a == "--pin-fd") {
+      pin_fd = std::atoi(next().c_str());
     } else if (a == "-A") {
       forward_agent = true;
     } else if (a == "-a") {
@@ -232,6 +274,8 @@ int Main(int argc, char** argv) {
               : std::string(absl::StripAsciiWhitespace(o.substr(eq + 1)));
       if (key == "identityagent") {
         identity_agent = value;
+      } else if (key == "pkcs11provider") {
+        pkcs11 = value == "none" ? "" : value;
       } else if (key == "forwardagent") {
         forward_agent = absl::AsciiStrToLower(value) == "yes";
       } else {
@@ -354,6 +398,43 @@ int Main(int argc, char** argv) {
         std::cerr << "parley: agent key "
                   << auth::SanitizeForTerminal(k.comment) << ": "
                   << r.status().message() << "\n";
+        continue;
+      }
+      if (r->kind == auth::AuthOutcome::kSuccess ||
+          r->kind == auth::AuthOutcome::kPartialSuccess) {
+        none = r;
+        break;
+      }
+    }
+  }
+  // Then the token's keys (-I), asking the PIN once per token as ssh does.
+  if (!pkcs11.empty() && none->kind != auth::AuthOutcome::kSuccess &&
+      offered("publickey")) {
+    absl::StatusOr<pkcs11::KeySelection> selection =
+        pkcs11::ParseKeySelection(pkcs11);
+    absl::StatusOr<std::vector<pkcs11::TokenSigner>> keys =
+        selection.ok() ? pkcs11::TokenSigners(*selection, options.provider,
+                                              TokenPinSource(pin_fd))
+                       : absl::StatusOr<std::vector<pkcs11::TokenSigner>>(
+                             selection.status());
+    if (!keys.ok()) {
+      std::cerr << "parley: PKCS#11: " << keys.status().message() << "\n";
+      return 255;
+    }
+    for (const pkcs11::TokenSigner& k : *keys) {
+      if (verbose) {
+        std::cerr << "parley: offering token key \""
+                  << auth::SanitizeForTerminal(k.key.label) << "\" of \""
+                  << auth::SanitizeForTerminal(k.key.token_label) << "\"\n";
+      }
+      auto r = s.AuthPublicKey(user, k.signer);
+      if (!r.ok()) {
+        // A wrong PIN is not tried again (the token would lock).
+        std::cerr << "parley: " << r.status().message() << "\n";
+        if (s.engine().closed() ||
+            r.status().code() == absl::StatusCode::kPermissionDenied) {
+          return 255;
+        }
         continue;
       }
       if (r->kind == auth::AuthOutcome::kSuccess ||
