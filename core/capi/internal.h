@@ -199,6 +199,10 @@ class SessionHandle {
   // signer itself are LIBSSH2_ERROR_AGENT_PROTOCOL.
   int UserauthSigner(absl::string_view user,
                      std::shared_ptr<auth::Signer> signer);
+  // parley_userauth_pkcs11 (core/capi/pkcs11.cc).
+  using PinCallback = int (*)(const char*, int, char*, size_t, void*);
+  int UserauthPkcs11(absl::string_view user, const char* module_or_uri,
+                     PinCallback callback, void* abstract);
   // True while a call of kind `call` waits to be resumed (EAGAIN).
   bool resuming(AuthCall call) const { return auth_call_ == call; }
   // Loads the configured responders once (an error is reported again on
@@ -295,6 +299,9 @@ class SessionHandle {
   std::shared_ptr<auth::RoutingResponder> responders_;
   std::shared_ptr<CallbackSigner> callback_signer_;
   std::shared_ptr<auth::Signer> pending_signer_;  // kPublicKeySigner
+  // The token keys of parley_userauth_pkcs11 still to offer.
+  struct Pkcs11Keys;
+  std::shared_ptr<Pkcs11Keys> pkcs11_keys_;
   std::string password_user_;
   SecureBuffer password_;  // kPassword: the current password
 

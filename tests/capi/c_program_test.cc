@@ -10,7 +10,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/common/softhsm.h"
 #include "tests/common/ssh_agent.h"
 #include "tests/sshd/sshd_test_macros.h"
 #include "tests/sshd/subprocess.h"
@@ -290,6 +292,69 @@ TEST_F(CProgramTest, AgentProgramLogsInWithAgentKeys) {
   EXPECT_EQ(r->exit_code, 31) << r->DebugString();
   EXPECT_TRUE(absl::StrContains(r->stderr_text, "parley-no-such-agent"))
       << r->stderr_text;
+}
+
+// parley_userauth_pkcs11: a C program logs in with a key on a SoftHSM2
+// token, the PIN from its callback asked once, blocking and non-blocking,
+// under both backends; a wrong PIN is LIBSSH2_ERROR_KEYFILE_AUTH_FAILED,
+// asked once.
+TEST_F(CProgramTest, Pkcs11ProgramLogsInWithATokenKey) {
+  const fs::path program = work_ / "pkcs11_exec";
+  Build(absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
+                     program.string(), " tests/capi/pkcs11_exec.c ",
+                     PkgConfig({"--cflags", "--libs", "parley"})));
+  SoftHsm hsm;
+  ASSERT_TRUE(hsm.Start(work_ / "softhsm").ok());
+  ASSERT_TRUE(hsm.InitToken("c-card", "2468").ok());
+  ASSERT_TRUE(
+      hsm.GenerateKey("c-card", "2468", "rsa:2048", "c-rsa", "41").ok());
+  ASSERT_TRUE(
+      hsm.GenerateKey("c-card", "2468", "EC:prime256v1", "c-ec", "42").ok());
+  auto listed = RunSubprocess({"ssh-keygen", "-D", kSoftHsmModule});
+  ASSERT_TRUE(listed.ok() && listed->exit_code == 0);
+  // Only the EC key is authorised: the RSA key is offered and refused.
+  std::string ec_line;
+  for (absl::string_view l : absl::StrSplit(listed->stdout_text, '\n')) {
+    if (absl::StartsWith(l, "ecdsa"))
+      ec_line = std::string(l.substr(0, l.rfind(' ')));
+  }
+  ASSERT_FALSE(ec_line.empty()) << listed->stdout_text;
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {ec_line}, ""});
+  so.host_key_types = {KeyType::kEd25519};
+  so.authentication_methods = "publickey";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  const std::string uri =
+      absl::StrCat("pkcs11:token=c-card?module-path=", kSoftHsmModule);
+  for (const char* backend : {"openssl", "cryptopp"}) {
+    for (const char* mode : {"blocking", "nonblocking"}) {
+      SCOPED_TRACE(absl::StrCat(backend, " ", mode));
+      SubprocessOptions o;
+      o.env["PARLEY_CRYPTO"] = backend;
+      auto r = RunSubprocess(
+          {program.string(), "127.0.0.1", std::to_string(server.port()),
+           "alice", server.known_hosts_path().string(), uri, "2468",
+           "echo via-token", mode},
+          o, absl::Seconds(60));
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(10);
+      EXPECT_EQ(r->stdout_text, "via-token\n");
+      EXPECT_TRUE(absl::StrContains(r->stderr_text, "PIN callback calls: 1"))
+          << r->stderr_text;
+      EXPECT_TRUE(absl::StrContains(r->stderr_text, "PIN asked for c-card"))
+          << r->stderr_text;
+    }
+  }
+  auto wrong = RunSubprocess(
+      {program.string(), "127.0.0.1", std::to_string(server.port()), "alice",
+       server.known_hosts_path().string(), kSoftHsmModule, "0000", "true"});
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->exit_code, 40) << wrong->DebugString();
+  EXPECT_TRUE(absl::StrContains(wrong->stderr_text, "PIN incorrect"))
+      << wrong->stderr_text;
+  EXPECT_TRUE(absl::StrContains(wrong->stderr_text, "PIN callback calls: 1"))
+      << wrong->stderr_text;
 }
 
 }  // namespace

@@ -84,6 +84,35 @@ LIBSSH2_API int parley_userauth_kbdint_set_limits(LIBSSH2_SESSION *session,
    is forgotten when the next login starts. */
 LIBSSH2_API void parley_userauth_cancel(LIBSSH2_SESSION *session);
 
+/* The PIN of a PKCS#11 token: the callback writes the PIN of the token
+   labelled `token_label` into `pin` (at most `pin_max` bytes; no NUL
+   needed) and returns its length, or a negative value to decline. `flags`
+   may hold PARLEY_PIN_COUNT_LOW (a wrong PIN was entered before) and
+   PARLEY_PIN_FINAL_TRY (one more wrong PIN locks the token). It is called
+   on the thread that called parley_userauth_pkcs11(), at most once per
+   token and call; Parley wipes `pin` afterwards. */
+#define PARLEY_PIN_COUNT_LOW 1
+#define PARLEY_PIN_FINAL_TRY 2
+typedef int (*parley_pin_callback)(const char *token_label, int flags,
+                                   char *pin, size_t pin_max, void *abstract);
+
+/* Publickey authentication with the keys of a PKCS#11 token (smartcard,
+   HSM): `module_or_uri` is a module path or an RFC 7512 pkcs11: URI with
+   module-path (pkcs11:token=...;object=...?module-path=...). The keys the
+   token holds are offered in turn -- the server is asked before the token
+   signs -- and the token signs without its key ever leaving it.
+   Returns 0 when a key is accepted; LIBSSH2_ERROR_AUTHENTICATION_FAILED
+   when none is (parley_userauth_partial_success() tells a partial
+   success); LIBSSH2_ERROR_KEYFILE_AUTH_FAILED for a wrong or locked PIN or
+   a declined PIN (never retried by Parley: tokens lock after a few);
+   LIBSSH2_ERROR_FILE for a module or URI that cannot be used;
+   LIBSSH2_ERROR_EAGAIN in non-blocking mode while the token signs. */
+LIBSSH2_API int parley_userauth_pkcs11(LIBSSH2_SESSION *session,
+                                       const char *username,
+                                       const char *module_or_uri,
+                                       parley_pin_callback pin_callback,
+                                       void *abstract);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
