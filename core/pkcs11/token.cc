@@ -199,13 +199,15 @@ struct Module::Impl {
   CK_FUNCTION_LIST_PTR f = nullptr;
   std::mutex mu;  // sessions, and one signature at a time
   // The token's session, opened and logged in (PIN from `pin`) if need be.
-  absl::StatusOr<TokenSession> Session(const TokenKey& key,
+  absl::StatusOr<TokenSession> Session(const std::string& label,
+                                       const std::string& serial,
                                        const PinSource& pin);
   // token serial + label -> the session kept open (and logged in).
   std::map<std::string, CK_SESSION_HANDLE> sessions;
 
   // The slot of the token with `serial` and `label`.
-  absl::StatusOr<CK_SLOT_ID> SlotOf(const TokenKey& key) {
+  absl::StatusOr<CK_SLOT_ID> SlotOf(const std::string& label,
+                                    const std::string& serial) {
     CK_ULONG n = 0;
     CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &n);
     if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
@@ -216,14 +218,13 @@ struct Module::Impl {
     for (CK_SLOT_ID s : slots) {
       CK_TOKEN_INFO info;
       if (f->C_GetTokenInfo(s, &info) != CKR_OK) continue;
-      if (Padded(info.label, sizeof(info.label)) == key.token_label &&
-          Padded(info.serialNumber, sizeof(info.serialNumber)) ==
-              key.token_serial) {
+      if (Padded(info.label, sizeof(info.label)) == label &&
+          Padded(info.serialNumber, sizeof(info.serialNumber)) == serial) {
         return s;
       }
     }
-    return absl::UnavailableError(absl::StrCat("token \"", key.token_label,
-                                               "\" is not there (removed?)"));
+    return absl::UnavailableError(
+        absl::StrCat("token \"", label, "\" is not there (removed?)"));
   }
 
   absl::StatusOr<Bytes> Attribute(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
@@ -391,14 +392,15 @@ absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(
 
 absl::Status Module::Login(const TokenKey& key, const PinSource& pin) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->Session(key, pin).status();
+  return impl_->Session(key.token_label, key.token_serial, pin).status();
 }
 
-absl::StatusOr<TokenSession> Module::Impl::Session(const TokenKey& key,
+absl::StatusOr<TokenSession> Module::Impl::Session(const std::string& label,
+                                                   const std::string& serial,
                                                    const PinSource& pin) {
-  absl::StatusOr<CK_SLOT_ID> slot = SlotOf(key);
+  absl::StatusOr<CK_SLOT_ID> slot = SlotOf(label, serial);
   if (!slot.ok()) return slot.status();
-  const std::string token = key.token_serial + "/" + key.token_label;
+  const std::string token = serial + "/" + label;
   auto it = sessions.find(token);
   CK_SESSION_HANDLE s = 0;
   if (it != sessions.end()) {
@@ -419,18 +421,18 @@ absl::StatusOr<TokenSession> Module::Impl::Session(const TokenKey& key,
   }
   if ((info.flags & CKF_LOGIN_REQUIRED) != 0) {
     PinRequest req;
-    req.token_label = key.token_label;
+    req.token_label = label;
     req.count_low = (info.flags & CKF_USER_PIN_COUNT_LOW) != 0;
     req.final_try = (info.flags & CKF_USER_PIN_FINAL_TRY) != 0;
     if ((info.flags & CKF_USER_PIN_LOCKED) != 0) {
       f->C_CloseSession(s);
       return absl::PermissionDeniedError(
-          absl::StrCat("the PIN of token \"", key.token_label, "\" is locked"));
+          absl::StrCat("the PIN of token \"", label, "\" is locked"));
     }
     if (!pin) {
       f->C_CloseSession(s);
       return absl::FailedPreconditionError(absl::StrCat(
-          "token \"", key.token_label, "\" needs a PIN and none can be asked"));
+          "token \"", label, "\" needs a PIN and none can be asked"));
     }
     absl::StatusOr<SecureBuffer> p = pin(req);
     if (!p.ok()) {
@@ -455,7 +457,8 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
                                    const PinSource& pin) {
   CK_FUNCTION_LIST_PTR f = impl_->f;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  absl::StatusOr<TokenSession> held = impl_->Session(key, pin);
+  absl::StatusOr<TokenSession> held =
+      impl_->Session(key.token_label, key.token_serial, pin);
   if (!held.ok()) return held.status();
   const CK_SESSION_HANDLE s = held->handle;
   const std::string token = key.token_serial + "/" + key.token_label;
