@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -260,6 +261,93 @@ struct Module::Impl {
     if (rv != CKR_OK) return Failed("C_FindObjects", rv);
     return out;
   }
+
+  // The initialised tokens whose attributes `uri` matches (null: all).
+  absl::StatusOr<std::vector<std::pair<CK_SLOT_ID, TokenInfo>>> Tokens(
+      P11KitUri* uri) {
+    CK_ULONG n = 0;
+    CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &n);
+    if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
+    std::vector<CK_SLOT_ID> slots(n);
+    rv = f->C_GetSlotList(CK_TRUE, slots.data(), &n);
+    if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
+    slots.resize(n);
+    std::vector<std::pair<CK_SLOT_ID, TokenInfo>> out;
+    for (CK_SLOT_ID slot : slots) {
+      CK_TOKEN_INFO info;
+      if (f->C_GetTokenInfo(slot, &info) != CKR_OK) continue;
+      // SoftHSM2 always shows an uninitialised token: skip such slots.
+      if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) continue;
+      if (uri != nullptr && !p11_kit_uri_match_token_info(uri, &info)) {
+        continue;
+      }
+      TokenInfo t;
+      t.label = Padded(info.label, sizeof(info.label));
+      t.serial = Padded(info.serialNumber, sizeof(info.serialNumber));
+      t.manufacturer = Padded(info.manufacturerID, sizeof(info.manufacturerID));
+      t.model = Padded(info.model, sizeof(info.model));
+      out.emplace_back(slot, std::move(t));
+    }
+    return out;
+  }
+
+  // The one token `uri` selects.
+  absl::StatusOr<std::pair<CK_SLOT_ID, TokenInfo>> OneToken(
+      P11KitUri* uri, const std::string& text) {
+    absl::StatusOr<std::vector<std::pair<CK_SLOT_ID, TokenInfo>>> tokens =
+        Tokens(uri);
+    if (!tokens.ok()) return tokens.status();
+    if (tokens->empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("no token matches \"", text, "\" (not inserted?)"));
+    }
+    if (tokens->size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          tokens->size(), " tokens match \"", text,
+          "\": name one (token=LABEL or serial=SERIAL in the URI)"));
+    }
+    return tokens->front();
+  }
+
+  // The one secret-key object of session `s` whose label and id `uri`
+  // matches.
+  absl::StatusOr<CK_OBJECT_HANDLE> OneSecret(CK_SESSION_HANDLE s,
+                                             P11KitUri* uri,
+                                             const std::string& token) {
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> objects =
+        Find(s, {{CKA_CLASS, &cls, sizeof(cls)}});
+    if (!objects.ok()) return objects.status();
+    std::vector<CK_OBJECT_HANDLE> matching;
+    for (CK_OBJECT_HANDLE o : *objects) {
+      absl::StatusOr<Bytes> id = Attribute(s, o, CKA_ID);
+      absl::StatusOr<Bytes> label = Attribute(s, o, CKA_LABEL);
+      CK_ATTRIBUTE attrs[3] = {
+          {CKA_CLASS, &cls, sizeof(cls)},
+          {CKA_ID, id.ok() ? id->data() : nullptr, id.ok() ? id->size() : 0},
+          {CKA_LABEL, label.ok() ? label->data() : nullptr,
+           label.ok() ? label->size() : 0}};
+      if (p11_kit_uri_match_attributes(uri, attrs, 3)) matching.push_back(o);
+    }
+    if (matching.empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          "token \"", token, "\" holds no secret key the URI selects"));
+    }
+    if (matching.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(matching.size(), " secret keys on token \"", token,
+                       "\" match: name one (object=LABEL or id=...)"));
+    }
+    return matching.front();
+  }
+
+  // Forgets the kept session of `token` when `rv` says it is gone.
+  void ForgetIfGone(const std::string& token, CK_RV rv) {
+    if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
+        rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT) {
+      sessions.erase(token);
+    }
+  }
 };
 
 absl::StatusOr<std::shared_ptr<Module>> Module::Load(const std::string& path) {
@@ -303,24 +391,13 @@ absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(
   absl::StatusOr<Uri> uri = ParseUri(text);
   if (!uri.ok()) return uri.status();
   CK_FUNCTION_LIST_PTR f = impl_->f;
-  CK_ULONG n = 0;
-  CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &n);
-  if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
-  std::vector<CK_SLOT_ID> slots(n);
-  rv = f->C_GetSlotList(CK_TRUE, slots.data(), &n);
-  if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
-  slots.resize(n);
+  absl::StatusOr<std::vector<std::pair<CK_SLOT_ID, TokenInfo>>> tokens =
+      impl_->Tokens(text.empty() ? nullptr : uri->get());
+  if (!tokens.ok()) return tokens.status();
   std::vector<TokenKey> out;
-  for (CK_SLOT_ID slot : slots) {
-    CK_TOKEN_INFO info;
-    if (f->C_GetTokenInfo(slot, &info) != CKR_OK) continue;
-    // SoftHSM2 always shows an uninitialised token: skip such slots.
-    if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) continue;
-    if (!text.empty() && !p11_kit_uri_match_token_info(uri->get(), &info)) {
-      continue;
-    }
+  for (const auto& [slot, info] : *tokens) {
     CK_SESSION_HANDLE s;
-    rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s);
+    CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s);
     if (rv != CKR_OK) return Failed("C_OpenSession", rv);
     CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
     absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> objects =
@@ -348,8 +425,8 @@ absl::StatusOr<std::vector<TokenKey>> Module::FindKeys(
       std::memcpy(&kt, type->data(), sizeof(kt));
       TokenKey key;
       key.module_path = path_;
-      key.token_label = Padded(info.label, sizeof(info.label));
-      key.token_serial = Padded(info.serialNumber, sizeof(info.serialNumber));
+      key.token_label = info.label;
+      key.token_serial = info.serial;
       key.label = label.ok() ? std::string(label->begin(), label->end()) : "";
       key.id = *id;
       if (kt == CKK_RSA) {
@@ -455,6 +532,18 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
                                    ByteView data,
                                    const crypto::CryptoProvider& provider,
                                    const PinSource& pin) {
+  return Sign(
+      key, algorithm, data,
+      [&provider](crypto::HashAlgorithm h, ByteView in) {
+        return crypto::Digest(provider, h, in);
+      },
+      pin);
+}
+
+absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
+                                   crypto::SignatureAlgorithm algorithm,
+                                   ByteView data, const Digester& digester,
+                                   const PinSource& pin) {
   CK_FUNCTION_LIST_PTR f = impl_->f;
   std::lock_guard<std::mutex> lock(impl_->mu);
   absl::StatusOr<TokenSession> held =
@@ -492,7 +581,7 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
           : algorithm == crypto::SignatureAlgorithm::kEcdsaP384Sha384
               ? crypto::HashAlgorithm::kSha384
               : crypto::HashAlgorithm::kSha512;
-      absl::StatusOr<Bytes> digest = crypto::Digest(provider, h, data);
+      absl::StatusOr<Bytes> digest = digester(h, data);
       if (!digest.ok()) return digest.status();
       input = *std::move(digest);
       mech.mechanism = CKM_ECDSA;
@@ -510,10 +599,7 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
   }
   CK_RV rv = f->C_SignInit(s, &mech, objects->front());
   if (rv != CKR_OK) {
-    if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
-        rv == CKR_TOKEN_NOT_PRESENT) {
-      impl_->sessions.erase(token);
-    }
+    impl_->ForgetIfGone(token, rv);
     return Failed("C_SignInit", rv);
   }
   CK_ULONG len = 0;
@@ -526,6 +612,117 @@ absl::StatusOr<Bytes> Module::Sign(const TokenKey& key,
   if (rv != CKR_OK) return Failed("C_Sign", rv);
   raw.resize(len);
   return crypto::EncodeSignatureBlob(algorithm, raw);
+}
+
+absl::StatusOr<std::vector<TokenInfo>> Module::Tokens(const std::string& text) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  absl::StatusOr<std::vector<std::pair<CK_SLOT_ID, TokenInfo>>> tokens =
+      impl_->Tokens(text.empty() ? nullptr : uri->get());
+  if (!tokens.ok()) return tokens.status();
+  std::vector<TokenInfo> out;
+  for (auto& t : *tokens) out.push_back(std::move(t.second));
+  return out;
+}
+
+absl::StatusOr<SecureBuffer> Module::Hmac(const std::string& text,
+                                          HmacHash hash, ByteView data,
+                                          const PinSource& pin) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  CK_FUNCTION_LIST_PTR f = impl_->f;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  absl::StatusOr<std::pair<CK_SLOT_ID, TokenInfo>> token =
+      impl_->OneToken(uri->get(), text);
+  if (!token.ok()) return token.status();
+  const TokenInfo& t = token->second;
+  absl::StatusOr<TokenSession> held = impl_->Session(t.label, t.serial, pin);
+  if (!held.ok()) return held.status();
+  absl::StatusOr<CK_OBJECT_HANDLE> secret =
+      impl_->OneSecret(held->handle, uri->get(), t.label);
+  if (!secret.ok()) return secret.status();
+  CK_MECHANISM mech = {hash == HmacHash::kSha1     ? CKM_SHA_1_HMAC
+                       : hash == HmacHash::kSha256 ? CKM_SHA256_HMAC
+                                                   : CKM_SHA512_HMAC,
+                       nullptr, 0};
+  CK_RV rv = f->C_SignInit(held->handle, &mech, *secret);
+  if (rv != CKR_OK) {
+    impl_->ForgetIfGone(t.serial + "/" + t.label, rv);
+    return Failed("C_SignInit (HMAC)", rv);
+  }
+  SecureBuffer mac(64);
+  CK_ULONG len = mac.size();
+  Bytes input(data.begin(), data.end());
+  rv = f->C_Sign(held->handle, input.data(), input.size(), mac.data(), &len);
+  if (rv != CKR_OK) return Failed("C_Sign (HMAC)", rv);
+  if (len > mac.size()) return Failed("C_Sign (HMAC)", CKR_GENERAL_ERROR);
+  mac.resize(len);
+  return mac;
+}
+
+absl::Status Module::ImportSecret(const std::string& text,
+                                  const std::string& label, ByteView id,
+                                  const SecureBuffer& secret,
+                                  const PinSource& pin) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  if (label.empty()) return absl::InvalidArgumentError("a label is needed");
+  if (secret.empty()) return absl::InvalidArgumentError("the secret is empty");
+  CK_FUNCTION_LIST_PTR f = impl_->f;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  absl::StatusOr<std::pair<CK_SLOT_ID, TokenInfo>> token =
+      impl_->OneToken(text.empty() ? nullptr : uri->get(), text);
+  if (!token.ok()) return token.status();
+  const TokenInfo& t = token->second;
+  absl::StatusOr<TokenSession> held = impl_->Session(t.label, t.serial, pin);
+  if (!held.ok()) return held.status();
+  // A secret of that label already there?
+  Uri by_label(p11_kit_uri_new());
+  CK_ATTRIBUTE want = {CKA_LABEL, const_cast<char*>(label.data()),
+                       label.size()};
+  p11_kit_uri_set_attribute(by_label.get(), &want);
+  absl::StatusOr<CK_OBJECT_HANDLE> existing =
+      impl_->OneSecret(held->handle, by_label.get(), t.label);
+  if (existing.ok() ||
+      existing.status().code() != absl::StatusCode::kNotFound) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "token \"", t.label, "\" already holds a secret key \"", label, "\""));
+  }
+  // Creating a token object needs a read-write session; the login is the
+  // application's, shared by its sessions on the token.
+  CK_SESSION_HANDLE rw;
+  CK_RV rv = f->C_OpenSession(token->first, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+                              nullptr, nullptr, &rw);
+  if (rv != CKR_OK) return Failed("C_OpenSession (read-write)", rv);
+  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+  CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+  CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+  std::string label_copy = label;
+  Bytes id_copy(id.begin(), id.end());
+  SecureBuffer value(secret.begin(), secret.end());
+  CK_ATTRIBUTE attrs[] = {
+      {CKA_CLASS, &cls, sizeof(cls)},
+      {CKA_KEY_TYPE, &type, sizeof(type)},
+      {CKA_TOKEN, &yes, sizeof(yes)},
+      {CKA_PRIVATE, &yes, sizeof(yes)},
+      {CKA_SENSITIVE, &yes, sizeof(yes)},
+      {CKA_EXTRACTABLE, &no, sizeof(no)},
+      {CKA_SIGN, &yes, sizeof(yes)},
+      {CKA_VERIFY, &yes, sizeof(yes)},
+      {CKA_ENCRYPT, &no, sizeof(no)},
+      {CKA_DECRYPT, &no, sizeof(no)},
+      {CKA_WRAP, &no, sizeof(no)},
+      {CKA_UNWRAP, &no, sizeof(no)},
+      {CKA_DERIVE, &no, sizeof(no)},
+      {CKA_LABEL, label_copy.data(), label_copy.size()},
+      {CKA_ID, id_copy.data(), id_copy.size()},
+      {CKA_VALUE, value.data(), value.size()},
+  };
+  CK_OBJECT_HANDLE object;
+  rv = f->C_CreateObject(rw, attrs, sizeof(attrs) / sizeof(attrs[0]), &object);
+  f->C_CloseSession(rw);
+  if (rv != CKR_OK) return Failed("C_CreateObject (secret key)", rv);
+  return absl::OkStatus();
 }
 
 }  // namespace parley::pkcs11

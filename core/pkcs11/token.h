@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "core/base/bytes.h"
 #include "core/base/secure_buffer.h"
+#include "core/crypto/algorithms.h"
 #include "core/crypto/provider.h"
 #include "core/crypto/signature.h"
 
@@ -46,6 +47,17 @@ struct TokenKey {
   crypto::PublicKey public_key;
   Bytes blob;  // the SSH public-key blob
 };
+
+// A token as C_GetTokenInfo describes it.
+struct TokenInfo {
+  std::string label;
+  std::string serial;
+  std::string manufacturer;
+  std::string model;
+};
+
+// The HMAC mechanisms of secret-key objects (CKM_SHA_1_HMAC, ...).
+enum class HmacHash { kSha1, kSha256, kSha512 };
 
 // "MODULE" or "pkcs11:...?module-path=MODULE" (a URI without module-path
 // needs `default_module`). kInvalidArgument for a malformed URI, naming
@@ -84,6 +96,33 @@ class Module {
                              ByteView data,
                              const crypto::CryptoProvider& provider,
                              const PinSource& pin);
+  // The same with the digest ECDSA needs computed by `digest` (for callers
+  // without a crypto provider, such as responder plugins).
+  using Digester =
+      std::function<absl::StatusOr<Bytes>(crypto::HashAlgorithm, ByteView)>;
+  absl::StatusOr<Bytes> Sign(const TokenKey& key,
+                             crypto::SignatureAlgorithm algorithm,
+                             ByteView data, const Digester& digest,
+                             const PinSource& pin);
+
+  // The initialised tokens the URI's token attributes select (empty: all).
+  absl::StatusOr<std::vector<TokenInfo>> Tokens(const std::string& uri);
+
+  // HMAC of `data` computed on the token with the secret key the URI
+  // selects: exactly one token (its attributes) and exactly one secret key
+  // object (label, id) must match, else kNotFound / kInvalidArgument naming
+  // the ambiguity. Logs in first (PIN from `pin`): card-held secrets are
+  // private objects. The key never leaves the token.
+  absl::StatusOr<SecureBuffer> Hmac(const std::string& uri, HmacHash hash,
+                                    ByteView data, const PinSource& pin);
+
+  // Stores `secret` on the one token the URI selects as a generic secret
+  // key for HMAC: a private, sensitive, non-extractable token object
+  // labelled `label` (CKA_ID `id`). kAlreadyExists when the token holds a
+  // secret key with that label already. Logs in (PIN from `pin`).
+  absl::Status ImportSecret(const std::string& uri, const std::string& label,
+                            ByteView id, const SecureBuffer& secret,
+                            const PinSource& pin);
 
   struct Impl;
 

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -193,23 +196,39 @@ absl::StatusOr<std::string> Hotp(const SecureBuffer& key, uint64_t counter,
   if (digits < 6 || digits > 8) {
     return absl::InvalidArgumentError("digits must be 6 to 8");
   }
-  uint8_t msg[8];
-  for (int i = 7; i >= 0; --i, counter >>= 8) {
-    msg[i] = static_cast<uint8_t>(counter);
-  }
+  const Bytes msg = CounterBytes(counter);
   uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (HMAC(Md(hash), key.data(), static_cast<int>(key.size()), msg, sizeof(msg),
-           mac, &len) == nullptr ||
+  if (HMAC(Md(hash), key.data(), static_cast<int>(key.size()), msg.data(),
+           msg.size(), mac, &len) == nullptr ||
       len < 20) {
     return absl::InternalError("HMAC failed");
   }
+  absl::StatusOr<std::string> code = CodeFromHmac(ByteView(mac, len), digits);
+  SecureWipe(mac, sizeof(mac));
+  return code;
+}
+
+Bytes CounterBytes(uint64_t counter) {
+  Bytes msg(8);
+  for (int i = 7; i >= 0; --i, counter >>= 8) {
+    msg[i] = static_cast<uint8_t>(counter);
+  }
+  return msg;
+}
+
+absl::StatusOr<std::string> CodeFromHmac(ByteView mac, int digits) {
+  if (digits < 6 || digits > 8) {
+    return absl::InvalidArgumentError("digits must be 6 to 8");
+  }
+  if (mac.size() < 20) {
+    return absl::InvalidArgumentError("an HMAC shorter than 20 bytes");
+  }
   // RFC 4226 section 5.3: dynamic truncation.
-  const int offset = mac[len - 1] & 0x0f;
+  const size_t offset = mac[mac.size() - 1] & 0x0f;
   const uint32_t binary =
       (uint32_t{mac[offset]} & 0x7f) << 24 | uint32_t{mac[offset + 1]} << 16 |
       uint32_t{mac[offset + 2]} << 8 | uint32_t{mac[offset + 3]};
-  SecureWipe(mac, sizeof(mac));
   uint32_t modulus = 1;
   for (int i = 0; i < digits; ++i) modulus *= 10;
   return absl::StrFormat("%0*u", digits, binary % modulus);
@@ -281,6 +300,76 @@ absl::StatusOr<OtpParams> LoadSecretFile(const std::string& path) {
         absl::StrCat("secret file ", path, ": ", p.status().message()));
   }
   return p;
+}
+
+// A used step further ahead than this is a clock gone back or a damaged
+// state file, not a burst of logins.
+constexpr uint64_t kMaxStepsAhead = 1000;
+
+absl::StatusOr<MovingFactor> NextMovingFactor(const MovingFactorOptions& o) {
+  MovingFactor out;
+  if (o.type == OtpType::kHotp) {
+    absl::StatusOr<uint64_t> next = UpdateCounterFile(
+        o.counter_file,
+        [&](absl::optional<uint64_t> c) -> absl::StatusOr<uint64_t> {
+          return c.value_or(o.initial_counter) + 1;
+        });
+    if (!next.ok()) return next.status();
+    out.value = *next - 1;
+    return out;
+  }
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count() +
+                      o.time_offset * 1000;
+  const uint64_t step = TotpStep(now_ms / 1000, o.period);
+  uint64_t wait_for = 0;
+  absl::StatusOr<uint64_t> use = UpdateCounterFile(
+      o.state_file,
+      [&](absl::optional<uint64_t> last) -> absl::StatusOr<uint64_t> {
+        if (!last.has_value() || *last < step) return step;
+        if (*last - step > kMaxStepsAhead) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "state file ", o.state_file, " says the code of a time step ",
+              *last - step,
+              " steps ahead was used: the clock went back, or the file is "
+              "damaged (remove it only if no code was used since)"));
+        }
+        // This step's code was used: the next one, if the server takes
+        // codes that far ahead; otherwise wait for it.
+        if (*last + 1 <= step + static_cast<uint64_t>(o.skew)) {
+          return *last + 1;
+        }
+        wait_for = *last + 1 - static_cast<uint64_t>(o.skew);
+        return *last;  // unchanged
+      });
+  if (!use.ok()) return use.status();
+  if (wait_for != 0) {
+    const int64_t starts_ms = static_cast<int64_t>(wait_for) * o.period * 1000;
+    // A little after the step begins, so that the server sees it too.
+    out.wait_ms =
+        static_cast<uint32_t>(std::max<int64_t>(starts_ms - now_ms, 0)) + 200;
+    return out;
+  }
+  out.value = *use;
+  return out;
+}
+
+std::string DefaultStateFile(const std::string& id) {
+  std::string base;
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home == '/') {
+    base = absl::StrCat(home, "/.local/state");
+  } else {
+    return "";
+  }
+  std::string dir = base;
+  for (const char* part : {"/parley", "/parley/otp"}) {
+    dir = base + part;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "";
+  }
+  return absl::StrCat(dir, "/", id, ".step");
 }
 
 }  // namespace parley::otp

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "core/base/bytes.h"
 #include "core/base/secure_buffer.h"
 
 namespace parley::otp {
@@ -40,6 +41,13 @@ absl::StatusOr<OtpParams> ParseSecret(absl::string_view text);
 absl::StatusOr<std::string> Hotp(const SecureBuffer& key, uint64_t counter,
                                  OtpHash hash, int digits);
 
+// The 8-byte big-endian counter HOTP hashes (RFC 4226 section 5.2).
+Bytes CounterBytes(uint64_t counter);
+
+// The code of an HMAC value (RFC 4226 section 5.3, dynamic truncation):
+// for HMACs computed elsewhere, e.g. on a smartcard.
+absl::StatusOr<std::string> CodeFromHmac(ByteView mac, int digits);
+
 // The TOTP time step of `unix_seconds` (RFC 6238 section 4.2).
 inline uint64_t TotpStep(int64_t unix_seconds, int period) {
   return unix_seconds <= 0 ? 0 : static_cast<uint64_t>(unix_seconds) / period;
@@ -53,6 +61,28 @@ absl::StatusOr<uint64_t> UpdateCounterFile(
     const std::string& path,
     const std::function<absl::StatusOr<uint64_t>(absl::optional<uint64_t>)>&
         next);
+
+// Which HOTP counter or TOTP time step the next code uses, kept in a state
+// file so that no code is sent twice, across processes too.
+struct MovingFactorOptions {
+  OtpType type = OtpType::kTotp;
+  int period = 30;
+  uint64_t initial_counter = 0;  // HOTP: when the counter file is new
+  int skew = 0;                  // TOTP steps ahead the server accepts
+  int64_t time_offset = 0;       // seconds added to the clock
+  std::string state_file;        // TOTP: the last step used
+  std::string counter_file;      // HOTP: the next counter
+};
+struct MovingFactor {
+  uint64_t value = 0;    // the counter or time step to use
+  uint32_t wait_ms = 0;  // nonzero: none usable yet, ask again this late
+};
+absl::StatusOr<MovingFactor> NextMovingFactor(const MovingFactorOptions& o);
+
+// The default TOTP state file for a secret with id `id`:
+// $XDG_STATE_HOME/parley/otp/<id>.step (or ~/.local/state/...), made if
+// need be; "" when there is neither.
+std::string DefaultStateFile(const std::string& id);
 
 // Reads a secret file: a regular file no one but its owner can read or
 // write (mode 0600 or stricter), at most 4 KiB.

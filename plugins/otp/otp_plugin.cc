@@ -38,6 +38,7 @@
 #include "parley_responder.h"
 #include "plugins/common/plugin_util.h"
 #include "plugins/otp/otp.h"
+#include "plugins/otp/otp_respond.h"
 #include "re2/re2.h"
 
 namespace parley::otp {
@@ -68,23 +69,6 @@ std::string SecretId(const SecureBuffer& secret) {
     h *= 1099511628211ull;
   }
   return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
-}
-
-std::string DefaultStateFile(const SecureBuffer& secret) {
-  std::string base;
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') {
-    base = xdg;
-  } else if (const char* home = std::getenv("HOME"); home && *home == '/') {
-    base = absl::StrCat(home, "/.local/state");
-  } else {
-    return "";
-  }
-  std::string dir = base;
-  for (const char* part : {"/parley", "/parley/otp"}) {
-    dir = base + part;
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "";
-  }
-  return absl::StrCat(dir, "/", SecretId(secret), ".step");
 }
 
 void* Create(const parley_host_api* host, parley_host_instance* hi,
@@ -192,7 +176,7 @@ void* Create(const parley_host_api* host, parley_host_instance* hi,
     return nullptr;
   }
   if (p.type == OtpType::kTotp && inst->state_file.empty()) {
-    inst->state_file = DefaultStateFile(p.secret);
+    inst->state_file = DefaultStateFile(SecretId(p.secret));
     if (inst->state_file.empty()) {
       SetError(error, error_size,
                "no state-file given and no $XDG_STATE_HOME or $HOME to keep "
@@ -221,57 +205,22 @@ void Claim(void* instance, const parley_challenge* c, unsigned char* claimed) {
   }
 }
 
-// A used step further ahead than this is a clock gone back or a damaged
-// state file, not a burst of logins.
-constexpr uint64_t kMaxStepsAhead = 1000;
-
 // The next code, or a wait (*wait_ms > 0).
 absl::StatusOr<std::string> NextCode(Instance* inst, uint32_t* wait_ms) {
   const OtpParams& p = inst->params;
-  *wait_ms = 0;
-  if (p.type == OtpType::kHotp) {
-    absl::StatusOr<uint64_t> next = UpdateCounterFile(
-        inst->counter_file,
-        [&](absl::optional<uint64_t> c) -> absl::StatusOr<uint64_t> {
-          return c.value_or(p.initial_counter) + 1;
-        });
-    if (!next.ok()) return next.status();
-    return Hotp(p.secret, *next - 1, p.hash, p.digits);
-  }
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count() +
-                      inst->time_offset * 1000;
-  const uint64_t step = TotpStep(now_ms / 1000, p.period);
-  uint64_t wait_for = 0;
-  absl::StatusOr<uint64_t> use = UpdateCounterFile(
-      inst->state_file,
-      [&](absl::optional<uint64_t> last) -> absl::StatusOr<uint64_t> {
-        if (!last.has_value() || *last < step) return step;
-        if (*last - step > kMaxStepsAhead) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "state file ", inst->state_file, " says the code of a time step ",
-              *last - step,
-              " steps ahead was used: the clock went back, or the file is "
-              "damaged (remove it only if no code was used since)"));
-        }
-        // This step's code was used: the next one, if the server takes
-        // codes that far ahead; otherwise wait for it.
-        if (*last + 1 <= step + static_cast<uint64_t>(inst->skew)) {
-          return *last + 1;
-        }
-        wait_for = *last + 1 - static_cast<uint64_t>(inst->skew);
-        return *last;  // unchanged
-      });
-  if (!use.ok()) return use.status();
-  if (wait_for != 0) {
-    const int64_t starts_ms = static_cast<int64_t>(wait_for) * p.period * 1000;
-    // A little after the step begins, so that the server sees it too.
-    *wait_ms =
-        static_cast<uint32_t>(std::max<int64_t>(starts_ms - now_ms, 0)) + 200;
-    return std::string();
-  }
-  return Hotp(p.secret, *use, p.hash, p.digits);
+  MovingFactorOptions o;
+  o.type = p.type;
+  o.period = p.period;
+  o.initial_counter = p.initial_counter;
+  o.skew = inst->skew;
+  o.time_offset = inst->time_offset;
+  o.state_file = inst->state_file;
+  o.counter_file = inst->counter_file;
+  absl::StatusOr<MovingFactor> next = NextMovingFactor(o);
+  if (!next.ok()) return next.status();
+  *wait_ms = next->wait_ms;
+  if (next->wait_ms > 0) return std::string();
+  return Hotp(p.secret, next->value, p.hash, p.digits);
 }
 
 parley_respond_status Respond(void* instance, const parley_challenge* c,
@@ -286,20 +235,8 @@ parley_respond_status Respond(void* instance, const parley_challenge* c,
     return PARLEY_RESPOND_CANCEL;
   }
   if (wait_ms > 0) {
-    if (c->round_ms_left != PARLEY_NO_DEADLINE && wait_ms > c->round_ms_left) {
-      Log(inst->host, inst->host_instance, PARLEY_LOG_ERROR,
-          absl::StrCat("this time step's code was already used and the next "
-                       "one is valid in ",
-                       (wait_ms + 999) / 1000, " s, after the round deadline (",
-                       c->round_ms_left / 1000,
-                       " s left); set skew if the server accepts codes ahead"));
-      return PARLEY_RESPOND_CANCEL;
-    }
-    Log(inst->host, inst->host_instance, PARLEY_LOG_INFO,
-        absl::StrCat("this time step's code was already used: waiting ",
-                     (wait_ms + 999) / 1000, " s for the next one"));
-    *retry_after_ms = wait_ms;
-    return PARLEY_RESPOND_LATER;
+    return WaitForNextCode(inst->host, inst->host_instance, c, wait_ms,
+                           retry_after_ms);
   }
   for (size_t i = 0; i < c->num_prompts; ++i) {
     if (c->asked[i] != 0) {
