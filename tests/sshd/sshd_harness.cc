@@ -620,6 +620,11 @@ absl::Status SshdServer::WriteUsersAndPam() {
                           " window=2 digits=6\n");
       break;
     }
+    case PamStack::kCustom:
+      for (const std::string& line : options_.custom_auth) {
+        absl::StrAppend(&auth, line, "\n");
+      }
+      break;
     case PamStack::kChattyThenPassword: {
       PARLEY_ASSIGN_OR_RETURN(
           std::string pam_chatty,

@@ -107,6 +107,8 @@ enum class PamStack {
   // auth: pam_chatty (optional; `chatty_lines` info and error messages,
   // which sshd folds into the next prompt's text), then pam_matrix.
   kChattyThenPassword,
+  // auth: SshdOptions::custom_auth, verbatim (e.g. a module under test).
+  kCustom,
 };
 
 // How sshd gets the test's PAM stack.
@@ -131,6 +133,8 @@ struct SshdOptions {
   PamStack pam_stack = PamStack::kPassword;
   PamMode pam_mode = PamMode::kWrapper;
   int chatty_lines = 2;  // For kChattyThenPassword.
+  // For kCustom: the PAM "auth" lines ("auth required /path/x.so args").
+  std::vector<std::string> custom_auth;
   // The AuthenticationMethods line, e.g. "publickey,keyboard-interactive";
   // empty means sshd's default (any single method).
   std::string authentication_methods;

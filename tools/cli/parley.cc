@@ -61,6 +61,7 @@
 #include "core/pkcs11/signer.h"
 #include "core/plugin/responder_plugin.h"
 #include "core/plugin/spec.h"
+#include "plugins/terminal/pin_source.h"
 #include "plugins/terminal/tty.h"
 
 namespace parley {
@@ -108,34 +109,12 @@ std::string Runfiles() {
   return std::string(self, static_cast<size_t>(n)) + ".runfiles/parley";
 }
 
-// A token's PIN: from descriptor `fd` (one line) when given, else asked on
-// the terminal or through SSH_ASKPASS as OpenSSH does ("Enter PIN for
-// 'LABEL': "), with the token's warnings about retries first.
+// A token's PIN (plugins/terminal/pin_source.h), the token's warnings on
+// stderr.
 pkcs11::PinSource TokenPinSource(int fd) {
-  return [fd](const pkcs11::PinRequest& r) -> absl::StatusOr<SecureBuffer> {
-    if (r.final_try) {
-      std::cerr << "parley: warning: token \""
-                << auth::SanitizeForTerminal(r.token_label)
-                << "\": one more wrong PIN locks it\n";
-    } else if (r.count_low) {
-      std::cerr << "parley: warning: token \""
-                << auth::SanitizeForTerminal(r.token_label)
-                << "\": a wrong PIN was entered before\n";
-    }
-    if (fd >= 0) {
-      LineRead options;
-      options.max_bytes = 256;
-      return ReadSecretLine(fd, options);
-    }
-    tty::AskOptions options;
-    options.askpass = tty::AskpassModeFromEnv();
-    absl::StatusOr<SecureBuffer> pin = tty::Ask(
-        options,
-        "Enter PIN for '" + auth::SanitizeForTerminal(r.token_label) + "': ",
-        false);
-    if (!pin.ok()) return absl::CancelledError(pin.status().message());
-    return pin;
-  };
+  return tty::PinSource(fd, [](absl::string_view warning) {
+    std::cerr << "parley: warning: " << warning << "\n";
+  });
 }
 
 // Takes a secret out of the environment: copied into wiping memory, wiped
