@@ -219,6 +219,29 @@ TEST_F(CProgramTest, ResponderPluginsAnswerForAnUnmodifiedProgram) {
 // agent client logs in with the key of OpenSSH's ssh-agent that the server
 // knows (after the two it does not), blocking and non-blocking, under both
 // backends; the agent also signs a message through libssh2_agent_sign.
+// The installed smartcard tools run from PREFIX: the verifier finds its
+// crypto backend in PREFIX/lib/parley/backends, and the import command
+// checks its arguments.
+TEST_F(CProgramTest, InstalledSmartcardToolsRun) {
+  EXPECT_TRUE(fs::exists(prefix_ / "lib/parley/plugins" /
+                         "libparley_responder_smartcard.so"));
+  EXPECT_TRUE(fs::exists(prefix_ / "lib/security/pam_parley_challenge.so"));
+  SubprocessOptions clean;
+  clean.clear_env = true;
+  auto nonce = RunSubprocess(
+      {(prefix_ / "bin/parley-challenge-verify").string(), "--new-nonce"},
+      clean);
+  ASSERT_TRUE(nonce.ok());
+  ASSERT_EQ(nonce->exit_code, 0) << nonce->DebugString();
+  EXPECT_EQ(nonce->stdout_text.size(), 44u) << nonce->stdout_text;
+  auto usage = RunSubprocess(
+      {(prefix_ / "bin/parley-smartcard-import").string(), "--label", "x"},
+      clean);
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->exit_code, 2);
+  EXPECT_NE(usage->stderr_text.find("--secret-file"), std::string::npos);
+}
+
 TEST_F(CProgramTest, AgentProgramLogsInWithAgentKeys) {
   const fs::path agent_program = work_ / "agent_exec";
   Build(absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",

@@ -2,6 +2,8 @@
 // p11-kit), signing on the token with each key type (verified with both
 // crypto backends), the PIN asked once per token, a wrong PIN never
 // retried (and the token not locked by it), a token that is gone.
+#include "core/pkcs11/token.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/pkcs11/signer.h"
-#include "core/pkcs11/token.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/softhsm.h"
@@ -32,17 +33,20 @@ class TokenEnvironment : public ::testing::Environment {
     ASSERT_TRUE(hsm.Start(dir).ok());
     ASSERT_TRUE(hsm.InitToken("alpha", "1111").ok());
     ASSERT_TRUE(hsm.InitToken("beta", "2222").ok());
-    ASSERT_TRUE(hsm.GenerateKey("alpha", "1111", "EC:prime256v1", "ec-key", "01")
-                    .ok());
-    ASSERT_TRUE(hsm.GenerateKey("alpha", "1111", "rsa:2048", "rsa-key", "02")
-                    .ok());
     ASSERT_TRUE(
-        hsm.GenerateKey("alpha", "1111", "EC:edwards25519", "ed-key", "03").ok());
-    ASSERT_TRUE(hsm.GenerateKey("beta", "2222", "EC:secp384r1", "p384-key", "04")
-                    .ok());
+        hsm.GenerateKey("alpha", "1111", "EC:prime256v1", "ec-key", "01").ok());
+    ASSERT_TRUE(
+        hsm.GenerateKey("alpha", "1111", "rsa:2048", "rsa-key", "02").ok());
+    ASSERT_TRUE(
+        hsm.GenerateKey("alpha", "1111", "EC:edwards25519", "ed-key", "03")
+            .ok());
+    ASSERT_TRUE(
+        hsm.GenerateKey("beta", "2222", "EC:secp384r1", "p384-key", "04").ok());
     ASSERT_TRUE(hsm.InitToken("gamma", "3333").ok());
+    ASSERT_TRUE(hsm.InitToken("delta", "4444").ok());  // secret keys
     ASSERT_TRUE(
-        hsm.GenerateKey("gamma", "3333", "EC:prime256v1", "gamma-key", "05").ok());
+        hsm.GenerateKey("gamma", "3333", "EC:prime256v1", "gamma-key", "05")
+            .ok());
   }
   testing::SoftHsm hsm;
 };
@@ -67,6 +71,42 @@ struct CountingPin {
     };
   }
 };
+
+// A secret imported as a non-extractable key computes RFC 2202's HMAC-SHA-1
+// on the token; names that select nothing or several are errors.
+TEST(TokenTest, ImportedSecretsComputeHmacOnTheToken) {
+  auto m = Load();
+  ASSERT_NE(m, nullptr);
+  CountingPin pin("4444");
+  const SecureBuffer key(20, 0x0b);  // RFC 2202 test case 1
+  ASSERT_TRUE(
+      m->ImportSecret("pkcs11:token=delta", "mac", {0x10}, key, pin.source())
+          .ok());
+  const std::string data = "Hi There";
+  auto mac = m->Hmac("pkcs11:token=delta;object=mac", HmacHash::kSha1,
+                     AsBytes(data), pin.source());
+  ASSERT_TRUE(mac.ok()) << mac.status();
+  EXPECT_EQ(ToHex(ByteView(mac->data(), mac->size())),
+            "b617318655057264e28bc0b6fb378c8ef146be00");
+  EXPECT_EQ(pin.calls, 1);
+  EXPECT_EQ(m->ImportSecret("pkcs11:token=delta", "mac", {}, key, pin.source())
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  auto none = m->Hmac("pkcs11:token=delta;object=nope", HmacHash::kSha1,
+                      AsBytes(data), pin.source());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  auto several = m->Hmac("pkcs11:object=mac", HmacHash::kSha1, AsBytes(data),
+                         pin.source());
+  EXPECT_EQ(several.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(several.status().message(), HasSubstr("tokens match"));
+  auto absent = m->Hmac("pkcs11:token=omega;object=mac", HmacHash::kSha1,
+                        AsBytes(data), pin.source());
+  EXPECT_EQ(absent.status().code(), absl::StatusCode::kNotFound);
+  auto tokens = m->Tokens("pkcs11:token=delta");
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ(tokens->front().label, "delta");
+}
 
 TEST(TokenTest, FindsKeysOfEveryTokenAndType) {
   auto m = Load();
@@ -116,8 +156,9 @@ TEST(TokenTest, UrisSelectTokensAndObjects) {
                               .status()
                               .message()),
               HasSubstr("must not hold the PIN"));
-  EXPECT_THAT(std::string(ParseKeySelection("pkcs11:token=beta").status().message()),
-              HasSubstr("names no module"));
+  EXPECT_THAT(
+      std::string(ParseKeySelection("pkcs11:token=beta").status().message()),
+      HasSubstr("names no module"));
   EXPECT_EQ(ParseKeySelection("/x/module.so")->module_path, "/x/module.so");
 }
 
@@ -154,9 +195,9 @@ TEST(TokenTest, SignsOnTheTokenWithEveryKeyType) {
         ASSERT_TRUE(sig.ok()) << k.label << ": " << sig.status();
         crypto::VerifyOptions vo;
         vo.required = alg;
-        EXPECT_TRUE(crypto::VerifySshSignature(*provider, k.public_key, *sig,
-                                               data, vo)
-                        .ok())
+        EXPECT_TRUE(
+            crypto::VerifySshSignature(*provider, k.public_key, *sig, data, vo)
+                .ok())
             << k.label << " " << backend;
       }
     }
@@ -175,8 +216,9 @@ TEST(TokenTest, AWrongPinIsNeverRetriedAndDoesNotLockTheToken) {
   ASSERT_TRUE(keys.ok() && keys->size() == 1u);
   auto provider = crypto::testing::MustLoad("openssl");
   CountingPin wrong("0000");
-  auto bad = m->Sign(keys->front(), crypto::SignatureAlgorithm::kEcdsaP256Sha256,
-                     Bytes{1}, *provider, wrong.source());
+  auto bad =
+      m->Sign(keys->front(), crypto::SignatureAlgorithm::kEcdsaP256Sha256,
+              Bytes{1}, *provider, wrong.source());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("PIN incorrect"));
@@ -184,8 +226,9 @@ TEST(TokenTest, AWrongPinIsNeverRetriedAndDoesNotLockTheToken) {
   EXPECT_FALSE(wrong.last.count_low);
   // The right PIN still works; the token says a wrong one was given.
   CountingPin right("3333");
-  auto good = m->Sign(keys->front(), crypto::SignatureAlgorithm::kEcdsaP256Sha256,
-                      Bytes{1}, *provider, right.source());
+  auto good =
+      m->Sign(keys->front(), crypto::SignatureAlgorithm::kEcdsaP256Sha256,
+              Bytes{1}, *provider, right.source());
   ASSERT_TRUE(good.ok()) << good.status();
   EXPECT_EQ(right.calls, 1);
   EXPECT_TRUE(right.last.count_low);
@@ -212,9 +255,8 @@ TEST(TokenTest, ATokenThatIsGoneIsAClearError) {
 TEST(TokenTest, SignersWorkInTheBackground) {
   auto provider = crypto::testing::MustLoad("cryptopp");
   CountingPin pin("2222");
-  auto signers = TokenSigners(
-      KeySelection{kSoftHsmModule, "pkcs11:token=beta"}, provider,
-      pin.source());
+  auto signers = TokenSigners(KeySelection{kSoftHsmModule, "pkcs11:token=beta"},
+                              provider, pin.source());
   ASSERT_TRUE(signers.ok()) << signers.status();
   ASSERT_EQ(signers->size(), 1u);
   auth::Signer& s = *signers->front().signer;
@@ -233,9 +275,9 @@ TEST(TokenTest, SignersWorkInTheBackground) {
   ASSERT_EQ(*done, auth::SignResult::kSigned);
   crypto::VerifyOptions vo;
   vo.required = req.algorithm;
-  EXPECT_TRUE(crypto::VerifySshSignature(*provider, s.public_key(), sig,
-                                         req.data, vo)
-                  .ok());
+  EXPECT_TRUE(
+      crypto::VerifySshSignature(*provider, s.public_key(), sig, req.data, vo)
+          .ok());
 }
 
 }  // namespace

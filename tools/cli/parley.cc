@@ -150,7 +150,7 @@ absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
   }
   // Run from a Bazel tree, the plugins sit in the runfiles.
   const std::string runfiles = Runfiles() + "/plugins/";
-  for (const char* p : {"otp", "scripted", "terminal"}) {
+  for (const char* p : {"otp", "scripted", "smartcard", "terminal"}) {
     dirs.push_back(runfiles + p);
   }
   plugin::PluginFinder finder(std::move(dirs), /*installed=*/true);
