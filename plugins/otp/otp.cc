@@ -355,6 +355,53 @@ absl::StatusOr<MovingFactor> NextMovingFactor(const MovingFactorOptions& o) {
   return out;
 }
 
+absl::StatusOr<bool> ParseOtpOption(absl::string_view key,
+                                    const std::string& value, OtpOptions* o) {
+  if (key == "algorithm") {
+    const std::string a = absl::AsciiStrToLower(value);
+    if (a == "sha1") {
+      o->hash = OtpHash::kSha1;
+    } else if (a == "sha256") {
+      o->hash = OtpHash::kSha256;
+    } else if (a == "sha512") {
+      o->hash = OtpHash::kSha512;
+    } else {
+      return absl::InvalidArgumentError(
+          "algorithm must be sha1, sha256 or sha512");
+    }
+  } else if (key == "digits") {
+    int d = 0;
+    if (!absl::SimpleAtoi(value, &d) || d < 6 || d > 8) {
+      return absl::InvalidArgumentError("digits must be 6 to 8");
+    }
+    o->digits = d;
+  } else if (key == "period") {
+    int p = 0;
+    if (!absl::SimpleAtoi(value, &p) || p < 1 || p > 3600) {
+      return absl::InvalidArgumentError("period must be 1 to 3600 seconds");
+    }
+    o->period = p;
+  } else if (key == "skew") {
+    if (!absl::SimpleAtoi(value, &o->skew) || o->skew < 0 || o->skew > 10) {
+      return absl::InvalidArgumentError("skew must be 0 to 10 time steps");
+    }
+  } else if (key == "time-offset") {
+    if (!absl::SimpleAtoi(value, &o->time_offset)) {
+      return absl::InvalidArgumentError(
+          "time-offset must be a number of seconds");
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+absl::optional<OtpType> ParseOtpType(absl::string_view value) {
+  if (value == "totp") return OtpType::kTotp;
+  if (value == "hotp") return OtpType::kHotp;
+  return absl::nullopt;
+}
+
 std::string DefaultStateFile(const std::string& id) {
   std::string base;
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') {

@@ -84,6 +84,23 @@ absl::StatusOr<MovingFactor> NextMovingFactor(const MovingFactorOptions& o);
 // need be; "" when there is neither.
 std::string DefaultStateFile(const std::string& id);
 
+// The responder options every one-time-code responder takes:
+// algorithm=sha1|sha256|sha512, digits=6..8, period=1..3600, skew=0..10,
+// time-offset=SECONDS. Unset ones keep the secret's (or the defaults).
+struct OtpOptions {
+  absl::optional<OtpHash> hash;
+  absl::optional<int> digits;
+  absl::optional<int> period;
+  int skew = 0;
+  int64_t time_offset = 0;
+};
+// Applies `key`=`value` to `o`: false when `key` is not one of these
+// options, kInvalidArgument for a bad value.
+absl::StatusOr<bool> ParseOtpOption(absl::string_view key,
+                                    const std::string& value, OtpOptions* o);
+// "totp" or "hotp"; nullopt for anything else.
+absl::optional<OtpType> ParseOtpType(absl::string_view value);
+
 // Reads a secret file: a regular file no one but its owner can read or
 // write (mode 0600 or stricter), at most 4 KiB.
 absl::StatusOr<OtpParams> LoadSecretFile(const std::string& path);

@@ -77,31 +77,21 @@ void* Create(const parley_host_api* host, parley_host_instance* hi,
   auto inst = std::make_unique<Instance>();
   inst->host = host;
   inst->host_instance = hi;
-  std::string secret_file, type, algorithm, digits, period;
+  std::string secret_file, type;
+  OtpOptions options;
   for (size_t i = 0; i < n; ++i) {
     const absl::string_view k = View(config[i].key);
     const std::string v(View(config[i].value));
+    absl::StatusOr<bool> shared = ParseOtpOption(k, v, &options);
+    if (!shared.ok()) {
+      SetError(error, error_size, shared.status().message());
+      return nullptr;
+    }
+    if (*shared) continue;
     if (k == "secret-file") {
       secret_file = v;
     } else if (k == "type") {
       type = v;
-    } else if (k == "algorithm") {
-      algorithm = v;
-    } else if (k == "digits") {
-      digits = v;
-    } else if (k == "period") {
-      period = v;
-    } else if (k == "skew") {
-      if (!absl::SimpleAtoi(v, &inst->skew) || inst->skew < 0 ||
-          inst->skew > 10) {
-        SetError(error, error_size, "skew must be 0 to 10 time steps");
-        return nullptr;
-      }
-    } else if (k == "time-offset") {
-      if (!absl::SimpleAtoi(v, &inst->time_offset)) {
-        SetError(error, error_size, "time-offset must be a number of seconds");
-        return nullptr;
-      }
     } else if (k == "state-file") {
       inst->state_file = v;
     } else if (k == "counter-file") {
@@ -138,38 +128,18 @@ void* Create(const parley_host_api* host, parley_host_instance* hi,
   inst->params = *std::move(params);
   OtpParams& p = inst->params;
   if (!type.empty()) {
-    if (type == "totp") {
-      p.type = OtpType::kTotp;
-    } else if (type == "hotp") {
-      p.type = OtpType::kHotp;
-    } else {
+    const absl::optional<OtpType> t = ParseOtpType(type);
+    if (!t.has_value()) {
       SetError(error, error_size, "type must be totp or hotp");
       return nullptr;
     }
+    p.type = *t;
   }
-  if (!algorithm.empty()) {
-    const std::string a = absl::AsciiStrToLower(algorithm);
-    if (a == "sha1") {
-      p.hash = OtpHash::kSha1;
-    } else if (a == "sha256") {
-      p.hash = OtpHash::kSha256;
-    } else if (a == "sha512") {
-      p.hash = OtpHash::kSha512;
-    } else {
-      SetError(error, error_size, "algorithm must be sha1, sha256 or sha512");
-      return nullptr;
-    }
-  }
-  if (!digits.empty() &&
-      (!absl::SimpleAtoi(digits, &p.digits) || p.digits < 6 || p.digits > 8)) {
-    SetError(error, error_size, "digits must be 6 to 8");
-    return nullptr;
-  }
-  if (!period.empty() && (!absl::SimpleAtoi(period, &p.period) ||
-                          p.period < 1 || p.period > 3600)) {
-    SetError(error, error_size, "period must be 1 to 3600 seconds");
-    return nullptr;
-  }
+  p.hash = options.hash.value_or(p.hash);
+  p.digits = options.digits.value_or(p.digits);
+  p.period = options.period.value_or(p.period);
+  inst->skew = options.skew;
+  inst->time_offset = options.time_offset;
   if (p.type == OtpType::kHotp && inst->counter_file.empty()) {
     SetError(error, error_size,
              "hotp needs counter-file (where the counter is kept)");

@@ -16,6 +16,7 @@
 
 #include "absl/strings/numbers.h"
 #include "core/base/bytes.h"
+#include "core/base/no_dump.h"
 #include "core/pkcs11/token.h"
 #include "plugins/otp/otp.h"
 #include "plugins/terminal/pin_source.h"
@@ -34,6 +35,7 @@ int Usage(const char* why) {
 
 int main(int argc, char** argv) {
   using namespace parley;  // NOLINT
+  DisableCoreDumps();      // the seed and the PIN pass through here
   std::string module, token, secret_file, label = "otp", id_hex;
   int pin_fd = -1;
   for (int i = 1; i < argc; ++i) {

@@ -145,11 +145,15 @@ bool Yes(const std::string& v, bool* out) {
 absl::StatusOr<Config> ParseConfig(const parley_config_entry* entries,
                                    size_t n) {
   Config c;
-  std::string type, algorithm, digits, period, skew, offset;
+  std::string type;
+  otp::OtpOptions options;
   std::string token;
   for (size_t i = 0; i < n; ++i) {
     const std::string k(View(entries[i].key));
     const std::string v(View(entries[i].value));
+    absl::StatusOr<bool> shared = otp::ParseOtpOption(k, v, &options);
+    if (!shared.ok()) return shared.status();
+    if (*shared) continue;
     if (k == "module") {
       c.module_path = v;
     } else if (k == "token") {
@@ -166,16 +170,6 @@ absl::StatusOr<Config> ParseConfig(const parley_config_entry* entries,
       type = v;
     } else if (k == "otp-key") {
       c.otp_key = v;
-    } else if (k == "algorithm") {
-      algorithm = v;
-    } else if (k == "digits") {
-      digits = v;
-    } else if (k == "period") {
-      period = v;
-    } else if (k == "skew") {
-      skew = v;
-    } else if (k == "time-offset") {
-      offset = v;
     } else if (k == "state-file") {
       c.factor.state_file = v;
     } else if (k == "counter-file") {
@@ -200,42 +194,17 @@ absl::StatusOr<Config> ParseConfig(const parley_config_entry* entries,
   }
   if (!type.empty()) {
     c.otp = true;
-    if (type == "totp") {
-      c.factor.type = otp::OtpType::kTotp;
-    } else if (type == "hotp") {
-      c.factor.type = otp::OtpType::kHotp;
-    } else {
+    const absl::optional<otp::OtpType> t = otp::ParseOtpType(type);
+    if (!t.has_value()) {
       return absl::InvalidArgumentError("otp must be totp or hotp");
     }
+    c.factor.type = *t;
   }
-  if (!algorithm.empty()) {
-    if (algorithm == "sha1") {
-      c.hash = otp::OtpHash::kSha1;
-    } else if (algorithm == "sha256") {
-      c.hash = otp::OtpHash::kSha256;
-    } else if (algorithm == "sha512") {
-      c.hash = otp::OtpHash::kSha512;
-    } else {
-      return absl::InvalidArgumentError(
-          "algorithm must be sha1, sha256 or sha512");
-    }
-  }
-  if (!digits.empty() &&
-      (!absl::SimpleAtoi(digits, &c.digits) || c.digits < 6 || c.digits > 8)) {
-    return absl::InvalidArgumentError("digits must be 6 to 8");
-  }
-  if (!period.empty() && (!absl::SimpleAtoi(period, &c.factor.period) ||
-                          c.factor.period < 1 || c.factor.period > 3600)) {
-    return absl::InvalidArgumentError("period must be 1 to 3600 seconds");
-  }
-  if (!skew.empty() && (!absl::SimpleAtoi(skew, &c.factor.skew) ||
-                        c.factor.skew < 0 || c.factor.skew > 10)) {
-    return absl::InvalidArgumentError("skew must be 0 to 10 time steps");
-  }
-  if (!offset.empty() && !absl::SimpleAtoi(offset, &c.factor.time_offset)) {
-    return absl::InvalidArgumentError(
-        "time-offset must be a number of seconds");
-  }
+  c.hash = options.hash.value_or(otp::OtpHash::kSha1);
+  c.digits = options.digits.value_or(6);
+  c.factor.period = options.period.value_or(30);
+  c.factor.skew = options.skew;
+  c.factor.time_offset = options.time_offset;
   if ((c.otp || !c.sign_key.empty()) && c.module_path.empty()) {
     return absl::InvalidArgumentError(
         "otp and sign-key need the card: give module=PATH or "

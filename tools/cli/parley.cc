@@ -52,6 +52,7 @@
 #include "core/auth/responder.h"
 #include "core/auth/routing.h"
 #include "core/base/file.h"
+#include "core/base/no_dump.h"
 #include "core/base/secure_buffer.h"
 #include "core/client/session.h"
 #include "core/crypto/backend_loader.h"
@@ -504,4 +505,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace parley
 
-int main(int argc, char** argv) { return parley::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Keys, passwords and PINs pass through this process: no core files.
+  parley::DisableCoreDumps();
+  return parley::Main(argc, argv);
+}
