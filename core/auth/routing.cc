@@ -228,6 +228,12 @@ ResponderStatus RoutingResponder::Respond(const Challenge& challenge,
                     nullptr);
     }
   }
+  answered_by_.clear();
+  for (int owner : owner_) {
+    answered_by_.push_back(owner == -2  ? fallback_->name()
+                           : owner >= 0 ? chain_[owner]->name()
+                                        : std::string());
+  }
   *answers = std::move(answers_);
   Reset();  // answered: a new call is a new round
   return ResponderStatus::kAnswered;

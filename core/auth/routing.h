@@ -108,6 +108,9 @@ class RoutingResponder : public Responder {
     fallback_ = std::move(fallback);
   }
   size_t size() const { return chain_.size(); }
+  // After kAnswered: which responder answered each prompt of that round
+  // (their name()), for messages.
+  const std::vector<std::string>& answered_by() const { return answered_by_; }
 
   ResponderStatus Respond(const Challenge& challenge,
                           std::vector<SecureBuffer>* answers) override;
@@ -142,7 +145,8 @@ class RoutingResponder : public Responder {
                                            // fallback
   std::vector<Task> tasks_;
   std::vector<SecureBuffer> answers_;
-  std::vector<bool> answered_;  // per prompt
+  std::vector<bool> answered_;            // per prompt
+  std::vector<std::string> answered_by_;  // of the last answered round
   absl::Status failure_;
 };
 

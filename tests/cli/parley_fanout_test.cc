@@ -1,0 +1,235 @@
+// The parley command as operators use it: fan-out over 42 destinations on
+// two sshd servers (two of them bad: a closed port, a user who cannot log
+// in), every host's output and result checked, and the wall time compared
+// with a sequential run; ssh_config files (-F) and -o, BatchMode, and -v
+// showing each phase.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "tests/sshd/sshd_test_macros.h"
+#include "tests/sshd/subprocess.h"
+
+namespace parley::testing {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kUsersPerServer = 20;
+
+std::string UserName(int i) { return absl::StrFormat("u%02d", i); }
+
+// A port nothing listens on: bound, then closed.
+int ClosedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class ParleyFanoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    for (int s = 0; s < 2; ++s) {
+      SshdOptions so;
+      for (int i = 0; i < kUsersPerServer; ++i) {
+        so.users.push_back({UserName(i), "pw", {}, ""});
+      }
+      so.users.push_back({"mallory", "other", {}, ""});
+      so.extra_config = {"PasswordAuthentication no"};
+      servers_.push_back(std::make_unique<SshdServer>(so));
+    }
+  }
+
+  // Both servers' host keys in one known_hosts file.
+  std::string KnownHosts() {
+    const fs::path path = dir_ / "known_hosts";
+    std::ofstream out(path);
+    for (auto& s : servers_) {
+      std::ifstream in(s->known_hosts_path());
+      out << in.rdbuf();
+    }
+    return path.string();
+  }
+
+  absl::StatusOr<SubprocessResult> Parley(
+      std::vector<std::string> args,
+      std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), "tools/cli/parley");
+    SubprocessOptions o;
+    o.env = std::move(env);
+    o.env["HOME"] = dir_.string();
+    const std::string here = fs::current_path().string();
+    o.env["PARLEY_BACKEND_PATH"] =
+        here + "/backends/openssl:" + here + "/backends/cryptopp";
+    return RunSubprocess(args, o, absl::Seconds(120));
+  }
+
+  fs::path dir_;
+  std::vector<std::unique_ptr<SshdServer>> servers_;
+};
+
+TEST_F(ParleyFanoutTest, FortyHostsTwoBadOnes) {
+  for (auto& s : servers_) PARLEY_START_SSHD_OR_SKIP(*s);
+  const std::string known_hosts = KnownHosts();
+  std::string good, all;
+  std::vector<std::string> dests;
+  for (auto& s : servers_) {
+    for (int i = 0; i < kUsersPerServer; ++i) {
+      dests.push_back(absl::StrCat(UserName(i), "@127.0.0.1:", s->port()));
+      absl::StrAppend(&good, dests.back(), "\n");
+    }
+  }
+  const std::string closed = absl::StrCat("127.0.0.1:", ClosedPort());
+  const std::string refused =
+      absl::StrCat("mallory@127.0.0.1:", servers_[0]->port());
+  all =
+      absl::StrCat("# the fleet\n", good, closed, "  # down\n", refused, "\n");
+  std::ofstream(dir_ / "all") << all;
+  std::ofstream(dir_ / "good") << good;
+  const std::map<std::string, std::string> env = {{"PARLEY_PASSWORD", "pw"}};
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = Parley(
+      {"--known-hosts", known_hosts, "--hosts", (dir_ / "all").string(),
+       "--parallel", "12", "echo", "hi-$USER;", "echo", "err-$USER", ">&2"},
+      env);
+  const double parallel_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  ASSERT_TRUE(r.ok()) << r.status();
+  // Two hosts could not connect or log in: 255.
+  EXPECT_EQ(r->exit_code, 255) << r->DebugString();
+  for (const std::string& d : dests) {
+    const std::string user = d.substr(0, d.find('@'));
+    EXPECT_TRUE(
+        absl::StrContains(r->stdout_text, absl::StrCat(d, ": hi-", user, "\n")))
+        << d << "\n"
+        << r->stdout_text;
+    EXPECT_TRUE(absl::StrContains(r->stderr_text,
+                                  absl::StrCat(d, ": err-", user, "\n")))
+        << d;
+    EXPECT_TRUE(absl::StrContains(
+        r->stderr_text, absl::StrCat("parley: ", d, ": exit status 0")))
+        << d;
+  }
+  // Exactly one output line per good host, and none from the bad ones.
+  EXPECT_EQ(std::vector<std::string>(
+                absl::StrSplit(r->stdout_text, '\n', absl::SkipEmpty()))
+                .size(),
+            dests.size());
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "42 hosts in"))
+      << r->stderr_text;
+  EXPECT_TRUE(absl::StrContains(r->stderr_text,
+                                "40 ok, 0 with a failed command, 2 could not "
+                                "connect or log in"))
+      << r->stderr_text;
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "FAILED (connect)"));
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "FAILED (login)"));
+  EXPECT_FALSE(absl::StrContains(r->stderr_text, "pw\n"));
+
+  // The same 40 hosts one at a time, for the comparison.
+  t0 = std::chrono::steady_clock::now();
+  auto seq = Parley({"--known-hosts", known_hosts, "--hosts",
+                     (dir_ / "good").string(), "--parallel", "1", "true"},
+                    env);
+  const double sequential_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(seq->exit_code, 0) << seq->DebugString();
+  std::cout << absl::StrFormat(
+      "fan-out: 42 destinations (40 logins) with --parallel 12: %.2f s; the "
+      "40 logins one at a time: %.2f s (%.1fx)\n",
+      parallel_s, sequential_s, sequential_s / parallel_s);
+
+  // A command failing on one host only: exit 1.
+  std::ofstream(dir_ / "two") << dests[0] << "\n" << dests[1] << "\n";
+  auto one_fails =
+      Parley({"--known-hosts", known_hosts, "--hosts", (dir_ / "two").string(),
+              "test", "$USER", "=", "u00"},
+             env);
+  ASSERT_TRUE(one_fails.ok());
+  EXPECT_EQ(one_fails->exit_code, 1) << one_fails->DebugString();
+}
+
+TEST_F(ParleyFanoutTest, SshConfigDashOBatchModeAndVerbose) {
+  SshdServer& server = *servers_[0];
+  PARLEY_START_SSHD_OR_SKIP(server);
+  const std::string config = (dir_ / "config").string();
+  std::ofstream(config) << "Host lab\n"
+                           "  HostName 127.0.0.1\n"
+                           "  Port "
+                        << server.port()
+                        << "\n"
+                           "  User u07\n"
+                           "  UserKnownHostsFile "
+                        << server.known_hosts_path().string()
+                        << "\n"
+                           "  Compression yes\n"
+                           "Host *\n"
+                           "  Port 1\n";
+  fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);
+  const std::map<std::string, std::string> env = {{"PARLEY_PASSWORD", "pw"}};
+  auto r = Parley({"-F", config, "-v", "lab", "echo", "$USER"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server.LogTail(20);
+  EXPECT_EQ(r->stdout_text, "u07\n");
+  // Unknown options are named; -v shows the phases, never the password.
+  for (const char* seen :
+       {"option compression is not supported", "connecting to 127.0.0.1",
+        "connected: SSH-2.0-OpenSSH", "host key ", "the server takes: ",
+        "keyboard-interactive round 1: 1 prompt(s); \"Password: \" (password)",
+        "keyboard-interactive: accepted", "done: exit status 0"}) {
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, seen)) << seen << "\n"
+                                                         << r->stderr_text;
+  }
+  EXPECT_FALSE(absl::StrContains(r->stderr_text, "pw\n"));
+  // -o comes before the file: a wrong port wins and the connection fails.
+  r = Parley({"-F", config, "-o", "Port=1", "lab", "true"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(
+      absl::StrContains(r->stderr_text, "cannot connect to 127.0.0.1 port 1"))
+      << r->stderr_text;
+  // BatchMode: no password, nobody asked (even with a forced askpass).
+  const std::string askpass = (dir_ / "askpass").string();
+  std::ofstream(askpass) << "#!/bin/sh\necho asked >> " << dir_.string()
+                         << "/asked\necho pw\n";
+  fs::permissions(askpass, fs::perms::owner_all);
+  r = Parley({"-F", config, "-o", "BatchMode=yes", "lab", "true"},
+             {{"SSH_ASKPASS", askpass}, {"SSH_ASKPASS_REQUIRE", "force"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255) << r->DebugString();
+  EXPECT_FALSE(fs::exists(dir_ / "asked"));
+  // A malformed config line is an error naming the file and line.
+  std::ofstream(dir_ / "bad") << "Host x\n  Port\n";
+  r = Parley({"-F", (dir_ / "bad").string(), "x", "true"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "bad:2: port has no value"))
+      << r->stderr_text;
+}
+
+}  // namespace
+}  // namespace parley::testing
