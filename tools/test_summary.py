@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarises Bazel test results as test-case counts.
 
-Usage: test_summary.py [--bazel-log FILE] [--bazel-rc N] TESTLOGS_DIR //label ...
+Usage: test_summary.py [--bazel-log FILE] [--bazel-rc N] [--case NAME=pass|fail]...
+                       TESTLOGS_DIR //label ...
 
 Reads TESTLOGS_DIR/<package>/<name>/test.xml (JUnit XML written by
 GoogleTest, or by Bazel for other tests) for each label and prints one final
@@ -9,7 +10,8 @@ line: "N passed, N failed" plus ", N skipped" when any were skipped. A label
 without a readable XML counts as one failed case, and so does a label that
 the Bazel log (the output of `bazel test`) reports as anything but PASSED
 (FAILED TO BUILD, NO STATUS, TIMEOUT...), so that a stale XML from an
-earlier run is never counted. Run as root (CI), a skipped test case counts
+earlier run is never counted. --case adds a case run outside Bazel (the
+demo). Run as root (CI), a skipped test case counts
 as a failure: there, every real peer is installed. Exit status 1 on
 failures.
 """
@@ -36,11 +38,15 @@ def main(argv):
     args = argv[1:]
     statuses = None
     bazel_rc = 0
+    extra = []
     while args and args[0].startswith("--"):
         if args[0] == "--bazel-log":
             statuses = bazel_statuses(args[1])
         elif args[0] == "--bazel-rc":
             bazel_rc = int(args[1])
+        elif args[0] == "--case":
+            name, _, result = args[1].partition("=")
+            extra.append((name, result))
         args = args[2:]
     logs, labels = args[0], args[1:]
     as_root = os.geteuid() == 0
@@ -86,6 +92,12 @@ def main(argv):
                     skipped += 1
             else:
                 passed += 1
+    for name, result in extra:
+        if result == "pass":
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAILED: {name}")
     if bazel_rc != 0 and failed == 0:
         # Build or loading errors outside any test target still fail the run.
         print(f"FAILED: bazel test exited with status {bazel_rc}")

@@ -213,18 +213,33 @@ TEST_F(CProgramTest, ResponderPluginsAnswerForAnUnmodifiedProgram) {
   EXPECT_FALSE(absl::StrContains(r->stderr_text, "prompt 0")) << r->stderr_text;
   EXPECT_TRUE(absl::StrContains(r->stderr_text, "responses allocated 0"))
       << r->stderr_text;
+
+  // The installed command finds its backend and plugins from PREFIX alone:
+  // no flag, no variable but the password.
+  SubprocessOptions clean;
+  clean.clear_env = true;
+  clean.env["HOME"] = work_.string();
+  clean.env["PARLEY_PASSWORD"] = "secret";
+  auto cli = RunSubprocess(
+      {(prefix_ / "bin" / "parley").string(), "-p",
+       std::to_string(server.port()), "-o",
+       "UserKnownHostsFile=" + server.known_hosts_path().string(),
+       "-o", "BatchMode=yes", "--responder", otp, "alice@127.0.0.1", "echo",
+       "cli"},
+      clean, absl::Seconds(60));
+  ASSERT_TRUE(cli.ok());
+  EXPECT_EQ(cli->exit_code, 0) << cli->DebugString() << server.LogTail(20);
+  EXPECT_EQ(cli->stdout_text, "cli\n");
 }
 
-// libssh2's agent API, used as its documentation shows: an unmodified
-// agent client logs in with the key of OpenSSH's ssh-agent that the server
-// knows (after the two it does not), blocking and non-blocking, under both
-// backends; the agent also signs a message through libssh2_agent_sign.
 // The installed smartcard tools run from PREFIX: the verifier finds its
 // crypto backend in PREFIX/lib/parley/backends, and the import command
-// checks its arguments.
+// checks its arguments. The command's man page and completion are there.
 TEST_F(CProgramTest, InstalledSmartcardToolsRun) {
   EXPECT_TRUE(fs::exists(prefix_ / "lib/parley/plugins" /
                          "libparley_responder_smartcard.so"));
+  EXPECT_TRUE(fs::exists(prefix_ / "share/man/man1/parley.1"));
+  EXPECT_TRUE(fs::exists(prefix_ / "share/bash-completion/completions/parley"));
   EXPECT_TRUE(fs::exists(prefix_ / "lib/security/pam_parley_challenge.so"));
   SubprocessOptions clean;
   clean.clear_env = true;
@@ -242,6 +257,10 @@ TEST_F(CProgramTest, InstalledSmartcardToolsRun) {
   EXPECT_NE(usage->stderr_text.find("--secret-file"), std::string::npos);
 }
 
+// libssh2's agent API, used as its documentation shows: an unmodified
+// agent client logs in with the key of OpenSSH's ssh-agent that the server
+// knows (after the two it does not), blocking and non-blocking, under both
+// backends; the agent also signs a message through libssh2_agent_sign.
 TEST_F(CProgramTest, AgentProgramLogsInWithAgentKeys) {
   const fs::path agent_program = work_ / "agent_exec";
   Build(absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
