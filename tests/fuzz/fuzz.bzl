@@ -1,0 +1,24 @@
+"""Fuzz targets: a regression test in the ordinary suite (seeds plus
+deterministic mutations, tests/fuzz/fuzz_main.cc); tools/fuzz builds the
+same source with libFuzzer for long runs (it asks Bazel for the sources of
+`name`_fuzz_lib)."""
+
+load("@rules_cc//cc:defs.bzl", "cc_library", "cc_test")
+
+def parley_fuzz_target(name, deps):
+    """`name`_fuzz.cc against corpus/`name`/."""
+    cc_library(
+        name = name + "_fuzz_lib",
+        testonly = 1,
+        srcs = [name + "_fuzz.cc"],
+        deps = deps,
+        alwayslink = 1,
+    )
+    cc_test(
+        name = name + "_fuzz",
+        size = "small",
+        srcs = ["fuzz_main.cc"],
+        args = ["tests/fuzz/corpus/" + name],
+        data = native.glob(["corpus/" + name + "/*"]),
+        deps = [":" + name + "_fuzz_lib"],
+    )

@@ -1,0 +1,26 @@
+// Public-key and signature blobs (core/crypto/ssh_keys.h) and public-key
+// lines (core/keys/openssh_key.h).
+#include <string>
+
+#include "core/crypto/ssh_keys.h"
+#include "core/keys/openssh_key.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const parley::ByteView in(data, size);
+  auto key = parley::crypto::ParsePublicKeyBlob(in);
+  if (key.ok()) {
+    (void)parley::crypto::EncodePublicKeyBlob(*key);
+  }
+  // The same bytes as a signature for each key type.
+  for (auto type :
+       {parley::crypto::KeyType::kEd25519, parley::crypto::KeyType::kEcdsaP256,
+        parley::crypto::KeyType::kRsa}) {
+    parley::crypto::PublicKey k;
+    k.type = type;
+    if (key.ok() && key->type == type) k = *key;
+    (void)parley::crypto::ParseSignatureBlob(in, k);
+  }
+  (void)parley::keys::ParsePublicKeyLine(
+      std::string(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
