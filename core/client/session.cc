@@ -22,6 +22,7 @@ absl::StatusOr<session::EngineOptions> MakeEngineOptions(
   e.strict_kex = options.strict_kex;
   e.limits = options.limits;
   e.on_debug = options.on_debug;
+  e.on_packet = options.on_packet;
   e.forward_agent = options.forward_agent;
   e.host = host;
   e.port = port;

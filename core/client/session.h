@@ -48,6 +48,8 @@ struct SessionOptions {
   bool strict_kex = true;
   transport::TransportLimits limits;
   std::function<void(bool always_display, const std::string&)> on_debug;
+  // Every packet's type and size, sent or received (for tracing).
+  std::function<void(bool sent, uint8_t type, size_t size)> on_packet;
   // The local agent's socket (e.g. $SSH_AUTH_SOCK) to forward to every
   // command (ssh -A); empty: no agent forwarding.
   std::string forward_agent;

@@ -111,6 +111,8 @@ struct EngineOptions {
   std::string forward_agent;
   // SSH_MSG_DEBUG text (untrusted: sanitise to display).
   std::function<void(bool always_display, const std::string&)> on_debug;
+  // Every packet's type and size (transport::TransportOptions::on_packet).
+  std::function<void(bool sent, uint8_t type, size_t size)> on_packet;
 };
 
 // What the engine waits for (bits of Engine::wants()).

@@ -61,6 +61,11 @@ enum DisconnectReason : uint32_t {
 
 const char* DisconnectReasonName(uint32_t reason);
 
+// "SSH_MSG_KEXINIT" for message number 20, "SSH_MSG_31" for numbers whose
+// meaning depends on the method (KEX replies, 60-79), "SSH_MSG_<n>" for
+// unknown ones.
+const char* MessageName(uint8_t type);
+
 }  // namespace parley::transport
 
 #endif  // PARLEY_CORE_TRANSPORT_MESSAGES_H_

@@ -138,6 +138,9 @@ absl::optional<TimePoint> Transport::next_deadline() const {
 }
 
 absl::Status Transport::WritePacket(ByteView payload, size_t min_padded) {
+  if (options_.on_packet && !payload.empty()) {
+    options_.on_packet(true, payload[0], payload.size());
+  }
   return writer_.Write(payload, &out_, min_padded);
 }
 
@@ -250,6 +253,9 @@ absl::Status Transport::ProcessPackets() {
                   kDisconnectProtocolError);
     }
     expect_userauth_success_ = false;
+    if (options_.on_packet && !payload.empty()) {
+      options_.on_packet(false, payload[0], payload.size());
+    }
     absl::Status s = HandlePacket(payload);
     if (!s.ok())
       return state_ == State::kClosed ? s : Fail(s, kDisconnectProtocolError);

@@ -92,6 +92,9 @@ struct TransportOptions {
   TransportLimits limits;
   // Receives SSH_MSG_DEBUG messages (untrusted text: sanitise to display).
   std::function<void(bool always_display, const std::string&)> on_debug;
+  // Sees every packet's message number and payload size, sent or received
+  // (after decryption), for tracing (`parley -vvv`). Never the payload.
+  std::function<void(bool sent, uint8_t type, size_t size)> on_packet;
 };
 
 // What the server said when it disconnected.

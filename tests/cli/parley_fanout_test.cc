@@ -205,6 +205,20 @@ TEST_F(ParleyFanoutTest, SshConfigDashOBatchModeAndVerbose) {
                                                          << r->stderr_text;
   }
   EXPECT_FALSE(absl::StrContains(r->stderr_text, "pw\n"));
+  EXPECT_FALSE(absl::StrContains(r->stderr_text, "SSH_MSG_"));
+  // -vvv adds every packet's type and size.
+  r = Parley({"-F", config, "-vvv", "lab", "true"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString();
+  for (const char* seen :
+       {"sent SSH_MSG_KEXINIT (", "received SSH_MSG_KEXINIT (",
+        "received SSH_MSG_USERAUTH_INFO_REQUEST (",
+        "sent SSH_MSG_USERAUTH_INFO_RESPONSE (",
+        "received SSH_MSG_USERAUTH_SUCCESS (",
+        "received SSH_MSG_CHANNEL_CLOSE ("}) {
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, seen)) << seen << "\n"
+                                                         << r->stderr_text;
+  }
   // -o comes before the file: a wrong port wins and the connection fails.
   r = Parley({"-F", config, "-o", "Port=1", "lab", "true"}, env);
   ASSERT_TRUE(r.ok());

@@ -1,8 +1,7 @@
-// --hosts files and destinations (tools/cli/fanout.h, host_run.h).
+// --hosts files and destinations (tools/cli/destination.h).
 #include <string>
 
-#include "tools/cli/fanout.h"
-#include "tools/cli/host_run.h"
+#include "tools/cli/destination.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -12,39 +12,6 @@
 
 namespace parley::cli {
 
-absl::StatusOr<std::vector<Destination>> ParseHostsFile(
-    absl::string_view text, const std::string& file) {
-  if (text.size() > kMaxHostsFileBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ": larger than ", kMaxHostsFileBytes, " bytes"));
-  }
-  std::vector<Destination> out;
-  int number = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++number;
-    if (const size_t hash = line.find('#'); hash != absl::string_view::npos) {
-      line = line.substr(0, hash);
-    }
-    line = absl::StripAsciiWhitespace(line);
-    if (line.empty()) continue;
-    if (out.size() == kMaxHosts) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(file, ": more than ", kMaxHosts, " hosts"));
-    }
-    absl::StatusOr<Destination> d =
-        ParseDestination(std::string(line), /*allow_port=*/true);
-    if (!d.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(file, ":", number, ": ", d.status().message()));
-    }
-    out.push_back(*std::move(d));
-  }
-  if (out.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ": no hosts"));
-  }
-  return out;
-}
-
 void Progress::Draw(size_t done, size_t running, size_t failed, size_t total) {
   if (!live_) return;
   constexpr size_t kWidth = 30;

@@ -14,15 +14,6 @@
 
 namespace parley::cli {
 
-inline constexpr size_t kMaxHostsFileBytes = 1 << 20;
-inline constexpr size_t kMaxHosts = 10000;
-
-// One destination "[user@]host[:port]" per line; '#' starts a comment;
-// blank lines are skipped. kInvalidArgument naming FILE:LINE for a bad
-// line; kResourceExhausted beyond kMaxHosts.
-absl::StatusOr<std::vector<Destination>> ParseHostsFile(
-    absl::string_view text, const std::string& file);
-
 // The live progress line ("[####------] 12/40 done, 8 running, 1 failed")
 // on stderr when it is a terminal; nothing otherwise.
 class Progress {

@@ -22,6 +22,7 @@
 #include "core/pkcs11/signer.h"
 #include "core/plugin/responder_plugin.h"
 #include "core/plugin/spec.h"
+#include "core/transport/messages.h"
 #include "plugins/terminal/pin_source.h"
 #include "plugins/terminal/tty.h"
 #include "tools/cli/responders.h"
@@ -101,63 +102,6 @@ class VerboseResponder : public auth::Responder {
 
 }  // namespace
 
-absl::StatusOr<Destination> ParseDestination(const std::string& text,
-                                             bool allow_port) {
-  Destination d;
-  d.as_written = text;
-  std::string rest = text;
-  const size_t at = rest.rfind('@');
-  if (at != std::string::npos) {
-    d.user = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    if (d.user->empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", text, "\": an empty user name"));
-    }
-  }
-  if (allow_port) {
-    std::string port;
-    if (!rest.empty() && rest[0] == '[') {
-      const size_t close = rest.find(']');
-      if (close == std::string::npos) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("\"", text, "\": an unclosed ["));
-      }
-      if (close + 1 < rest.size()) {
-        if (rest[close + 1] != ':') {
-          return absl::InvalidArgumentError(
-              absl::StrCat("\"", text, "\": text after ]"));
-        }
-        port = rest.substr(close + 2);
-      }
-      rest = rest.substr(1, close - 1);
-    } else if (std::count(rest.begin(), rest.end(), ':') == 1) {
-      const size_t colon = rest.find(':');
-      port = rest.substr(colon + 1);
-      rest = rest.substr(0, colon);
-    }
-    if (!port.empty() || (allow_port && text.back() == ':')) {
-      int p = 0;
-      if (!absl::SimpleAtoi(port, &p) || p < 1 || p > 65535) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("\"", text, "\": a bad port"));
-      }
-      d.port = static_cast<uint16_t>(p);
-    }
-  }
-  if (rest.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\": no host"));
-  }
-  for (char c : rest) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '\\') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", Safe(text), "\": not a host name"));
-    }
-  }
-  d.host = rest;
-  return d;
-}
-
 // One authentication attempt.
 struct HostRun::Step {
   std::string method;  // "publickey", "keyboard-interactive", "password"
@@ -234,6 +178,17 @@ void HostRun::Start(client::EventLoop& loop, Done done) {
     }
     return s;
   };
+  if (settings_.verbosity >= 3) {
+    so.on_packet = [this](bool sent, uint8_t type, size_t size) {
+      Log(3, absl::StrCat(sent ? "sent " : "received ",
+                          transport::MessageName(type), " (", size, " bytes)"));
+    };
+  }
+  if (settings_.verbosity >= 2) {
+    so.on_debug = [this](bool, const std::string& text) {
+      Log(2, absl::StrCat("server debug message: \"", Safe(text), "\""));
+    };
+  }
   if (options_.forward_agent.value_or(false)) {
     so.forward_agent =
         agent::AgentSocketPath(options_.identity_agent.value_or(""));

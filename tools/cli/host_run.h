@@ -18,6 +18,7 @@
 #include "core/base/secure_buffer.h"
 #include "core/client/event_loop.h"
 #include "core/crypto/provider.h"
+#include "tools/cli/destination.h"
 #include "tools/cli/options.h"
 
 namespace parley::cli {
@@ -52,19 +53,6 @@ struct HostResult {
   std::string error;  // why, for kConnect/kAuth/kCommand (and signals)
   std::chrono::milliseconds elapsed{0};
 };
-
-// A destination as the user wrote it: "[user@]host[:port]" (hosts files)
-// or "[user@]host" (the command line).
-struct Destination {
-  std::string as_written;
-  std::string host;
-  absl::optional<std::string> user;
-  absl::optional<uint16_t> port;
-};
-// Parses a destination; `allow_port` for hosts-file lines ("[v6]:port"
-// brackets allowed).
-absl::StatusOr<Destination> ParseDestination(const std::string& text,
-                                             bool allow_port);
 
 class HostRun {
  public:

@@ -1,17 +1,16 @@
 // Destinations and hosts files: what parses, and bad lines refused with
 // FILE:LINE.
-#include "tools/cli/host_run.h"
+#include "tools/cli/destination.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tools/cli/fanout.h"
 
 namespace parley::cli {
 namespace {
 
 using ::testing::HasSubstr;
 
-TEST(HostRunTest, ParsesDestinations) {
+TEST(DestinationTest, ParsesDestinations) {
   auto d = ParseDestination("ops@db1.example:2222", true);
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->user, "ops");
@@ -39,7 +38,7 @@ TEST(HostRunTest, ParsesDestinations) {
   }
 }
 
-TEST(HostRunTest, ParsesHostsFiles) {
+TEST(DestinationTest, ParsesHostsFiles) {
   auto hosts = ParseHostsFile(
       "# fleet\n\nweb1\n  ops@web2:2200   # the second\nweb3:22\n", "h");
   ASSERT_TRUE(hosts.ok()) << hosts.status();
