@@ -36,6 +36,28 @@ Channel* Connection::Mutable(uint32_t id) {
 }
 
 absl::StatusOr<uint32_t> Connection::OpenSession() {
+  return Open("session", Bytes());
+}
+
+absl::StatusOr<uint32_t> Connection::OpenDirectTcpip(
+    absl::string_view host, uint32_t port, absl::string_view originator,
+    uint32_t originator_port) {
+  if (host.empty() || port == 0 || port > 65535) {
+    return Error(ErrorKind::kBadUse,
+                 absl::InvalidArgumentError(
+                     "direct-tcpip needs a host and a port from 1 to 65535"));
+  }
+  Bytes extra;
+  wire::Writer w(&extra);
+  w.WriteString(host);
+  w.WriteU32(port);
+  w.WriteString(originator);
+  w.WriteU32(originator_port);
+  return Open("direct-tcpip", extra);
+}
+
+absl::StatusOr<uint32_t> Connection::Open(absl::string_view type,
+                                          const Bytes& extra) {
   if (!enabled_) {
     return Error(ErrorKind::kBadUse,
                  absl::FailedPreconditionError(
@@ -51,10 +73,11 @@ absl::StatusOr<uint32_t> Connection::OpenSession() {
   Bytes msg;
   wire::Writer w(&msg);
   w.WriteU8(kMsgChannelOpen);
-  w.WriteString(absl::string_view("session"));
+  w.WriteString(type);
   w.WriteU32(c->local_id_);
   w.WriteU32(kLocalWindow);
   w.WriteU32(kLocalMaxPacket);
+  w.WriteRaw(extra);
   PARLEY_RETURN_IF_ERROR(t_->Send(msg));
   const uint32_t id = c->local_id_;
   channels_[id] = std::move(c);

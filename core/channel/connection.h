@@ -146,6 +146,14 @@ class Connection {
 
   // Sends CHANNEL_OPEN "session"; returns the local channel id.
   absl::StatusOr<uint32_t> OpenSession();
+  // Sends CHANNEL_OPEN "direct-tcpip" (RFC 4254 section 7.2): the server
+  // connects to `host`:`port` and the channel carries that stream.
+  // `originator` and `originator_port` say where the stream comes from
+  // (what ssh -W sends: "127.0.0.1", 0).
+  absl::StatusOr<uint32_t> OpenDirectTcpip(absl::string_view host,
+                                           uint32_t port,
+                                           absl::string_view originator,
+                                           uint32_t originator_port);
   // Channel requests with want_reply = true (see TakeReply()).
   absl::Status Exec(uint32_t id, absl::string_view command);
   absl::Status Shell(uint32_t id);
@@ -202,6 +210,7 @@ class Connection {
 
  private:
   Channel* Mutable(uint32_t id);
+  absl::StatusOr<uint32_t> Open(absl::string_view type, const Bytes& extra);
   absl::Status Request(uint32_t id, absl::string_view type, const Bytes& extra);
   absl::Status HandleChannelRequest(Channel& c, ByteView body);
   absl::Status HandleServerOpen(ByteView body);

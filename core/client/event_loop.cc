@@ -1,9 +1,11 @@
 #include "core/client/event_loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -152,6 +154,8 @@ AsyncSession::~AsyncSession() {
 }
 
 void AsyncSession::CloseSocket() {
+  for (auto& r : relays_) loop_.Unwatch(r->fd(), r->registered());
+  relays_.clear();  // their descriptors close: the far ends see EOF
   loop_.Unwatch(fd_, &fd_events_);
   loop_.Unwatch(wake_fd_, &wake_events_);
   wake_fd_ = -1;
@@ -178,6 +182,26 @@ AsyncSession* AsyncSession::Connect(
     s->addresses_ = *std::move(addresses);
   }
   // Everything, even an early failure, is reported from the loop.
+  loop.Schedule(s, now);
+  return s;
+}
+
+AsyncSession* AsyncSession::ConnectOver(
+    EventLoop& loop, int fd, const std::string& host, uint16_t port,
+    SessionOptions options,
+    std::function<void(AsyncSession&, absl::Status)> on_connected) {
+  std::unique_ptr<AsyncSession> owned(
+      new AsyncSession(loop, host, port, std::move(options)));
+  AsyncSession* s = owned.get();
+  s->on_connected_ = std::move(on_connected);
+  loop.Add(std::move(owned));
+  const TimePoint now = Clock::now();
+  s->connect_deadline_ = now + s->options_.timeout;
+  // Connected already: ProcessConnect() starts the engine. The socket
+  // driver needs a non-blocking descriptor.
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  s->fd_ = fd;
   loop.Schedule(s, now);
   return s;
 }
@@ -303,6 +327,7 @@ void AsyncSession::Process(TimePoint now) {
   for (int round = 0; round < 64 && phase_ == Phase::kReady; ++round) {
     RunOperations(Clock::now());
     if (phase_ == Phase::kClosed) return;
+    StepRelays();
     if (!engine_->has_output() &&
         (engine_->wants() & session::kWantPump) == 0) {
       break;
@@ -322,6 +347,19 @@ void AsyncSession::Process(TimePoint now) {
     return;
   }
   UpdateWatch();
+}
+
+void AsyncSession::StepRelays() {
+  for (auto it = relays_.begin(); it != relays_.end();) {
+    session::StreamRelay& r = **it;
+    if (r.Step(engine_->connection())) {
+      ++it;
+      continue;
+    }
+    loop_.Unwatch(r.fd(), r.registered());
+    engine_->connection().Release(r.channel());
+    it = relays_.erase(it);
+  }
 }
 
 void AsyncSession::Enqueue(Operation op) {
@@ -397,6 +435,12 @@ void AsyncSession::UpdateWatch() {
       wake_fd_ = engine_->wake_fd();
     }
     if (wake_fd_ >= 0) loop_.Watch(this, wake_fd_, EPOLLIN, &wake_events_);
+    for (auto& r : relays_) {
+      uint32_t ev = 0;
+      if (r->wants_read()) ev |= EPOLLIN;
+      if (r->wants_write()) ev |= EPOLLOUT;
+      loop_.Watch(this, r->fd(), ev, r->registered());
+    }
   }
   loop_.Schedule(this, NextWake());
 }
@@ -470,6 +514,59 @@ void AsyncSession::AuthPublicKey(const std::string& user,
         return engine_->AuthPublicKey(user, signer, Clock::now());
       },
       std::move(done), nullptr);
+}
+
+void AsyncSession::OpenTunnel(const std::string& host, uint16_t port,
+                              Done<int> done) {
+  auto id = std::make_shared<uint32_t>(0);
+  Operation op;
+  op.start = [this, host, port, id]() -> absl::Status {
+    if (!engine_->authenticated()) {
+      return Error(ErrorKind::kBadUse,
+                   absl::FailedPreconditionError("not authenticated"));
+    }
+    absl::StatusOr<uint32_t> opened =
+        engine_->connection().OpenDirectTcpip(host, port, "127.0.0.1", 0);
+    if (!opened.ok()) return opened.status();
+    *id = *opened;
+    return absl::OkStatus();
+  };
+  op.poll = [this, id, done, host, port] {
+    channel::Connection& conn = engine_->connection();
+    const channel::Channel* c = conn.Find(*id);
+    if (c != nullptr && c->state() == channel::Channel::State::kOpening &&
+        !engine_->closed()) {
+      return false;
+    }
+    if (c == nullptr || c->state() != channel::Channel::State::kOpen) {
+      const std::string why = c != nullptr ? c->open_failure() : "";
+      if (c != nullptr) conn.Release(*id);
+      done(*this,
+           engine_->closed()
+               ? engine_->error()
+               : Error(ErrorKind::kRefused,
+                       absl::UnavailableError(absl::StrCat(
+                           "the server would not connect to ", host, " port ",
+                           port, why.empty() ? "" : ": ", why))));
+      return true;
+    }
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                   pair) != 0) {
+      conn.Release(*id);
+      done(*this,
+           absl::InternalError(absl::StrCat("socketpair: ", strerror(errno))));
+      return true;
+    }
+    relays_.push_back(std::make_unique<session::StreamRelay>(*id, pair[0]));
+    done(*this, pair[1]);
+    return true;
+  };
+  op.fail = [this, id, done](absl::Status s) {
+    if (*id != 0 && engine_ != nullptr) engine_->connection().Release(*id);
+    done(*this, s);
+  };
+  Enqueue(std::move(op));
 }
 
 void AsyncSession::Exec(const std::string& command,

@@ -50,6 +50,7 @@
 #include "core/session/engine.h"
 #include "core/session/exec.h"
 #include "core/session/socket_driver.h"
+#include "core/session/stream_relay.h"
 
 namespace parley::client {
 
@@ -103,6 +104,14 @@ class AsyncSession {
       SessionOptions options,
       std::function<void(AsyncSession&, absl::Status)> on_connected);
 
+  // The same over a stream already connected to the server: `fd` (owned
+  // from now on, made non-blocking) is, for example, one end of a tunnel that another session
+  // opened with OpenTunnel() -- a jump host.
+  static AsyncSession* ConnectOver(
+      EventLoop& loop, int fd, const std::string& host, uint16_t port,
+      SessionOptions options,
+      std::function<void(AsyncSession&, absl::Status)> on_connected);
+
   ~AsyncSession();
 
   void AuthNone(const std::string& user, Done<auth::AuthOutcome> done);
@@ -118,6 +127,13 @@ class AsyncSession {
                      Done<auth::AuthOutcome> done);
   void Exec(const std::string& command, session::ExecOptions options,
             Done<session::ExecResult> done);
+  // Asks the server to connect to `host`:`port` (a direct-tcpip channel,
+  // RFC 4254 section 7.2) and relays that stream to one end of a
+  // socketpair; `done` gets the other end (the caller's to own and close)
+  // once the server has opened the channel. The relay lives until either
+  // side closes, or this session does.
+  void OpenTunnel(const std::string& host, uint16_t port, Done<int> done);
+
   // Sends DISCONNECT (if connected) and frees the session at the end of
   // the loop's round. Pending operations complete with kCancelled.
   void Close();
@@ -153,6 +169,7 @@ class AsyncSession {
   void RunOperations(TimePoint now);
   void FailAll(const absl::Status& why);
   void UpdateWatch();
+  void StepRelays();
   absl::optional<TimePoint> NextWake() const;
   void CloseSocket();
 
@@ -165,6 +182,7 @@ class AsyncSession {
   bool closing_ = false;
   TimePoint connect_deadline_{};
 
+  std::vector<std::unique_ptr<session::StreamRelay>> relays_;
   std::vector<net::Address> addresses_;
   size_t next_address_ = 0;
   int fd_ = -1;

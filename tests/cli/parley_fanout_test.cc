@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,17 +73,20 @@ class ParleyFanoutTest : public ::testing::Test {
     return path.string();
   }
 
+  // `log`: stdout and stderr go there instead (kept when it hangs).
   absl::StatusOr<SubprocessResult> Parley(
       std::vector<std::string> args,
-      std::map<std::string, std::string> env = {}) {
+      std::map<std::string, std::string> env = {},
+      const std::string& log = "") {
     args.insert(args.begin(), "tools/cli/parley");
     SubprocessOptions o;
+    if (!log.empty()) o.output_file = log;
     o.env = std::move(env);
     o.env["HOME"] = dir_.string();
     const std::string here = fs::current_path().string();
     o.env["PARLEY_BACKEND_PATH"] =
         here + "/backends/openssl:" + here + "/backends/cryptopp";
-    return RunSubprocess(args, o, absl::Seconds(120));
+    return RunSubprocess(args, o, absl::Seconds(log.empty() ? 120 : 40));
   }
 
   fs::path dir_;
@@ -243,6 +247,77 @@ TEST_F(ParleyFanoutTest, SshConfigDashOBatchModeAndVerbose) {
   EXPECT_EQ(r->exit_code, 255);
   EXPECT_TRUE(absl::StrContains(r->stderr_text, "bad:2: port has no value"))
       << r->stderr_text;
+}
+
+// -J: through a jump host to a second sshd, each asking a password and a
+// TOTP code (MFA on both), each host key checked; a jump host that refuses
+// the login ends the run with its reason.
+TEST_F(ParleyFanoutTest, JumpHostWithMfaOnBoth) {
+  constexpr char kSeedHex[] = "3132333435363738393031323334353637383930";
+  std::vector<std::unique_ptr<SshdServer>> hosts;
+  for (int i = 0; i < 2; ++i) {
+    SshdOptions so;
+    so.users.push_back({"alice", "pw", {}, kSeedHex});
+    so.pam_stack = PamStack::kPasswordThenTotp;
+    so.extra_config = {"PasswordAuthentication no"};
+    if (i == 0) so.log_level = "DEBUG1";  // logs the direct-tcpip request
+    hosts.push_back(std::make_unique<SshdServer>(so));
+  }
+  for (auto& h : hosts) PARLEY_START_SSHD_OR_SKIP(*h);
+  servers_ = std::move(hosts);
+  const std::string known_hosts = KnownHosts();
+  const std::string secret = (dir_ / "totp").string();
+  std::ofstream(secret) << "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n";
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  // pam_oath takes codes two steps ahead: the second login uses the next
+  // step's code at once.
+  const std::string otp =
+      absl::StrCat("otp:secret-file=", secret,
+                   ",state-file=", (dir_ / "step").string(), ",skew=2");
+  const std::string jump =
+      absl::StrCat("alice@127.0.0.1:", servers_[0]->port());
+  auto r = Parley({"-vvv", "-o", "UserKnownHostsFile=" + known_hosts, "-o",
+                   "BatchMode=yes", "--responder", otp, "-J", jump, "-p",
+                   std::to_string(servers_[1]->port()), "alice@127.0.0.1",
+                   "echo", "via-jump"},
+                  {{"PARLEY_PASSWORD", "pw"}}, (dir_ / "jump.log").string());
+  {
+    std::ifstream in(dir_ / "jump.log");
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    ASSERT_TRUE(r.ok()) << r.status() << "\n" << text;
+    r->stdout_text = text;  // stdout and stderr, in order
+    r->stderr_text = text;
+  }
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << servers_[0]->LogTail(30)
+                             << servers_[1]->LogTail(30);
+  EXPECT_TRUE(absl::StrContains(r->stdout_text, "\nvia-jump\n"));
+  // Both hosts asked for both factors, and the jump host opened the tunnel.
+  for (const char* seen :
+       {"jump host alice@127.0.0.1:", "keyboard-interactive round 2",
+        "by parley.responder.otp", "the jump host's tunnel is open"}) {
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, seen)) << seen << "\n"
+                                                         << r->stderr_text;
+  }
+  EXPECT_TRUE(servers_[0]->WaitForLog("direct-tcpip").ok())
+      << servers_[0]->LogTail(40);
+  for (auto& s : servers_) {
+    EXPECT_TRUE(
+        s->WaitForLog("Accepted keyboard-interactive/pam for alice").ok());
+  }
+  // A jump host that refuses the login: its reason, exit 255, and the
+  // destination never reached.
+  auto refused =
+      Parley({"-o", "UserKnownHostsFile=" + known_hosts, "-o", "BatchMode=yes",
+              "--responder", otp, "-J",
+              absl::StrCat("mallory@127.0.0.1:", servers_[0]->port()), "-p",
+              std::to_string(servers_[1]->port()), "alice@127.0.0.1", "true"},
+             {{"PARLEY_PASSWORD", "pw"}});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->exit_code, 255) << refused->DebugString();
+  EXPECT_TRUE(
+      absl::StrContains(refused->stderr_text, "jump host mallory@127.0.0.1:"))
+      << refused->stderr_text;
 }
 
 }  // namespace

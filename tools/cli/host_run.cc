@@ -131,7 +131,7 @@ void HostRun::Log(int level, const std::string& message) {
   std::cerr << "parley: "
             << (settings_.prefix_output ? destination_.as_written + ": "
                                         : std::string())
-            << "[" << ms << " ms] " << message << "\n";
+            << "[" << ms << " ms] " << log_prefix_ << message << "\n";
 }
 
 void HostRun::Start(client::EventLoop& loop, Done done) {
@@ -197,13 +197,80 @@ void HostRun::Start(client::EventLoop& loop, Done done) {
                    "not set)\n";
     }
   }
+  auto connected = [this](client::AsyncSession& s, absl::Status status) {
+    Connected(s, std::move(status));
+  };
+  const std::string jumps = options_.proxy_jump.value_or("none");
+  if (jumps == "none" || jumps.empty()) {
+    Log(1, absl::StrCat("connecting to ", hostname_, " port ", port_, " as ",
+                        user_));
+    session_ = client::AsyncSession::Connect(loop, hostname_, port_,
+                                             std::move(so), connected);
+    return;
+  }
+  // ProxyJump "a,b": reach b through a, then this host through b. The
+  // last jump host tunnels to us; it reaches its own way through the rest.
+  const size_t comma = jumps.rfind(',');
+  const std::string last =
+      comma == std::string::npos ? jumps : jumps.substr(comma + 1);
+  const std::string rest =
+      comma == std::string::npos ? "none" : jumps.substr(0, comma);
+  absl::StatusOr<Destination> hop = ParseDestination(last, true);
+  if (!hop.ok()) {
+    Finish(HostResult::Kind::kConnect, 255,
+           absl::StrCat("ProxyJump: ", hop.status().message()));
+    return;
+  }
+  Options hop_options;
+  if (settings_.options_for) {
+    absl::StatusOr<Options> o = settings_.options_for(*hop);
+    if (!o.ok()) {
+      Finish(HostResult::Kind::kConnect, 255,
+             std::string(o.status().message()));
+      return;
+    }
+    hop_options = *std::move(o);
+  }
+  hop_options.proxy_jump = rest;
+  jump_ = std::make_unique<HostRun>(*std::move(hop), std::move(hop_options),
+                                    settings_);
+  jump_->log_prefix_ = absl::StrCat(log_prefix_, "jump host ",
+                                    jump_->destination_.as_written, ": ");
   Log(1, absl::StrCat("connecting to ", hostname_, " port ", port_, " as ",
-                      user_));
-  session_ = client::AsyncSession::Connect(
-      loop, hostname_, port_, std::move(so),
-      [this](client::AsyncSession& s, absl::Status status) {
-        Connected(s, std::move(status));
+                      user_, " through ", jump_->destination_.as_written));
+  auto session_options =
+      std::make_shared<client::SessionOptions>(std::move(so));
+  jump_->StartTunnel(
+      loop, hostname_, port_,
+      [this, &loop, session_options, connected](absl::StatusOr<int> fd) {
+        if (!fd.ok()) {
+          Finish(HostResult::Kind::kConnect, 255,
+                 absl::StrCat("jump host ", jump_->destination_.as_written,
+                              ": ", fd.status().message()));
+          return;
+        }
+        Log(1, "the jump host's tunnel is open");
+        session_ = client::AsyncSession::ConnectOver(
+            loop, *fd, hostname_, port_, std::move(*session_options),
+            connected);
       });
+}
+
+void HostRun::StartTunnel(client::EventLoop& loop, const std::string& host,
+                          uint16_t port,
+                          std::function<void(absl::StatusOr<int>)> on_tunnel) {
+  tunnel_host_ = host;
+  tunnel_port_ = port;
+  on_tunnel_ = std::move(on_tunnel);
+  Start(loop, nullptr);
+}
+
+void HostRun::Stop() {
+  if (session_ != nullptr) {
+    session_->Close();
+    session_ = nullptr;
+  }
+  if (jump_ != nullptr) jump_->Stop();
 }
 
 void HostRun::Connected(client::AsyncSession& s, absl::Status status) {
@@ -460,6 +527,22 @@ void HostRun::NextStep() {
 }
 
 void HostRun::Authenticated() {
+  if (on_tunnel_) {
+    // A jump host: the tunnel to the next host instead of a command.
+    Log(1, absl::StrCat("opening a tunnel to ", tunnel_host_, " port ",
+                        tunnel_port_));
+    session_->OpenTunnel(tunnel_host_, tunnel_port_,
+                         [this](client::AsyncSession&, absl::StatusOr<int> fd) {
+                           auto cb = std::move(on_tunnel_);
+                           on_tunnel_ = nullptr;
+                           if (!fd.ok()) {
+                             Finish(HostResult::Kind::kConnect, 255,
+                                    std::string(fd.status().message()));
+                           }
+                           cb(std::move(fd));
+                         });
+    return;
+  }
   session::ExecOptions eo;
   eo.forward_agent = options_.forward_agent.value_or(false);
   eo.on_output = [this](bool to_stderr, ByteView data) {
@@ -543,6 +626,13 @@ void HostRun::Finish(HostResult::Kind kind, int status, std::string error) {
   if (session_ != nullptr) {
     session_->Close();
     session_ = nullptr;
+  }
+  if (jump_ != nullptr) jump_->Stop();
+  if (on_tunnel_) {
+    // A jump host that failed before its tunnel opened.
+    auto cb = std::move(on_tunnel_);
+    on_tunnel_ = nullptr;
+    cb(absl::UnavailableError(result_.error));
   }
   if (done_) done_(*this);
 }

@@ -40,6 +40,9 @@ struct RunSettings {
   bool prefix_output = false;
   // Runs before output is written (the fan-out clears its progress line).
   std::function<void()> before_output;
+  // The options of a jump host (ProxyJump): the command line's, then its
+  // ssh_config sections.
+  std::function<absl::StatusOr<Options>(const Destination&)> options_for;
 };
 
 struct HostResult {
@@ -63,6 +66,13 @@ class HostRun {
 
   // Starts on `loop`; `done` runs on the loop thread when finished.
   void Start(client::EventLoop& loop, Done done);
+  // As a jump host: log in, then open a tunnel to `host`:`port` instead of
+  // running a command; `on_tunnel` gets its descriptor or the error.
+  void StartTunnel(client::EventLoop& loop, const std::string& host,
+                   uint16_t port,
+                   std::function<void(absl::StatusOr<int>)> on_tunnel);
+  // Closes the session (and its jump hosts').
+  void Stop();
 
   const Destination& destination() const { return destination_; }
   const HostResult& result() const { return result_; }
@@ -93,7 +103,12 @@ class HostRun {
   std::vector<std::string> methods_;  // what the server lets us continue with
   std::vector<std::unique_ptr<Step>> steps_;
   size_t next_step_ = 0;
-  std::string pending_[2];  // partial output lines (fan-out)
+  std::string pending_[2];         // partial output lines (fan-out)
+  std::unique_ptr<HostRun> jump_;  // the host we reach this one through
+  std::string log_prefix_;         // "jump host X: " for jump hosts
+  std::string tunnel_host_;        // as a jump host: where to
+  uint16_t tunnel_port_ = 0;
+  std::function<void(absl::StatusOr<int>)> on_tunnel_;
 };
 
 }  // namespace parley::cli

@@ -8,12 +8,13 @@
 //   -F SSH_CONFIG           default ~/.ssh/config (when it exists)
 //   -o Keyword=value        ssh_config keywords (repeatable; first wins):
 //                           HostName Port User IdentityFile IdentityAgent
-//                           PKCS11Provider UserKnownHostsFile
+//                           PKCS11Provider ProxyJump UserKnownHostsFile
 //                           StrictHostKeyChecking (yes|accept-new)
 //                           KexAlgorithms Ciphers MACs HostKeyAlgorithms
 //                           PreferredAuthentications ConnectTimeout
 //                           BatchMode NumberOfPasswordPrompts ForwardAgent
 //                           (others: a warning naming them)
+//   -J [user@]host[:port][,...]   jump hosts (= -o ProxyJump=)
 //   -I MODULE|pkcs11:URI    keys on a PKCS#11 token (= -o PKCS11Provider=)
 //   --pin-fd N              read the token's PIN from descriptor N
 //   -A / -a                 forward the agent / do not
@@ -69,8 +70,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: parley [-p port] [-l user] [-i identity_file] [-F ssh_config]\n"
-    "              [-o Keyword=value]... [-I PKCS11_MODULE|pkcs11:URI] "
-    "[--pin-fd N]\n"
+    "              [-o Keyword=value]... [-J [user@]host[:port][,...]]\n"
+    "              [-I PKCS11_MODULE|pkcs11:URI] [--pin-fd N]\n"
     "              [-A|-a] [-v[v[v]]] [--crypto NAME] [--timeout S]\n"
     "              [--known-hosts FILE] [--strict-host-key-checking "
     "yes|accept-new]\n"
@@ -262,6 +263,25 @@ int Main(int argc, char** argv) {
     destinations.push_back(*std::move(d));
   }
 
+  // A jump host's options: the command line's but what names the
+  // destination itself, then its own Host sections.
+  settings.options_for =
+      [&flags, &config,
+       &shown](const cli::Destination& d) -> absl::StatusOr<cli::Options> {
+    cli::Options o = flags;
+    o.hostname.reset();
+    o.port.reset();
+    o.user.reset();
+    o.proxy_jump.reset();
+    o.identity_files.clear();
+    if (config.has_value()) {
+      std::vector<std::string> config_warnings;
+      absl::Status s = cli::ApplyConfig(&o, *config, d.host, &config_warnings);
+      for (const std::string& w : config_warnings) Warn(&shown, w);
+      if (!s.ok()) return s;
+    }
+    return o;
+  };
   // Each destination's options: the command line, then its Host sections.
   std::vector<std::unique_ptr<cli::HostRun>> runs;
   for (cli::Destination& d : destinations) {
@@ -274,11 +294,6 @@ int Main(int argc, char** argv) {
         std::cerr << "parley: " << s.message() << "\n";
         return 255;
       }
-    }
-    if (o.proxy_jump.has_value() && *o.proxy_jump != "none") {
-      std::cerr << "parley: " << d.as_written
-                << ": ProxyJump (-J) is not supported yet\n";
-      return 255;
     }
     if (o.server_alive_interval.value_or(0) > 0) {
       Warn(&shown, "ServerAliveInterval is not supported yet; ignored");
