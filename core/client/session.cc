@@ -23,6 +23,8 @@ absl::StatusOr<session::EngineOptions> MakeEngineOptions(
   e.limits = options.limits;
   e.on_debug = options.on_debug;
   e.on_packet = options.on_packet;
+  e.keepalive_interval = options.keepalive_interval;
+  e.keepalive_count_max = options.keepalive_count_max;
   e.forward_agent = options.forward_agent;
   e.host = host;
   e.port = port;

@@ -53,6 +53,9 @@ struct SessionOptions {
   // The local agent's socket (e.g. $SSH_AUTH_SOCK) to forward to every
   // command (ssh -A); empty: no agent forwarding.
   std::string forward_agent;
+  // ServerAliveInterval / ServerAliveCountMax (session::EngineOptions).
+  std::chrono::seconds keepalive_interval{0};
+  int keepalive_count_max = 3;
 };
 
 // The engine options for `options` (the default backend loaded if none is

@@ -52,6 +52,7 @@ Engine::~Engine() {
 }
 
 absl::Status Engine::Start(TimePoint now) {
+  last_heard_ = now;
   if (options_.provider == nullptr || !options_.check_host_key) {
     return Error(ErrorKind::kBadUse,
                  absl::InvalidArgumentError(
@@ -68,6 +69,10 @@ absl::Status Engine::error() const {
 absl::Status Engine::Feed(ByteView data, TimePoint now) {
   if (transport_->closed()) return transport_->error();
   transport_->set_now(now);
+  if (!data.empty()) {
+    last_heard_ = now;
+    keepalives_unanswered_ = 0;
+  }
   (void)transport_->Feed(data);
   Step(now);
   return error();
@@ -96,8 +101,36 @@ void Engine::FailIo(absl::Status error) {
 
 absl::Status Engine::Pump(TimePoint now) {
   if (!transport_->closed()) (void)transport_->Tick(now);
+  Keepalive(now);
   Step(now);
   return error();
+}
+
+absl::optional<TimePoint> Engine::NextKeepalive() const {
+  if (options_.keepalive_interval.count() <= 0 || transport_->closed() ||
+      !userauth_->authenticated()) {
+    return absl::nullopt;
+  }
+  return last_heard_ +
+         options_.keepalive_interval * (keepalives_unanswered_ + 1);
+}
+
+void Engine::Keepalive(TimePoint now) {
+  const absl::optional<TimePoint> due = NextKeepalive();
+  if (!due.has_value() || now < *due) return;
+  if (keepalives_unanswered_ >= options_.keepalive_count_max) {
+    (void)transport_->Abort(
+        Error(ErrorKind::kDeadline,
+              absl::DeadlineExceededError(absl::StrCat(
+                  "the server answered none of ", keepalives_unanswered_,
+                  " keepalives (ServerAliveInterval ",
+                  options_.keepalive_interval.count(),
+                  " s): the connection is dropped"))),
+        transport::kDisconnectConnectionLost);
+    return;
+  }
+  ++keepalives_unanswered_;
+  (void)connection_->SendGlobalRequest("keepalive@openssh.com", true);
 }
 
 void Engine::Step(TimePoint now) {
@@ -351,6 +384,10 @@ unsigned Engine::wants() const {
 
 absl::optional<TimePoint> Engine::next_deadline() const {
   absl::optional<TimePoint> d = transport_->next_deadline();
+  if (absl::optional<TimePoint> k = NextKeepalive();
+      k.has_value() && (!d.has_value() || *k < *d)) {
+    d = k;
+  }
   if (attempt_ != nullptr) {
     absl::optional<TimePoint> a = attempt_->deadline();
     if (a.has_value() && (!d.has_value() || *a < *d)) d = a;

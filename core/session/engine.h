@@ -113,6 +113,13 @@ struct EngineOptions {
   std::function<void(bool always_display, const std::string&)> on_debug;
   // Every packet's type and size (transport::TransportOptions::on_packet).
   std::function<void(bool sent, uint8_t type, size_t size)> on_packet;
+  // OpenSSH's ServerAliveInterval / ServerAliveCountMax: after this long
+  // without hearing from the server (once authenticated), send a
+  // keepalive@openssh.com request that wants a reply; when `count_max` of
+  // them in a row go unanswered, the connection fails (kDeadline). Zero:
+  // off.
+  std::chrono::seconds keepalive_interval{0};
+  int keepalive_count_max = 3;
 };
 
 // What the engine waits for (bits of Engine::wants()).
@@ -239,6 +246,11 @@ class Engine {
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<auth::UserAuth> userauth_;
   std::unique_ptr<channel::Connection> connection_;
+  // Keepalives: when the server was last heard, how many went unanswered.
+  TimePoint last_heard_{};
+  int keepalives_unanswered_ = 0;
+  void Keepalive(TimePoint now);
+  absl::optional<TimePoint> NextKeepalive() const;
   WakeSource wake_;
 
   // Host-key decision.

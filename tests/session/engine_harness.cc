@@ -219,6 +219,8 @@ EngineHarness::EngineHarness(Options options) : options_(std::move(options)) {
   eo.host = "fake.example";
   eo.port = 2222;
   eo.limits = options_.limits;
+  eo.keepalive_interval = options_.keepalive_interval;
+  eo.keepalive_count_max = options_.keepalive_count_max;
   eo.check_host_key = options_.check_host_key
                           ? options_.check_host_key
                           : SyncHostKeyCheck([](const transport::HostKeyInfo&) {

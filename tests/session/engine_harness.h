@@ -70,6 +70,8 @@ class EngineHarness {
     transport::TransportLimits limits;
     // Null: every host key is accepted at once.
     HostKeyCheck check_host_key;
+    std::chrono::seconds keepalive_interval{0};
+    int keepalive_count_max = 3;
   };
   EngineHarness();
   explicit EngineHarness(Options options);

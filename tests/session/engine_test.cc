@@ -5,9 +5,11 @@
 // after authentication, a server CHANNEL_OPEN, window overflow, data after
 // EOF, floods from a server that does not read, a stalled key exchange with
 // a huge window).
-#include <poll.h>
-
 #include "core/session/engine.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +21,7 @@
 #include "core/base/error.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/session/exec.h"
+#include "core/session/stream_relay.h"
 #include "core/transport/messages.h"
 #include "core/wire/reader.h"
 #include "core/wire/writer.h"
@@ -286,6 +289,41 @@ TEST(EngineTest, ExtInfoRightBeforeUserauthSuccessIsAccepted) {
   EXPECT_EQ(h.engine().transport().server_sig_algs().size(), 2u);
 }
 
+// ServerAliveInterval: silence after login brings keepalives; an answer
+// (OpenSSH answers REQUEST_FAILURE) resets the count; a server that answers
+// none of count_max fails the connection with kDeadline.
+TEST(EngineTest, KeepalivesAfterSilenceAndAServerThatStopsAnswering) {
+  EngineHarness::Options o;
+  o.keepalive_interval = std::chrono::seconds(10);
+  o.keepalive_count_max = 2;
+  EngineHarness h(o);
+  h.Connect();
+  h.Authenticate();
+  (void)h.ClientMessages();
+  h.Advance(std::chrono::seconds(9));
+  EXPECT_TRUE(h.ClientMessages().empty());
+  ASSERT_TRUE(h.engine().next_deadline().has_value());
+  h.Advance(std::chrono::seconds(2));
+  std::vector<Bytes> sent = h.ClientMessages();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0][0], kMsgGlobalRequest);
+  const std::string text(sent[0].begin(), sent[0].end());
+  EXPECT_NE(text.find("keepalive@openssh.com"), std::string::npos);
+  h.ServerSend(Bytes{kMsgRequestFailure});
+  h.Pump();
+  // Heard again: the next one comes a whole interval later.
+  h.Advance(std::chrono::seconds(9));
+  EXPECT_TRUE(h.ClientMessages().empty());
+  // Silence: two unanswered keepalives, then the connection is dropped.
+  h.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(h.ClientMessages().size(), 1u);
+  h.Advance(std::chrono::seconds(10));
+  EXPECT_EQ(h.ClientMessages().size(), 1u);
+  EXPECT_FALSE(h.engine().closed());
+  h.Advance(std::chrono::seconds(10));
+  ExpectFailedWith(h, ErrorKind::kDeadline, "answered none of 2 keepalives");
+}
+
 // --- Channels
 // ------------------------------------------------------------------
 
@@ -336,6 +374,68 @@ TEST(EngineTest, ServerChannelOpenIsRefused) {
 // agent that cannot be reached answers SSH_AGENT_FAILURE (on a worker
 // thread, which wakes the engine); a request longer than 256 KiB ends the
 // channel.
+// A direct-tcpip channel (what ProxyJump uses) relayed to a socketpair:
+// bytes both ways, end of file both ways, and the close.
+TEST(EngineTest, DirectTcpipChannelRelaysAStream) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  channel::Connection& conn = h.engine().connection();
+  EXPECT_EQ(
+      conn.OpenDirectTcpip("db.internal", 0, "127.0.0.1", 0).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<uint32_t> id =
+      conn.OpenDirectTcpip("db.internal", 5432, "127.0.0.1", 0);
+  ASSERT_TRUE(id.ok()) << id.status();
+  h.Pump();
+  const Bytes open = h.NextClientMessage();
+  ASSERT_FALSE(open.empty());
+  EXPECT_EQ(open[0], kMsgChannelOpen);
+  const std::string open_text(open.begin(), open.end());
+  EXPECT_NE(open_text.find("direct-tcpip"), std::string::npos);
+  EXPECT_NE(open_text.find("db.internal"), std::string::npos);
+  h.ServerSend(OpenConfirmation(*id, 77, 1 << 20));
+  h.Pump();
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
+  StreamRelay relay(*id, pair[0]);
+  // Server to descriptor.
+  h.ServerSend(ChannelData(*id, "from the server"));
+  h.Pump();
+  EXPECT_TRUE(relay.Step(conn));
+  char buf[64];
+  ssize_t n = read(pair[1], buf, sizeof(buf));
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "from the server");
+  // Descriptor to server.
+  ASSERT_EQ(write(pair[1], "to the server", 13), 13);
+  EXPECT_TRUE(relay.Step(conn));
+  h.Pump();
+  Bytes data = h.NextClientMessage();
+  ASSERT_FALSE(data.empty());
+  EXPECT_EQ(data[0], kMsgChannelData);
+  EXPECT_NE(std::string(data.begin(), data.end()).find("to the server"),
+            std::string::npos);
+  // End of file from the descriptor: CHANNEL_EOF.
+  ASSERT_EQ(shutdown(pair[1], SHUT_WR), 0);
+  EXPECT_TRUE(relay.Step(conn));
+  h.Pump();
+  Bytes eof = h.NextClientMessage();
+  ASSERT_FALSE(eof.empty());
+  EXPECT_EQ(eof[0], kMsgChannelEof);
+  // The server's EOF reaches the descriptor; with both ends done the relay
+  // closes the channel.
+  h.ServerSend(ChannelEof(*id));
+  h.Pump();
+  EXPECT_FALSE(relay.Step(conn));
+  h.Pump();
+  Bytes closed = h.NextClientMessage();
+  ASSERT_FALSE(closed.empty());
+  EXPECT_EQ(closed[0], kMsgChannelClose);
+  EXPECT_EQ(read(pair[1], buf, sizeof(buf)), 0);
+  ::close(pair[1]);
+}
+
 TEST(EngineTest, ForwardedAgentChannelsAreRelayed) {
   EngineHarness h;
   h.Connect();

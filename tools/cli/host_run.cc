@@ -178,6 +178,9 @@ void HostRun::Start(client::EventLoop& loop, Done done) {
     }
     return s;
   };
+  so.keepalive_interval =
+      std::chrono::seconds(options_.server_alive_interval.value_or(0));
+  so.keepalive_count_max = options_.server_alive_count_max.value_or(3);
   if (settings_.verbosity >= 3) {
     so.on_packet = [this](bool sent, uint8_t type, size_t size) {
       Log(3, absl::StrCat(sent ? "sent " : "received ",

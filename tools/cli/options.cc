@@ -127,6 +127,10 @@ absl::Status ApplyOption(Options* o, absl::string_view keyword,
     absl::StatusOr<int> n = Number(keyword, v, 0, 86400);
     if (!n.ok()) return n.status();
     SetOnce(&o->server_alive_interval, *n);
+  } else if (k == "serveralivecountmax") {
+    absl::StatusOr<int> n = Number(keyword, v, 1, 1000);
+    if (!n.ok()) return n.status();
+    SetOnce(&o->server_alive_count_max, *n);
   } else if (k == "batchmode") {
     absl::StatusOr<bool> b = YesNo(keyword, v);
     if (!b.ok()) return b.status();

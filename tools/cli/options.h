@@ -33,6 +33,7 @@ struct Options {
   absl::optional<int> connect_timeout;        // seconds
   absl::optional<int> password_prompts;       // NumberOfPasswordPrompts
   absl::optional<int> server_alive_interval;  // seconds; 0 = off
+  absl::optional<int> server_alive_count_max;
   absl::optional<bool> batch_mode;
   absl::optional<bool> forward_agent;
 };

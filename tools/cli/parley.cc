@@ -13,6 +13,7 @@
 //                           KexAlgorithms Ciphers MACs HostKeyAlgorithms
 //                           PreferredAuthentications ConnectTimeout
 //                           BatchMode NumberOfPasswordPrompts ForwardAgent
+//                           ServerAliveInterval ServerAliveCountMax
 //                           (others: a warning naming them)
 //   -J [user@]host[:port][,...]   jump hosts (= -o ProxyJump=)
 //   -I MODULE|pkcs11:URI    keys on a PKCS#11 token (= -o PKCS11Provider=)
@@ -294,9 +295,6 @@ int Main(int argc, char** argv) {
         std::cerr << "parley: " << s.message() << "\n";
         return 255;
       }
-    }
-    if (o.server_alive_interval.value_or(0) > 0) {
-      Warn(&shown, "ServerAliveInterval is not supported yet; ignored");
     }
     runs.push_back(
         std::make_unique<cli::HostRun>(std::move(d), std::move(o), settings));
