@@ -163,7 +163,7 @@ void AsyncSession::CloseSocket() {
   fd_ = -1;
 }
 
-AsyncSession* AsyncSession::Connect(
+AsyncSession* AsyncSession::Create(
     EventLoop& loop, const std::string& host, uint16_t port,
     SessionOptions options,
     std::function<void(AsyncSession&, absl::Status)> on_connected) {
@@ -172,8 +172,16 @@ AsyncSession* AsyncSession::Connect(
   AsyncSession* s = owned.get();
   s->on_connected_ = std::move(on_connected);
   loop.Add(std::move(owned));
-  const TimePoint now = Clock::now();
-  s->connect_deadline_ = now + s->options_.timeout;
+  s->connect_deadline_ = Clock::now() + s->options_.timeout;
+  return s;
+}
+
+AsyncSession* AsyncSession::Connect(
+    EventLoop& loop, const std::string& host, uint16_t port,
+    SessionOptions options,
+    std::function<void(AsyncSession&, absl::Status)> on_connected) {
+  AsyncSession* s =
+      Create(loop, host, port, std::move(options), std::move(on_connected));
   absl::StatusOr<std::vector<net::Address>> addresses =
       net::Resolve(host, port);
   if (!addresses.ok()) {
@@ -182,7 +190,7 @@ AsyncSession* AsyncSession::Connect(
     s->addresses_ = *std::move(addresses);
   }
   // Everything, even an early failure, is reported from the loop.
-  loop.Schedule(s, now);
+  loop.Schedule(s, Clock::now());
   return s;
 }
 
@@ -190,19 +198,14 @@ AsyncSession* AsyncSession::ConnectOver(
     EventLoop& loop, int fd, const std::string& host, uint16_t port,
     SessionOptions options,
     std::function<void(AsyncSession&, absl::Status)> on_connected) {
-  std::unique_ptr<AsyncSession> owned(
-      new AsyncSession(loop, host, port, std::move(options)));
-  AsyncSession* s = owned.get();
-  s->on_connected_ = std::move(on_connected);
-  loop.Add(std::move(owned));
-  const TimePoint now = Clock::now();
-  s->connect_deadline_ = now + s->options_.timeout;
+  AsyncSession* s =
+      Create(loop, host, port, std::move(options), std::move(on_connected));
   // Connected already: ProcessConnect() starts the engine. The socket
   // driver needs a non-blocking descriptor.
   const int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   s->fd_ = fd;
-  loop.Schedule(s, now);
+  loop.Schedule(s, Clock::now());
   return s;
 }
 

@@ -105,8 +105,8 @@ class AsyncSession {
       std::function<void(AsyncSession&, absl::Status)> on_connected);
 
   // The same over a stream already connected to the server: `fd` (owned
-  // from now on, made non-blocking) is, for example, one end of a tunnel that another session
-  // opened with OpenTunnel() -- a jump host.
+  // from now on, made non-blocking) is, for example, one end of a tunnel that
+  // another session opened with OpenTunnel() -- a jump host.
   static AsyncSession* ConnectOver(
       EventLoop& loop, int fd, const std::string& host, uint16_t port,
       SessionOptions options,
@@ -159,6 +159,11 @@ class AsyncSession {
 
   AsyncSession(EventLoop& loop, std::string host, uint16_t port,
                SessionOptions options);
+  // A new session owned by `loop`, its connect deadline set.
+  static AsyncSession* Create(
+      EventLoop& loop, const std::string& host, uint16_t port,
+      SessionOptions options,
+      std::function<void(AsyncSession&, absl::Status)> on_connected);
   void Enqueue(Operation op);
   void EnqueueAuth(std::function<absl::Status()> start,
                    Done<auth::AuthOutcome> done,

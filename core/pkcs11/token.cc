@@ -209,20 +209,11 @@ struct Module::Impl {
   // The slot of the token with `serial` and `label`.
   absl::StatusOr<CK_SLOT_ID> SlotOf(const std::string& label,
                                     const std::string& serial) {
-    CK_ULONG n = 0;
-    CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &n);
-    if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
-    std::vector<CK_SLOT_ID> slots(n);
-    rv = f->C_GetSlotList(CK_TRUE, slots.data(), &n);
-    if (rv != CKR_OK) return Failed("C_GetSlotList", rv);
-    slots.resize(n);
-    for (CK_SLOT_ID s : slots) {
-      CK_TOKEN_INFO info;
-      if (f->C_GetTokenInfo(s, &info) != CKR_OK) continue;
-      if (Padded(info.label, sizeof(info.label)) == label &&
-          Padded(info.serialNumber, sizeof(info.serialNumber)) == serial) {
-        return s;
-      }
+    absl::StatusOr<std::vector<std::pair<CK_SLOT_ID, TokenInfo>>> tokens =
+        Tokens(nullptr);
+    if (!tokens.ok()) return tokens.status();
+    for (const auto& [slot, info] : *tokens) {
+      if (info.label == label && info.serial == serial) return slot;
     }
     return absl::UnavailableError(
         absl::StrCat("token \"", label, "\" is not there (removed?)"));
