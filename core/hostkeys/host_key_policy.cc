@@ -17,16 +17,19 @@ std::string Locations(const std::vector<KnownHostsLineRef>& lines) {
                        });
 }
 
+// "ecdsa-sha2-nistp256 at path:1, ..."
+std::string OtherTypesList(const HostKeyCheck& check) {
+  return absl::StrJoin(check.other_types, ", ",
+                       [](std::string* out, const KnownHostsLineRef& ref) {
+                         absl::StrAppend(out, ref.key_type, " at ",
+                                         ref.Location());
+                       });
+}
+
 std::string OtherTypesNote(const HostKeyCheck& check) {
   if (check.other_types.empty()) return "";
-  return absl::StrCat(
-      " Keys of other types are already known for this host: ",
-      absl::StrJoin(check.other_types, ", ",
-                    [](std::string* out, const KnownHostsLineRef& ref) {
-                      absl::StrAppend(out, ref.key_type, " at ",
-                                      ref.Location());
-                    }),
-      ".");
+  return absl::StrCat(" Keys of other types are already known for this host: ",
+                      OtherTypesList(check), ".");
 }
 
 std::string FilesConsulted(const HostKeyVerifyOptions& options) {
@@ -57,6 +60,23 @@ absl::Status ChangedError(const HostKeyCheck& check,
       "attack), or the host key has just been changed. Offending ",
       check.key_type, " key in ", Locations(check.lines),
       ". Host key verification failed."));
+}
+
+// A key of a type the host is not known with, while keys of other types
+// are: OpenSSH (checked with ssh 9.2, StrictHostKeyChecking=yes and
+// accept-new alike) reports the host identification as changed, names the
+// offending lines and records nothing.
+absl::Status OtherTypeError(const HostKeyCheck& check,
+                            absl::string_view fingerprint) {
+  return absl::UnauthenticatedError(absl::StrCat(
+      "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! ", check.host_port,
+      " presented a ", check.key_type, " host key (", fingerprint,
+      "), but only keys of other types are known for it: ",
+      OtherTypesList(check),
+      ". Someone could be eavesdropping on you right now (man-in-the-middle "
+      "attack), or the host's keys have just been changed. Offending keys "
+      "in ",
+      Locations(check.other_types), ". Host key verification failed."));
 }
 
 absl::Status UnknownError(const HostKeyVerifyOptions& options,
@@ -139,6 +159,10 @@ absl::Status VerifyHostKey(const HostKeyVerifyOptions& options,
     return RevokedError(check, fingerprint);
   }
 
+  if (check.result == HostKeyResult::kUnknown && !check.other_types.empty() &&
+      options.policy != HostKeyPolicy::kCallback) {
+    return OtherTypeError(check, fingerprint);
+  }
   switch (options.policy) {
     case HostKeyPolicy::kStrict:
       break;

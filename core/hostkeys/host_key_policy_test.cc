@@ -92,15 +92,42 @@ TEST_F(HostKeyPolicyTest, StrictRefusesChangedWithFileAndLine) {
   EXPECT_TRUE(absl::StrContains(s.message(), Fingerprint(other_))) << s;
 }
 
-TEST_F(HostKeyPolicyTest, UnknownMentionsOtherKnownTypes) {
+// A host known only with keys of other types is treated as changed, under
+// strict checking and accept-new alike, and nothing is recorded: what
+// OpenSSH 9.2's ssh does ("REMOTE HOST IDENTIFICATION HAS CHANGED!",
+// offending ECDSA key, nothing appended; checked against a real sshd
+// offering ed25519 to a client knowing its ecdsa key).
+TEST_F(HostKeyPolicyTest, ANewKeyTypeForAKnownHostIsAChange) {
   const Bytes ec = testing::EcdsaP256Blob(5);
-  testing::WriteFileOrDie(path_, Line("example.com", ec) + "\n");
-  absl::Status s = Verify("example.com", 22, key_);
-  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_TRUE(absl::StrContains(s.message(), "other types")) << s;
-  EXPECT_TRUE(
-      absl::StrContains(s.message(), "ecdsa-sha2-nistp256 at " + path_ + ":1"))
-      << s;
+  const std::string before = Line("example.com", ec) + "\n";
+  testing::WriteFileOrDie(path_, before);
+  for (HostKeyPolicy policy :
+       {HostKeyPolicy::kStrict, HostKeyPolicy::kAcceptNew}) {
+    options_.policy = policy;
+    HostKeyCheck check;
+    absl::Status s = Verify("example.com", 22, key_, &check);
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(check.result, HostKeyResult::kUnknown);
+    EXPECT_TRUE(absl::StrContains(s.message(),
+                                  "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+        << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "other types")) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(),
+                                  "ecdsa-sha2-nistp256 at " + path_ + ":1"))
+        << s;
+    EXPECT_EQ(testing::ReadFileOrDie(path_), before);
+  }
+  EXPECT_TRUE(warnings_.empty());
+  // The application's callback still decides for itself.
+  options_.policy = HostKeyPolicy::kCallback;
+  int asked = 0;
+  options_.callback = [&](const HostKeyPrompt& p) {
+    ++asked;
+    EXPECT_EQ(p.check.other_types.size(), 1u);
+    return HostKeyDecision::kAccept;
+  };
+  EXPECT_TRUE(Verify("example.com", 22, key_).ok());
+  EXPECT_EQ(asked, 1);
 }
 
 TEST_F(HostKeyPolicyTest, RevokedAlwaysFails) {
