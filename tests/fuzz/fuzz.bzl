@@ -5,8 +5,8 @@ same source with libFuzzer for long runs (it asks Bazel for the sources of
 
 load("@rules_cc//cc:defs.bzl", "cc_library", "cc_test")
 
-def parley_fuzz_target(name, deps):
-    """`name`_fuzz.cc against corpus/`name`/."""
+def parley_fuzz_target(name, deps, iterations = 20000):
+    """`name`_fuzz.cc against corpus/`name`/, `iterations` mutations."""
     cc_library(
         name = name + "_fuzz_lib",
         testonly = 1,
@@ -19,6 +19,7 @@ def parley_fuzz_target(name, deps):
         size = "small",
         srcs = ["fuzz_main.cc"],
         args = ["tests/fuzz/corpus/" + name],
+        env = {"PARLEY_FUZZ_ITERATIONS": str(iterations)},
         data = native.glob(["corpus/" + name + "/*"]),
         deps = [":" + name + "_fuzz_lib"],
     )
