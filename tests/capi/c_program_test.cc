@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "tests/common/softhsm.h"
 #include "tests/common/ssh_agent.h"
@@ -223,13 +224,68 @@ TEST_F(CProgramTest, ResponderPluginsAnswerForAnUnmodifiedProgram) {
   auto cli = RunSubprocess(
       {(prefix_ / "bin" / "parley").string(), "-p",
        std::to_string(server.port()), "-o",
-       "UserKnownHostsFile=" + server.known_hosts_path().string(),
-       "-o", "BatchMode=yes", "--responder", otp, "alice@127.0.0.1", "echo",
-       "cli"},
+       "UserKnownHostsFile=" + server.known_hosts_path().string(), "-o",
+       "BatchMode=yes", "--responder", otp, "alice@127.0.0.1", "echo", "cli"},
       clean, absl::Seconds(60));
   ASSERT_TRUE(cli.ok());
   EXPECT_EQ(cli->exit_code, 0) << cli->DebugString() << server.LogTail(20);
   EXPECT_EQ(cli->stdout_text, "cli\n");
+}
+
+// A project's unmodified build that asks for libssh2 by name finds Parley
+// when PREFIX comes first: pkg-config's libssh2 module and CMake's
+// find_package(Libssh2), and the program then runs on libparley. A header
+// Parley does not provide (libssh2_sftp.h) is a clear compile error, never
+// another libssh2's header compiled against Parley's.
+TEST_F(CProgramTest, DropInBuildsFindParley) {
+  EXPECT_EQ(PkgConfig({"--modversion", "libssh2"}), "1.11.0\n");
+  const fs::path by_pc = work_ / "which_pc";
+  Build(absl::StrCat("cc -std=c99 -Wall -Wextra -Werror", kSanitize, " -o ",
+                     by_pc.string(), " tests/capi/which_libssh2.c ",
+                     absl::StripTrailingAsciiWhitespace(
+                         PkgConfig({"--cflags", "--libs", "libssh2"})),
+                     " -ldl"));
+  auto pc_run = RunSubprocess({by_pc.string()});
+  ASSERT_TRUE(pc_run.ok());
+  EXPECT_EQ(pc_run->exit_code, 0) << pc_run->DebugString();
+  EXPECT_NE(pc_run->stdout_text.find("/libparley.so"), std::string::npos)
+      << pc_run->stdout_text;
+
+  const fs::path project = work_ / "cmake_project";
+  fs::create_directories(project);
+  fs::copy_file("tests/capi/which_libssh2.c", project / "which_libssh2.c");
+  std::ofstream(project / "CMakeLists.txt")
+      << "cmake_minimum_required(VERSION 3.13)\n"
+         "project(which C)\n"
+         "find_package(Libssh2 1.11 REQUIRED CONFIG)\n"
+         "add_executable(which which_libssh2.c)\n"
+         "target_link_libraries(which Libssh2::libssh2 ${CMAKE_DL_LIBS})\n";
+  Build(absl::StrCat("cmake -S ", project.string(), " -B ",
+                     (project / "build").string(), " -DCMAKE_PREFIX_PATH=",
+                     prefix_.string(), " '-DCMAKE_C_FLAGS=", kSanitize, "' > ",
+                     (project / "configure.log").string(),
+                     " 2>&1 && cmake --build ", (project / "build").string(),
+                     " > ", (project / "build.log").string(), " 2>&1"));
+  auto cmake_run = RunSubprocess({(project / "build" / "which").string()});
+  ASSERT_TRUE(cmake_run.ok());
+  EXPECT_EQ(cmake_run->exit_code, 0) << cmake_run->DebugString();
+  EXPECT_NE(cmake_run->stdout_text.find("/libparley.so"), std::string::npos)
+      << cmake_run->stdout_text;
+
+  std::ofstream(work_ / "sftp.c")
+      << "#include <libssh2.h>\n#include <libssh2_sftp.h>\nint main(void) "
+         "{ return 0; }\n";
+  auto sftp = RunSubprocess(
+      {"sh", "-c",
+       absl::StrCat("cc -c -o /dev/null ", (work_ / "sftp.c").string(), " ",
+                    absl::StripTrailingAsciiWhitespace(
+                        PkgConfig({"--cflags", "libssh2"})))});
+  ASSERT_TRUE(sftp.ok());
+  EXPECT_NE(sftp->exit_code, 0);
+  EXPECT_NE(
+      sftp->stderr_text.find("Parley does not provide libssh2's SFTP API"),
+      std::string::npos)
+      << sftp->stderr_text;
 }
 
 // The installed smartcard tools run from PREFIX: the verifier finds its
