@@ -249,6 +249,61 @@ TEST_F(ParleyFanoutTest, SshConfigDashOBatchModeAndVerbose) {
       << r->stderr_text;
 }
 
+// Host-key policies from the command line: an unknown host is refused
+// under strict checking (the message names the file), accept-new records
+// it (OpenSSH's "Permanently added" warning) and strict checking then
+// accepts it; a changed key is refused under both, naming the line.
+TEST_F(ParleyFanoutTest, KnownHostsPolicies) {
+  for (auto& s : servers_) PARLEY_START_SSHD_OR_SKIP(*s);
+  SshdServer& server = *servers_[0];
+  const std::string kh = (dir_ / "kh").string();
+  const std::map<std::string, std::string> env = {{"PARLEY_PASSWORD", "pw"}};
+  const std::vector<std::string> dest = {"-p", std::to_string(server.port()),
+                                         "u01@127.0.0.1", "true"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), dest.begin(), dest.end());
+    return Parley(args, env);
+  };
+  auto r = with({"-o", "UserKnownHostsFile=" + kh});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 255);
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "not known")) << r->stderr_text;
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, kh)) << r->stderr_text;
+  EXPECT_FALSE(fs::exists(kh));
+  r = with({"-o", "UserKnownHostsFile=" + kh, "-o",
+            "StrictHostKeyChecking=accept-new"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString();
+  EXPECT_TRUE(absl::StrContains(r->stderr_text, "Permanently added"))
+      << r->stderr_text;
+  r = with({"-o", "UserKnownHostsFile=" + kh});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString();
+  // The other server's keys under this one's name: a changed host.
+  {
+    std::ifstream in(servers_[1]->known_hosts_path());
+    std::string other((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+    const std::string from = absl::StrCat("[127.0.0.1]:", servers_[1]->port());
+    const std::string to = absl::StrCat("[127.0.0.1]:", server.port());
+    for (size_t at = other.find(from); at != std::string::npos;
+         at = other.find(from, at + to.size())) {
+      other.replace(at, from.size(), to);
+    }
+    std::ofstream(kh) << other;
+  }
+  for (const char* policy : {"yes", "accept-new"}) {
+    r = with({"-o", "UserKnownHostsFile=" + kh, "-o",
+              std::string("StrictHostKeyChecking=") + policy});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 255) << policy;
+    EXPECT_TRUE(absl::StrContains(r->stderr_text,
+                                  "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+        << policy << ": " << r->stderr_text;
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, kh + ":")) << r->stderr_text;
+  }
+}
+
 // -J: through a jump host to a second sshd, each asking a password and a
 // TOTP code (MFA on both), each host key checked; a jump host that refuses
 // the login ends the run with its reason.

@@ -163,6 +163,15 @@ void HostRun::Start(client::EventLoop& loop, Done done) {
   if (options_.strict_host_key_checking.value_or("yes") == "accept-new") {
     hk.policy = hostkeys::HostKeyPolicy::kAcceptNew;
   }
+  // "Permanently added ...", lines of the file that were skipped: as ssh
+  // shows them.
+  hk.on_warning = [this](absl::string_view warning) {
+    if (settings_.before_output) settings_.before_output();
+    std::cerr << "parley: "
+              << (settings_.prefix_output ? destination_.as_written + ": "
+                                          : std::string())
+              << log_prefix_ << "warning: " << Safe(warning) << "\n";
+  };
   const crypto::CryptoProvider* provider = settings_.provider.get();
   so.verify_host_key = [this, hk, provider](const transport::HostKeyInfo& i) {
     absl::StatusOr<std::string> fp =
