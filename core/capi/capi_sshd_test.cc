@@ -467,6 +467,61 @@ TEST_P(CapiSshdTest, WrongPasswordFails) {
       << LastError(session_);
 }
 
+// libssh2_trace: the chosen layers report packets by type and size, errors
+// as they are set; the handler gets each line; never a password.
+TEST_P(CapiSshdTest, TraceReportsLayersToTheHandler) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  kbd.password = "wrong";
+  sock_ = ConnectTo(server.port());
+  ASSERT_GE(sock_, 0);
+  session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, &kbd);
+  ASSERT_NE(session_, nullptr);
+  ASSERT_EQ(parley_session_set_crypto_backend(session_, GetParam().c_str()), 0);
+  std::vector<std::string> lines;
+  ASSERT_EQ(
+      libssh2_trace_sethandler(
+          session_, &lines,
+          [](LIBSSH2_SESSION*, void* context, const char* data, size_t length) {
+            static_cast<std::vector<std::string>*>(context)->emplace_back(
+                data, length);
+          }),
+      0);
+  ASSERT_EQ(libssh2_trace(session_, LIBSSH2_TRACE_KEX | LIBSSH2_TRACE_AUTH |
+                                        LIBSSH2_TRACE_ERROR),
+            0);
+  ASSERT_EQ(libssh2_session_handshake(session_, sock_), 0)
+      << LastError(session_);
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback),
+      LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  kbd.password = "secret";
+  EXPECT_EQ(
+      libssh2_userauth_keyboard_interactive(session_, "alice", &KbdCallback), 0)
+      << LastError(session_);
+  std::string all;
+  for (const std::string& l : lines) all += l + "\n";
+  for (const char* want :
+       {"[parley] Key Ex: sent SSH_MSG_KEXINIT (",
+        "[parley] Key Ex: received SSH_MSG_KEXINIT (",
+        "[parley] Userauth: received SSH_MSG_USERAUTH_INFO_REQUEST (",
+        "[parley] Userauth: sent SSH_MSG_USERAUTH_INFO_RESPONSE (",
+        "[parley] Userauth: received SSH_MSG_USERAUTH_SUCCESS (",
+        "[parley] Failure Event: -18 - "}) {
+    EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
+  }
+  // Layers not asked for stay quiet; no secret ever shows.
+  EXPECT_EQ(all.find("SSH_MSG_CHANNEL"), std::string::npos);
+  EXPECT_EQ(all.find("Transport:"), std::string::npos);
+  EXPECT_EQ(all.find("secret"), std::string::npos);
+  EXPECT_EQ(all.find("wrong"), std::string::npos);
+  lines.clear();
+  ASSERT_EQ(libssh2_trace(session_, 0), 0);
+  (void)Exec("true");
+  EXPECT_TRUE(lines.empty());
+}
+
 // Allocation records of the application's allocator: which blocks are
 // keyboard-interactive responses, and whether they were wiped when freed.
 struct AllocState {

@@ -154,6 +154,9 @@ TEST(CapiTest, CallsBeforeTheHandshakeFailCleanly) {
 
 TEST(CapiTest, NullArgumentsAreRejected) {
   EXPECT_EQ(libssh2_session_free(nullptr), LIBSSH2_ERROR_BAD_USE);
+  EXPECT_EQ(libssh2_trace(nullptr, LIBSSH2_TRACE_KEX), LIBSSH2_ERROR_BAD_USE);
+  EXPECT_EQ(libssh2_trace_sethandler(nullptr, nullptr, nullptr),
+            LIBSSH2_ERROR_BAD_USE);
   EXPECT_EQ(libssh2_session_last_errno(nullptr), LIBSSH2_ERROR_BAD_USE);
   EXPECT_EQ(libssh2_userauth_list(nullptr, "u", 1), nullptr);
   EXPECT_EQ(libssh2_channel_read(nullptr, nullptr, 0), LIBSSH2_ERROR_BAD_USE);

@@ -134,6 +134,14 @@ class SessionHandle {
 
   // --- Errors ---
   // Records the error and returns `code`.
+  // libssh2_trace(): the layers to report, and where to.
+  void SetTrace(int mask) { trace_mask_ = mask; }
+  void SetTraceHandler(void* context, libssh2_trace_handler_func handler) {
+    trace_context_ = context;
+    trace_handler_ = handler;
+  }
+  // Reports `message` for `layer` (a LIBSSH2_TRACE_ bit) if traced.
+  void Trace(int layer, absl::string_view message);
   int SetError(int code, absl::string_view message);
   // Records an engine (or core) error with its libssh2 code.
   int Fail(const absl::Status& status);
@@ -261,6 +269,9 @@ class SessionHandle {
   ReallocFn realloc_;
   void* abstract_;
 
+  int trace_mask_ = 0;
+  void* trace_context_ = nullptr;
+  libssh2_trace_handler_func trace_handler_ = nullptr;
   int err_code_ = 0;
   std::string err_msg_;
 

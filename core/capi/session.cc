@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/auth/kbdint.h"
 #include "core/base/error.h"
 #include "core/capi/internal.h"
 #include "core/crypto/algorithms.h"
@@ -256,7 +257,32 @@ void SessionHandle::Release(OwnedBuffer& slot) {
   slot.size_ = 0;
 }
 
+void SessionHandle::Trace(int layer, absl::string_view message) {
+  if ((trace_mask_ & layer) == 0) return;
+  const char* name = layer == LIBSSH2_TRACE_TRANS   ? "Transport"
+                     : layer == LIBSSH2_TRACE_KEX   ? "Key Ex"
+                     : layer == LIBSSH2_TRACE_AUTH  ? "Userauth"
+                     : layer == LIBSSH2_TRACE_CONN  ? "Conn"
+                     : layer == LIBSSH2_TRACE_ERROR ? "Failure Event"
+                                                    : "Parley";
+  std::string line;
+  try {
+    line = absl::StrCat("[parley] ", name, ": ", message);
+  } catch (...) {
+    return;
+  }
+  if (trace_handler_ != nullptr) {
+    trace_handler_(handle(), trace_context_, line.data(), line.size());
+    return;
+  }
+  line.push_back('\n');
+  (void)!fwrite(line.data(), 1, line.size(), stderr);
+}
+
 int SessionHandle::SetError(int code, absl::string_view message) {
+  if (code != 0) {
+    Trace(LIBSSH2_TRACE_ERROR, absl::StrCat(code, " - ", message));
+  }
   err_code_ = code;
   try {
     err_msg_.assign(message.data(), message.size());
@@ -553,6 +579,20 @@ int SessionHandle::Handshake(int sock) {
       return absl::OkStatus();
     };
     options.client_version = banner_;
+    options.on_packet = [this](bool sent, uint8_t type, size_t size) {
+      const int layer = type < 20   ? LIBSSH2_TRACE_TRANS
+                        : type < 50 ? LIBSSH2_TRACE_KEX
+                        : type < 80 ? LIBSSH2_TRACE_AUTH
+                                    : LIBSSH2_TRACE_CONN;
+      if ((trace_mask_ & layer) == 0) return;
+      Trace(layer,
+            absl::StrCat(sent ? "sent " : "received ",
+                         transport::MessageName(type), " (", size, " bytes)"));
+    };
+    options.on_debug = [this](bool, const std::string& text) {
+      Trace(LIBSSH2_TRACE_TRANS, absl::StrCat("server debug message: ",
+                                              auth::SanitizeForTerminal(text)));
+    };
     // For responders that keep per-server state (and their messages).
     if (auto peer = net::PeerAddress(sock); peer.ok()) {
       options.host = peer->first;
@@ -915,8 +955,19 @@ long libssh2_session_get_timeout(LIBSSH2_SESSION* session) {
   return s == nullptr ? 0 : s->timeout_ms();
 }
 
-int libssh2_trace(LIBSSH2_SESSION* session, int /*bitmask*/) {
-  return ValidSession(session) == nullptr ? LIBSSH2_ERROR_BAD_USE : 0;
+int libssh2_trace(LIBSSH2_SESSION* session, int bitmask) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  s->SetTrace(bitmask);
+  return 0;
+}
+
+int libssh2_trace_sethandler(LIBSSH2_SESSION* session, void* context,
+                             libssh2_trace_handler_func callback) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  s->SetTraceHandler(context, callback);
+  return 0;
 }
 
 void libssh2_keepalive_config(LIBSSH2_SESSION* session, int want_reply,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/auth/kbdint.h"
 #include "core/auth/signer.h"
 #include "core/base/error.h"
 #include "core/base/file.h"
@@ -495,7 +496,12 @@ absl::Status SessionHandle::LoadConfiguredResponders() {
   if (!configured.ok()) return configured.status();
   if (!configured->specs.empty()) {
     absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> chain =
-        plugin::BuildConfiguredChain(*configured, nullptr);
+        plugin::BuildConfiguredChain(
+            *configured, [this](parley_log_level, absl::string_view message) {
+              Trace(LIBSSH2_TRACE_AUTH,
+                    absl::StrCat("responder: ",
+                                 auth::SanitizeForTerminal(message)));
+            });
     if (!chain.ok()) return chain.status();
     (*chain)->SetFallback(std::make_shared<auth::WholeRoundResponder>(
         "the application's callback", kbdint_responder_.get()));

@@ -329,7 +329,18 @@ LIBSSH2_API void libssh2_session_set_timeout(LIBSSH2_SESSION *session,
 LIBSSH2_API long libssh2_session_get_timeout(LIBSSH2_SESSION *session);
 
 /* Accepted; Parley's C API writes no trace output. */
+/* Tracing (libssh2 semantics): the layers in `bitmask` report what they do
+   -- packets by type and size (TRANS, KEX, AUTH, CONN by message number),
+   errors as they are set (ERROR), the messages of the responders
+   configured through PARLEY_RESPONDERS (AUTH). Never a secret, never a
+   payload. Without a handler, lines go to stderr. */
 LIBSSH2_API int libssh2_trace(LIBSSH2_SESSION *session, int bitmask);
+typedef void (*libssh2_trace_handler_func)(LIBSSH2_SESSION *session,
+                                           void *context, const char *data,
+                                           size_t length);
+LIBSSH2_API int libssh2_trace_sethandler(LIBSSH2_SESSION *session,
+                                         void *context,
+                                         libssh2_trace_handler_func callback);
 #define LIBSSH2_TRACE_TRANS (1 << 1)
 #define LIBSSH2_TRACE_KEX (1 << 2)
 #define LIBSSH2_TRACE_AUTH (1 << 3)
