@@ -25,7 +25,8 @@ absl::StatusOr<std::vector<TokenSigner>> TokenSigners(
   absl::StatusOr<std::shared_ptr<Module>> module =
       Module::Load(selection.module_path);
   if (!module.ok()) return module.status();
-  absl::StatusOr<std::vector<TokenKey>> keys = (*module)->FindKeys(selection.uri);
+  absl::StatusOr<std::vector<TokenKey>> keys =
+      (*module)->FindKeys(selection.uri);
   if (!keys.ok()) return keys.status();
   std::vector<TokenSigner> out;
   for (TokenKey& k : *keys) {

@@ -35,10 +35,10 @@ pkcs11::PinSource PinSource(int fd,
     } else {
       AskOptions options;
       options.askpass = AskpassModeFromEnv();
-      pin = Ask(options,
-                "Enter PIN for '" + auth::SanitizeForTerminal(r.token_label) +
-                    "': ",
-                false);
+      pin = Ask(
+          options,
+          "Enter PIN for '" + auth::SanitizeForTerminal(r.token_label) + "': ",
+          false);
     }
     if (!pin.ok()) return absl::CancelledError(pin.status().message());
     // An empty PIN is no PIN (end of input, or just Enter): never sent.

@@ -4,7 +4,8 @@
  * ("parley-challenge:v1:NONCE"), reads the answer, and has
  * parley-challenge-verify check it against the user's keys.
  *
- *   auth required pam_parley_challenge.so verifier=/usr/local/bin/parley-challenge-verify
+ *   auth required pam_parley_challenge.so
+ *        verifier=/usr/local/bin/parley-challenge-verify
  *        [keys=%h/.ssh/authorized_keys] [timeout=10]
  *
  * keys: the keys file, "%u" standing for the user and "%h" for the home
@@ -110,9 +111,8 @@ static int run_verifier(pam_handle_t *pamh, const char *verifier,
     return -1;
   }
   if (pid == 0) {
-    char *const argv[] = {(char *)verifier, "--user", (char *)user,
-                          "--nonce", (char *)nonce, "--keys", (char *)keys,
-                          NULL};
+    char *const argv[] = {(char *)verifier, "--user", (char *)user, "--nonce",
+                          (char *)nonce,    "--keys", (char *)keys, NULL};
     char *const envp[] = {NULL};
     int devnull = open("/dev/null", O_WRONLY);
     if (dup2(in[0], 0) < 0) _exit(127);
@@ -130,7 +130,8 @@ static int run_verifier(pam_handle_t *pamh, const char *verifier,
     if (w <= 0) break;
     off += (size_t)w;
   }
-  if (write(in[1], "\n", 1) != 1) { /* the verifier may have exited */ }
+  if (write(in[1], "\n", 1) != 1) { /* the verifier may have exited */
+  }
   close(in[1]);
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {

@@ -58,7 +58,8 @@ class AgentSshdTest : public ::testing::TestWithParam<std::string> {
     fs::create_directories(dir_);
     ASSERT_TRUE(agent_.Start().ok());
     for (const char* type : {"ed25519", "ecdsa", "rsa"}) {
-      const std::string key = (dir_ / (std::string(type) + GetParam())).string();
+      const std::string key =
+          (dir_ / (std::string(type) + GetParam())).string();
       ASSERT_TRUE(MakeKeyFile(type, key, type).ok());
       auto added = agent_.Add({key});
       ASSERT_TRUE(added.ok() && added->exit_code == 0);
@@ -95,9 +96,10 @@ class AgentSshdTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(AgentSshdTest, EveryKeyTypeLogsIn) {
   SshdOptions so;
-  so.users.push_back(
-      {"alice", "secret", {lines_["ed25519"], lines_["ecdsa"], lines_["rsa"]},
-       ""});
+  so.users.push_back({"alice",
+                      "secret",
+                      {lines_["ed25519"], lines_["ecdsa"], lines_["rsa"]},
+                      ""});
   so.authentication_methods = "publickey";
   SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
@@ -109,8 +111,7 @@ TEST_P(AgentSshdTest, EveryKeyTypeLogsIn) {
     ASSERT_NE(key.signer, nullptr);
     auto outcome = s->AuthPublicKey("alice", key.signer);
     ASSERT_TRUE(outcome.ok()) << outcome.status();
-    EXPECT_EQ(outcome->kind, auth::AuthOutcome::kSuccess)
-        << server.LogTail(10);
+    EXPECT_EQ(outcome->kind, auth::AuthOutcome::kSuccess) << server.LogTail(10);
     auto r = s->Exec("echo agent");
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(AsString(r->stdout_data), "agent\n");

@@ -25,7 +25,8 @@ class SoftHsm {
   absl::Status Start(const std::filesystem::path& dir) {
     std::filesystem::create_directories(dir / "tokens");
     conf_ = (dir / "softhsm2.conf").string();
-    std::ofstream(conf_) << "directories.tokendir = " << (dir / "tokens").string()
+    std::ofstream(conf_) << "directories.tokendir = "
+                         << (dir / "tokens").string()
                          << "\nobjectstore.backend = file\nlog.level = ERROR\n";
     ::setenv("SOFTHSM2_CONF", conf_.c_str(), 1);
     if (!std::filesystem::exists(kSoftHsmModule)) {

@@ -6,5 +6,6 @@
  * compile against Parley's headers and fail only at link time.
  */
 #ifndef LIBSSH2_PUBLICKEY_H
-#error "libssh2_publickey.h: Parley does not provide libssh2's publickey subsystem API (see core/capi/README.md)"
+#error \
+    "libssh2_publickey.h: Parley does not provide libssh2's publickey subsystem API (see core/capi/README.md)"
 #endif

@@ -6,5 +6,6 @@
  * and fail only at link time (or worse, link against the wrong library).
  */
 #ifndef LIBSSH2_SFTP_H
-#error "libssh2_sftp.h: Parley does not provide libssh2's SFTP API yet (see core/capi/README.md)"
+#error \
+    "libssh2_sftp.h: Parley does not provide libssh2's SFTP API yet (see core/capi/README.md)"
 #endif
