@@ -147,4 +147,11 @@ std::vector<std::string> InstalledDirs(absl::string_view subdir) {
   return dirs;
 }
 
+std::string ProgramRunfiles() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "/nonexistent";
+  return std::string(self, static_cast<size_t>(n)) + ".runfiles/parley";
+}
+
 }  // namespace parley::module

@@ -65,6 +65,13 @@ absl::StatusOr<std::shared_ptr<Module>> LoadModule(const std::string& path,
 // current directory.
 std::vector<std::string> InstalledDirs(absl::string_view subdir);
 
+// The Bazel runfiles tree of the running program ("<program>.runfiles/
+// parley"), found from /proc/self/exe -- never from argv[0], which may be a
+// bare name resolved through $PATH and would make the current directory a
+// module folder. Where a program run from the build tree finds its
+// modules; "/nonexistent" when the program's path is unknown.
+std::string ProgramRunfiles();
+
 }  // namespace parley::module
 
 #endif  // PARLEY_CORE_MODULE_MODULE_LOADER_H_

@@ -22,17 +22,9 @@
 // (the state file is locked): the responder waits for the next step (a
 // retry time, not polling) when the round deadline allows it, and cancels
 // with the reason when it does not.
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/base/secure_buffer.h"
 #include "parley_responder.h"

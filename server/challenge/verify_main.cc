@@ -26,6 +26,7 @@
 #include "core/base/file.h"
 #include "core/crypto/backend_loader.h"
 #include "core/keys/openssh_key.h"
+#include "core/module/module_loader.h"
 
 namespace parley {
 namespace {
@@ -44,14 +45,9 @@ int Usage(const std::string& why) {
 // the build tree, else the installed layout (core/crypto/backend_loader.h).
 absl::StatusOr<std::shared_ptr<const crypto::CryptoProvider>> Provider() {
   crypto::LoaderOptions loader;
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    const std::string runfiles =
-        std::string(self, static_cast<size_t>(n)) + ".runfiles/parley";
-    loader.search_dirs = {runfiles + "/backends/openssl",
-                          runfiles + "/backends/cryptopp"};
-  }
+  const std::string runfiles = module::ProgramRunfiles();
+  loader.search_dirs = {runfiles + "/backends/openssl",
+                        runfiles + "/backends/cryptopp"};
   return crypto::LoadDefaultCryptoBackend(loader);
 }
 

@@ -1,23 +1,17 @@
 #include "tools/cli/responders.h"
 
-#include <unistd.h>
-
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "core/auth/kbdint.h"
 #include "core/auth/prompt_class.h"
+#include "core/module/module_loader.h"
 #include "core/plugin/responder_plugin.h"
 #include "core/plugin/spec.h"
 
 namespace parley::cli {
 
-std::string RunfilesDir() {
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "/nonexistent";
-  return std::string(self, static_cast<size_t>(n)) + ".runfiles/parley";
-}
+std::string RunfilesDir() { return module::ProgramRunfiles(); }
 
 absl::StatusOr<std::shared_ptr<auth::RoutingResponder>> Responders(
     const std::vector<std::string>& specs, std::vector<std::string> dirs,
