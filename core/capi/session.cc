@@ -590,6 +590,7 @@ int SessionHandle::Handshake(int sock) {
                          transport::MessageName(type), " (", size, " bytes)"));
     };
     options.on_debug = [this](bool, const std::string& text) {
+      if ((trace_mask_ & LIBSSH2_TRACE_TRANS) == 0) return;
       Trace(LIBSSH2_TRACE_TRANS, absl::StrCat("server debug message: ",
                                               auth::SanitizeForTerminal(text)));
     };
