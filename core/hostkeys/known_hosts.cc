@@ -336,29 +336,63 @@ std::string HostPortName(absl::string_view host, uint16_t port) {
   return absl::StrCat("[", host, "]:", port);
 }
 
-bool WildcardMatch(absl::string_view pattern, absl::string_view name) {
-  // Greedy matching with one backtrack point: O(|pattern| * |name|) at
-  // worst, never exponential.
-  size_t p = 0, n = 0;
-  size_t star = absl::string_view::npos, star_n = 0;
-  while (n < name.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_n = n;
-    } else if (p < pattern.size() &&
-               (pattern[p] == '?' || absl::ascii_tolower(pattern[p]) ==
-                                         absl::ascii_tolower(name[n]))) {
-      ++p;
-      ++n;
-    } else if (star != absl::string_view::npos) {
-      p = star + 1;
-      n = ++star_n;
-    } else {
+namespace {
+
+// Whether `segment` (no '*'; '?' matches any byte) matches `name` at `at`,
+// ignoring ASCII case. The caller checks that it fits.
+bool SegmentMatchesAt(absl::string_view segment, absl::string_view name,
+                      size_t at) {
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '?' &&
+        absl::ascii_tolower(segment[i]) != absl::ascii_tolower(name[at + i])) {
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return true;
+}
+
+}  // namespace
+
+bool WildcardMatch(absl::string_view pattern, absl::string_view name) {
+  // The pattern is cut at its '*'s: the first piece must match at the
+  // start of the name, the last at its end, and each piece between at its
+  // leftmost place after the one before (a later place never helps the
+  // pieces that follow). Every position of the name is tried at most once
+  // per piece boundary, so the cost is O(|name| * longest piece): linear
+  // for the "*a*b*c" shapes that make backtracking matchers superlinear.
+  const size_t first_star = pattern.find('*');
+  if (first_star == absl::string_view::npos) {
+    return pattern.size() == name.size() && SegmentMatchesAt(pattern, name, 0);
+  }
+  const size_t last_star = pattern.rfind('*');
+  const absl::string_view head = pattern.substr(0, first_star);
+  const absl::string_view tail = pattern.substr(last_star + 1);
+  if (head.size() + tail.size() > name.size() ||
+      !SegmentMatchesAt(head, name, 0) ||
+      !SegmentMatchesAt(tail, name, name.size() - tail.size())) {
+    return false;
+  }
+  size_t pos = head.size();
+  const size_t end = name.size() - tail.size();
+  absl::string_view middle =
+      pattern.substr(first_star + 1, last_star - first_star);
+  while (!middle.empty()) {
+    const size_t star = middle.find('*');
+    const absl::string_view piece = middle.substr(0, star);
+    middle.remove_prefix(star == absl::string_view::npos ? middle.size()
+                                                         : star + 1);
+    if (piece.empty()) continue;
+    bool found = false;
+    for (; pos + piece.size() <= end; ++pos) {
+      if (SegmentMatchesAt(piece, name, pos)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+    pos += piece.size();
+  }
+  return true;
 }
 
 bool MatchesHostPatterns(absl::Span<const HostPattern> patterns,

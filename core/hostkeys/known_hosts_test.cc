@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ssh_keys.h"
@@ -268,6 +269,14 @@ TEST(WildcardMatchTest, Table) {
       {"a*", "a", true},
       {"*a", "ba", true},
       {"*a", "ab", false},
+      {"a*a", "a", false},
+      {"a*a", "aa", true},
+      {"*ab*ab*", "abab", true},
+      {"*ab*ab*", "aba", false},
+      {"*?*", "", false},
+      {"*?*", "x", true},
+      {"a?*?b", "axyb", true},
+      {"a?*?b", "axb", false},
   };
   for (const auto& c : kCases) {
     EXPECT_EQ(WildcardMatch(c.pattern, c.name), c.match)
@@ -277,6 +286,43 @@ TEST(WildcardMatchTest, Table) {
   EXPECT_FALSE(
       WildcardMatch(std::string(200, '*') + "b" + std::string(200, '*') + "c",
                     std::string(1000, 'a')));
+}
+
+// A plain backtracking matcher, exponential but obviously right, as the
+// reference for the linear one on every short pattern and name.
+bool ReferenceMatch(absl::string_view p, absl::string_view n) {
+  if (p.empty()) return n.empty();
+  if (p[0] == '*') {
+    for (size_t i = 0; i <= n.size(); ++i) {
+      if (ReferenceMatch(p.substr(1), n.substr(i))) return true;
+    }
+    return false;
+  }
+  return !n.empty() &&
+         (p[0] == '?' ||
+          absl::ascii_tolower(p[0]) == absl::ascii_tolower(n[0])) &&
+         ReferenceMatch(p.substr(1), n.substr(1));
+}
+
+TEST(WildcardMatchTest, AgreesWithABacktrackingReference) {
+  // Every pattern over {a, b, ?, *} up to 5 characters against every name
+  // over {a, b, A} up to 5 characters.
+  auto all = [](absl::string_view alphabet, size_t max_len) {
+    std::vector<std::string> out = {""};
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i].size() == max_len) continue;
+      for (char c : alphabet) out.push_back(out[i] + c);
+    }
+    return out;
+  };
+  const std::vector<std::string> patterns = all("ab?*", 5);
+  const std::vector<std::string> names = all("abA", 5);
+  for (const std::string& p : patterns) {
+    for (const std::string& n : names) {
+      ASSERT_EQ(WildcardMatch(p, n), ReferenceMatch(p, n))
+          << "'" << p << "' vs '" << n << "'";
+    }
+  }
 }
 
 TEST(MatchesHostPatternsTest, Negation) {

@@ -245,6 +245,20 @@ absl::Status Transport::ProcessPackets() {
     }
     if (!*got) break;
     ++packets_received_;
+    if (kex_count_ == 0 &&
+        packets_received_ > options_.limits.packets_before_keys) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+                      "more than ", options_.limits.packets_before_keys,
+                      " packets before the first key exchange completed")),
+                  kDisconnectProtocolError);
+    }
+    if (reader_.since_keys().packets >= 2 * options_.limits.rekey_packets) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+                      reader_.since_keys().packets,
+                      " packets under one set of keys: the sequence number "
+                      "wrapped without a key exchange")),
+                  kDisconnectProtocolError);
+    }
     if (expect_userauth_success_ &&
         (payload.empty() || payload[0] != kMsgUserauthSuccess)) {
       return Fail(absl::InvalidArgumentError(
@@ -639,9 +653,12 @@ absl::Status Transport::MaybeRekey() {
       options_.rekey_bytes != 0 ? options_.rekey_bytes : kDefaultRekeyBytes;
   const bool bytes_due = writer_.since_keys().bytes >= limit ||
                          reader_.since_keys().bytes >= limit;
+  const bool packets_due =
+      writer_.since_keys().packets >= options_.limits.rekey_packets ||
+      reader_.since_keys().packets >= options_.limits.rekey_packets;
   const bool time_due = options_.rekey_interval.count() > 0 &&
                         now_ - keys_since_ >= options_.rekey_interval;
-  if (bytes_due || time_due) return Rekey();
+  if (bytes_due || packets_due || time_due) return Rekey();
   return absl::OkStatus();
 }
 

@@ -68,6 +68,17 @@ struct TransportLimits {
   // decision pending) above which accepting_input() is false; Feed() beyond
   // four times this fails with kResourceLimit.
   size_t paused_input_cap = size_t{256} << 10;
+  // Packets the server may send before the first key exchange completes.
+  // The exchange itself takes three or four; without strict KEX the
+  // others can only be IGNORE, DEBUG or UNIMPLEMENTED, and a server that
+  // keeps sending them is stalling (or probing) rather than connecting.
+  uint64_t packets_before_keys = 1024;
+  // Packets under one set of keys, either direction, after which we start
+  // a key re-exchange: RFC 4253 section 6.4 wants new keys before the
+  // 32-bit sequence number wraps (OpenSSH uses the same 2^31). A server
+  // that sends twice this many without completing one (its sequence
+  // number wrapped under the same keys) is refused.
+  uint64_t rekey_packets = uint64_t{1} << 31;
 };
 
 struct TransportOptions {

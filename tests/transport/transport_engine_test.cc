@@ -1003,6 +1003,85 @@ TEST_F(EngineTest, RekeyBytesLimitOnReceive) {
   EXPECT_GE(client_->kex_count(), 5);
 }
 
+// Without strict KEX, IGNORE before KEXINIT is legal, but not without end:
+// a server that sends more than limits.packets_before_keys packets before
+// the first exchange completes is refused (the review's 200,000 IGNOREs).
+TEST_F(EngineTest, EndlessIgnoreBeforeKexInitIsRefused) {
+  TransportOptions c = ClientOptions();
+  c.strict_kex = false;
+  c.limits.packets_before_keys = 100;
+  FakeServerOptions s = ServerOptions();
+  s.on_stage = [](FakeServer& srv, Stage stage) {
+    if (stage != Stage::kBeforeKexInit) return;
+    for (int i = 0; i < 200; ++i) ASSERT_OK(srv.SendIgnore("stalling"));
+  };
+  Start(std::move(c), std::move(s));
+  absl::Status st = DeliverToClient();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("more than 100 packets before the first key exchange"));
+  ExpectClientSentDisconnect(kDisconnectProtocolError);
+}
+
+// ... while the same number of IGNOREs below the limit is accepted.
+TEST_F(EngineTest, IgnoreBeforeKexInitBelowTheLimitIsAccepted) {
+  TransportOptions c = ClientOptions();
+  c.strict_kex = false;
+  c.limits.packets_before_keys = 100;
+  FakeServerOptions s = ServerOptions();
+  s.on_stage = [](FakeServer& srv, Stage stage) {
+    if (stage != Stage::kBeforeKexInit) return;
+    for (int i = 0; i < 90; ++i) ASSERT_OK(srv.SendIgnore("slow"));
+  };
+  Connect(std::move(c), std::move(s));
+  ExpectEstablished();
+}
+
+// RFC 4253 section 6.4: new keys before the sequence number wraps. Past
+// limits.rekey_packets received packets the client starts a re-exchange...
+TEST_F(EngineTest, RekeyAfterPacketLimitOnReceive) {
+  TransportOptions c = ClientOptions();
+  c.limits.rekey_packets = 50;
+  Connect(std::move(c), ServerOptions());
+  ExpectEstablished();
+  for (int i = 0; i < 60; ++i) ASSERT_OK(server_->SendIgnore());
+  Pump(*client_, *server_);
+  ExpectEstablished();
+  EXPECT_EQ(client_->kex_count(), 2);
+}
+
+// ... also counting what it sends ...
+TEST_F(EngineTest, RekeyAfterPacketLimitOnSend) {
+  TransportOptions c = ClientOptions();
+  c.limits.rekey_packets = 50;
+  Connect(std::move(c), ServerOptions());
+  std::vector<uint32_t> at_client, at_server;
+  for (uint32_t i = 0; i < 120; ++i) {
+    ASSERT_OK(client_->Send(AppMsg(i, 10)));
+    if (i % 10 == 0) Pump(*client_, *server_);
+  }
+  Pump(*client_, *server_);
+  Drain(&at_client, &at_server);
+  ExpectEstablished();
+  EXPECT_EQ(at_server, Range(120));
+  EXPECT_GE(client_->kex_count(), 3);
+}
+
+// ... and a server that keeps sending under the old keys, never answering
+// the re-exchange, until its sequence number has wrapped is refused.
+TEST_F(EngineTest, SequenceWrapWithoutKeyExchangeIsRefused) {
+  TransportOptions c = ClientOptions();
+  c.limits.rekey_packets = 50;
+  Connect(std::move(c), ServerOptions());
+  ExpectEstablished();
+  for (int i = 0; i < 120; ++i) ASSERT_OK(server_->SendIgnore());
+  absl::Status st = DeliverToClient();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("wrapped without a key exchange"));
+  EXPECT_TRUE(client_->closed());
+}
+
 // rekey_interval: once it has passed, the next activity starts a rekey.
 TEST_F(EngineTest, RekeyInterval) {
   TransportOptions c = ClientOptions();
