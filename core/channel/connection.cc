@@ -237,15 +237,42 @@ absl::Status Connection::Close(uint32_t id) {
   return SendClose(*c);
 }
 
+void ByteQueue::Append(ByteView b) {
+  if (b.empty()) return;
+  size_ += b.size();
+  if (!chunks_.empty() && b.size() < kChunk &&
+      chunks_.back().size() + b.size() <= kChunk) {
+    chunks_.back().insert(chunks_.back().end(), b.begin(), b.end());
+    return;
+  }
+  chunks_.emplace_back(b.begin(), b.end());
+  if (b.size() < kChunk) chunks_.back().reserve(kChunk);
+}
+
+size_t ByteQueue::Take(uint8_t* out, size_t max) {
+  size_t taken = 0;
+  while (taken < max && !chunks_.empty()) {
+    const Bytes& front = chunks_.front();
+    const size_t n = std::min(max - taken, front.size() - front_);
+    if (out != nullptr) std::memcpy(out + taken, front.data() + front_, n);
+    taken += n;
+    front_ += n;
+    if (front_ == front.size()) {
+      chunks_.pop_front();
+      front_ = 0;
+    }
+  }
+  size_ -= taken;
+  return taken;
+}
+
 size_t Connection::Read(uint32_t id, bool stderr_stream, uint8_t* out,
                         size_t max) {
   Channel* c = Mutable(id);
   if (c == nullptr) return 0;
   ByteQueue& buf = stderr_stream ? c->stderr_ : c->stdout_;
-  const size_t n = std::min(max, buf.size());
+  const size_t n = buf.Take(out, max);
   if (n == 0) return 0;
-  if (out != nullptr) std::memcpy(out, buf.view().data(), n);
-  buf.Consume(n);
   c->consumed_ += n;
   // Re-open the window once half of it has been consumed.
   if (c->state_ == Channel::State::kOpen && !c->close_sent_ &&

@@ -48,34 +48,25 @@ struct ExitSignal {
   std::string message;
 };
 
-// Received channel data not yet read by the application: appended at the
-// back, read from the front without moving the rest.
+// Received channel data not yet read by the application, as a queue of
+// chunks: appending never moves what is already held, so a full window
+// costs the window (plus a chunk) and never the transient double of a
+// growing contiguous buffer.
 class ByteQueue {
  public:
-  void Append(ByteView b) {
-    if (start_ > 0 && start_ == data_.size()) {
-      data_.clear();
-      start_ = 0;
-    }
-    data_.insert(data_.end(), b.begin(), b.end());
-  }
-  size_t size() const { return data_.size() - start_; }
-  bool empty() const { return size() == 0; }
-  ByteView view() const { return ByteView(data_).subspan(start_); }
-  void Consume(size_t n) {
-    start_ += n < size() ? n : size();
-    if (start_ == data_.size()) {
-      data_.clear();
-      start_ = 0;
-    } else if (start_ > (1u << 20) && start_ > data_.size() / 2) {
-      data_.erase(data_.begin(), data_.begin() + start_);
-      start_ = 0;
-    }
-  }
+  void Append(ByteView b);
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // Copies up to `max` bytes to `out` (nullptr: drops them) and removes
+  // them from the front. Returns how many.
+  size_t Take(uint8_t* out, size_t max);
 
  private:
-  Bytes data_;
-  size_t start_ = 0;
+  // Appends smaller than this go into the last chunk while it has room.
+  static constexpr size_t kChunk = 16 * 1024;
+  std::deque<Bytes> chunks_;
+  size_t front_ = 0;  // bytes of chunks_.front() already taken
+  size_t size_ = 0;
 };
 
 // One channel's state, as the connection engine keeps it. Read-only for
