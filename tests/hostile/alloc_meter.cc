@@ -3,6 +3,8 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <new>
 
 namespace parley::hostile {
@@ -11,6 +13,36 @@ namespace {
 thread_local int t_depth = 0;
 thread_local int64_t t_live = 0;
 thread_local int64_t t_peak = 0;
+
+// The registry: a fixed array (no allocation inside the allocator), read
+// under a mutex.
+constexpr size_t kMaxSecrets = 64;
+constexpr size_t kMaxSecretSize = 256;
+std::mutex g_secrets_mu;
+uint8_t g_secrets[kMaxSecrets][kMaxSecretSize];
+size_t g_secret_sizes[kMaxSecrets];
+size_t g_secret_count = 0;
+
+thread_local int t_watching = 0;
+thread_local size_t t_hits = 0;
+thread_local size_t t_largest_hit = 0;
+thread_local size_t t_hit_index = 0;
+
+void CheckWiped(void* p) {
+  if (t_watching == 0 || p == nullptr) return;
+  const size_t n = malloc_usable_size(p);
+  std::lock_guard<std::mutex> lock(g_secrets_mu);
+  for (size_t i = 0; i < g_secret_count; ++i) {
+    if (memmem(p, n, g_secrets[i], g_secret_sizes[i]) != nullptr) {
+      ++t_hits;
+      if (n >= t_largest_hit) {
+        t_largest_hit = n;
+        t_hit_index = i;
+      }
+      return;
+    }
+  }
+}
 
 void Count(void* p) {
   if (t_depth == 0 || p == nullptr) return;
@@ -41,7 +73,32 @@ void* AllocateAligned(size_t n, std::align_val_t a) {
   return p;
 }
 
+void AddSecret(ByteView secret) {
+  if (secret.size() < 8) return;
+  std::lock_guard<std::mutex> lock(g_secrets_mu);
+  if (g_secret_count == kMaxSecrets) return;
+  const size_t n =
+      secret.size() < kMaxSecretSize ? secret.size() : kMaxSecretSize;
+  std::memcpy(g_secrets[g_secret_count], secret.data(), n);
+  g_secret_sizes[g_secret_count++] = n;
+}
+
+void ClearSecrets() {
+  std::lock_guard<std::mutex> lock(g_secrets_mu);
+  g_secret_count = 0;
+}
+
+SecretWatch::SecretWatch() {
+  ++t_watching;
+  t_hits = t_largest_hit = t_hit_index = 0;
+}
+SecretWatch::~SecretWatch() { --t_watching; }
+size_t SecretWatch::hits() const { return t_hits; }
+size_t SecretWatch::largest_hit() const { return t_largest_hit; }
+size_t SecretWatch::secret_index() const { return t_hit_index; }
+
 void Release(void* p) {
+  CheckWiped(p);
   Uncount(p);
   std::free(p);
 }
@@ -61,6 +118,7 @@ void* MeteredMalloc(size_t n) {
 }
 
 void* MeteredRealloc(void* p, size_t n) {
+  CheckWiped(p);  // a moved block leaves its old contents behind
   Uncount(p);
   void* q = std::realloc(p, n == 0 ? 1 : n);
   Count(q != nullptr ? q : p);

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <new>
 
+#include "core/base/bytes.h"
+
 namespace parley::hostile {
 
 class MeterScope {
@@ -21,6 +23,27 @@ class MeterScope {
   // Peak of the bytes this thread allocated (and did not free) since the
   // scope opened.
   size_t peak() const;
+};
+
+// Secret watch. Secrets are registered process-wide (any thread may add
+// one: a test its password, the test server the session keys it derived).
+// While a thread watches, every block it frees (operator delete,
+// MeteredFree, the old block of MeteredRealloc) is searched for every
+// registered secret first; a block still holding one counts as a hit:
+// memory returned to the allocator without being wiped.
+void AddSecret(ByteView secret);  // secrets shorter than 8 bytes are ignored
+void ClearSecrets();
+class SecretWatch {
+ public:
+  SecretWatch();  // resets this thread's hits
+  ~SecretWatch();
+  SecretWatch(const SecretWatch&) = delete;
+  SecretWatch& operator=(const SecretWatch&) = delete;
+  size_t hits() const;
+  // The size of the largest block hit and the index (in AddSecret order)
+  // of a secret it held, to tell the culprit.
+  size_t largest_hit() const;
+  size_t secret_index() const;
 };
 
 // For C allocation hooks (libssh2_session_init_ex): malloc and free that

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/types/optional.h"
 #include "tests/hostile/alloc_meter.h"
 
 namespace parley::hostile {
@@ -111,6 +112,8 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   {
     MeterScope meter;
+    absl::optional<SecretWatch> watch;
+    if (o.watch_secrets) watch.emplace();
     const int fd = Connect(port);
     if (fd < 0) {
       out.handshake_rc = LIBSSH2_ERROR_SOCKET_NONE;
@@ -162,7 +165,12 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
         parley_userauth_kbdint_set_limits(s, o.max_rounds, o.round_timeout_ms,
                                           o.overall_timeout_ms);
       }
-      if (o.password_method) {
+      if (!o.private_key_file.empty()) {
+        out.auth_rc = libssh2_userauth_publickey_fromfile_ex(
+            s, o.user.c_str(), static_cast<unsigned>(o.user.size()), nullptr,
+            o.private_key_file.c_str(),
+            o.passphrase.empty() ? nullptr : o.passphrase.c_str());
+      } else if (o.password_method) {
         out.auth_rc =
             libssh2_userauth_password(s, o.user.c_str(), o.password.c_str());
       } else {
@@ -180,6 +188,11 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
     libssh2_session_free(s);
     close(fd);
     out.peak_heap = meter.peak();
+    if (watch) {
+      out.secret_hits = watch->hits();
+      out.largest_secret_hit = watch->largest_hit();
+      out.secret_index = watch->secret_index();
+    }
   }
   out.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);

@@ -31,6 +31,13 @@ struct ClientOptions {
   std::string kex, host_key, cipher, mac;
   // Log in with libssh2_userauth_password instead of keyboard-interactive.
   bool password_method = false;
+  // Log in with libssh2_userauth_publickey_fromfile_ex and this key file
+  // (and passphrase) instead.
+  std::string private_key_file;
+  std::string passphrase;
+  // Watch every block the client frees for the registered secrets
+  // (alloc_meter.h) from before the session exists until it is freed.
+  bool watch_secrets = false;
   // After a login: open a session channel, exec this, read to EOF.
   std::string exec;
   // Data to write to the channel after exec (then EOF).
@@ -55,6 +62,11 @@ struct Outcome {
   std::string backend;  // the crypto backend the session used
   std::chrono::milliseconds took{0};
   size_t peak_heap = 0;  // client bytes live at the peak
+  // With watch_secrets: freed blocks that still held a secret, the largest
+  // of them and the index of the secret it held.
+  size_t secret_hits = 0;
+  size_t largest_secret_hit = 0;
+  size_t secret_index = 0;
 };
 
 Outcome RunClient(uint16_t port, const ClientOptions& options = {});

@@ -422,6 +422,7 @@ absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
   PARLEY_ASSIGN_OR_RETURN(
       DerivedKeys keys, DeriveKeys(*options_.provider, method_->hash,
                                    View(k_mpint), h, session_id_, negotiated_));
+  if (options_.on_keys) options_.on_keys(View(k_mpint), keys);
   PARLEY_ASSIGN_OR_RETURN(
       Protections prot,
       NewProtections(*options_.provider, negotiated_, keys, /*client=*/false));

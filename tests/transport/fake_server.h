@@ -89,6 +89,10 @@ struct FakeServerOptions {
   std::function<void(KexInit*, int kex_count)> edit_kexinit;
   // Runs at each Stage; may queue packets or bytes through the server.
   std::function<void(FakeServer&, Stage)> on_stage;
+  // Shown each key exchange's secrets: K as an mpint (with its length
+  // prefix) and the keys derived from it (tests that prove the client
+  // wipes its copies).
+  std::function<void(ByteView k_mpint, const DerivedKeys&)> on_keys;
 };
 
 class FakeServer {
