@@ -233,7 +233,9 @@ extern "C" {
 
 LIBSSH2_AGENT* libssh2_agent_init(LIBSSH2_SESSION* session) {
   if (session == nullptr || !session->valid()) return nullptr;
-  auto* agent = new (std::nothrow) _LIBSSH2_AGENT(session);
+  auto* agent = Guarded<_LIBSSH2_AGENT*>(nullptr, nullptr, [&] {
+    return new (std::nothrow) _LIBSSH2_AGENT(session);
+  });
   if (agent == nullptr) {
     session->SetError(LIBSSH2_ERROR_ALLOC,
                       "Unable to allocate memory for agent connection");
@@ -259,7 +261,8 @@ int libssh2_agent_get_identity(LIBSSH2_AGENT* agent,
                                struct libssh2_agent_publickey* prev) {
   auto* a = A(agent);
   if (a == nullptr) return LIBSSH2_ERROR_BAD_USE;
-  return a->GetIdentity(store, prev);
+  return Guarded(nullptr, LIBSSH2_ERROR_ALLOC,
+                 [&] { return a->GetIdentity(store, prev); });
 }
 
 int libssh2_agent_userauth(LIBSSH2_AGENT* agent, const char* username,
@@ -285,7 +288,7 @@ int libssh2_agent_sign(LIBSSH2_AGENT* agent,
 int libssh2_agent_disconnect(LIBSSH2_AGENT* agent) {
   auto* a = A(agent);
   if (a == nullptr) return LIBSSH2_ERROR_BAD_USE;
-  return a->Disconnect();
+  return Guarded(nullptr, LIBSSH2_ERROR_ALLOC, [&] { return a->Disconnect(); });
 }
 
 void libssh2_agent_free(LIBSSH2_AGENT* agent) {
@@ -297,7 +300,12 @@ void libssh2_agent_free(LIBSSH2_AGENT* agent) {
 
 void libssh2_agent_set_identity_path(LIBSSH2_AGENT* agent, const char* path) {
   auto* a = A(agent);
-  if (a != nullptr) a->SetIdentityPath(path);
+  if (a == nullptr) return;
+  // Out of memory keeps the previous path (the function reports nothing).
+  Guarded(nullptr, 0, [&] {
+    a->SetIdentityPath(path);
+    return 0;
+  });
 }
 
 const char* libssh2_agent_get_identity_path(LIBSSH2_AGENT* agent) {

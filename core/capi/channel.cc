@@ -80,14 +80,23 @@ LIBSSH2_CHANNEL* SessionHandle::OpenChannel(absl::string_view type) {
              absl::StrCat("Channel open failure (", why, ")"));
     return nullptr;
   }
-  auto* handle = new (std::nothrow) _LIBSSH2_CHANNEL(this, id);
+  // The handle is the session's (channels_) or nobody's: a failure to
+  // record it frees it, so nothing leaks (found by tests/hostile/faults).
+  std::unique_ptr<_LIBSSH2_CHANNEL> handle(new (std::nothrow)
+                                               _LIBSSH2_CHANNEL(this, id));
+  if (handle != nullptr) {
+    try {
+      channels_.insert(handle.get());
+    } catch (const std::bad_alloc&) {
+      handle.reset();
+    }
+  }
   if (handle == nullptr) {
     conn.Release(id);
     SetError(LIBSSH2_ERROR_ALLOC, "Unable to allocate a channel");
     return nullptr;
   }
-  channels_.insert(handle);
-  return handle;
+  return handle.release();
 }
 
 void SessionHandle::ForgetChannel(ChannelHandle* handle) {

@@ -227,6 +227,14 @@ class SessionHandle {
   // Forgets a channel handle; the engine closes and drops its channel.
   void ForgetChannel(ChannelHandle* channel);
 
+  // --- Failure ---
+  // After an exception (out of memory) escaped the engine half-way through
+  // an operation, its state is not trusted any more: every later call that
+  // would drive it fails with LIBSSH2_ERROR_ALLOC, nothing more is sent,
+  // and only freeing is left (fail closed).
+  void MarkBroken() { broken_ = true; }
+  bool broken() const { return broken_; }
+
   // --- Engine driving ---
   // Runs the engine until `step` returns kStepDone (0) or an error (< 0);
   // EAGAIN in non-blocking mode, TIMEOUT when the session timeout passes in
@@ -319,6 +327,7 @@ class SessionHandle {
   // Channels.
   absl::optional<uint32_t> opening_channel_;
   std::set<ChannelHandle*> channels_;
+  bool broken_ = false;
 
   OwnedBuffer userauth_list_;
   OwnedBuffer userauth_banner_;
@@ -397,15 +406,19 @@ class KbdIntCallbackResponder : public auth::Responder {
 
 // Runs `body`, turning any exception into `on_error` (recorded as the
 // session's error when `session` is known): C callers never see one.
+// The session (if known) is then broken: see SessionHandle::MarkBroken().
 template <typename T, typename F>
 T Guarded(SessionHandle* session, T on_error, F&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    if (session != nullptr)
+    if (session != nullptr) {
+      session->MarkBroken();
       session->SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
+    }
   } catch (...) {
     if (session != nullptr) {
+      session->MarkBroken();
       session->SetError(LIBSSH2_ERROR_SOCKET_NONE, "internal error");
     }
   }

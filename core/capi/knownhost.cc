@@ -563,7 +563,9 @@ extern "C" {
 
 LIBSSH2_KNOWNHOSTS* libssh2_knownhost_init(LIBSSH2_SESSION* session) {
   if (session == nullptr || !session->valid()) return nullptr;
-  auto* hosts = new (std::nothrow) _LIBSSH2_KNOWNHOSTS(session);
+  auto* hosts = Guarded<_LIBSSH2_KNOWNHOSTS*>(nullptr, nullptr, [&] {
+    return new (std::nothrow) _LIBSSH2_KNOWNHOSTS(session);
+  });
   if (hosts == nullptr) {
     session->SetError(LIBSSH2_ERROR_ALLOC,
                       "Unable to allocate memory for known-hosts collection");

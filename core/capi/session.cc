@@ -613,7 +613,13 @@ int SessionHandle::Handshake(int sock) {
              "exchanging keys");
 }
 
+namespace {
+constexpr char kBrokenMessage[] =
+    "out of memory earlier in this session: it cannot be used any more";
+}  // namespace
+
 int SessionHandle::RequireConnected() {
+  if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   if (engine_ == nullptr) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "the session has not done its handshake");
@@ -639,6 +645,7 @@ void SessionHandle::NoteIo() {
 }
 
 int SessionHandle::PumpOnce() {
+  if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   absl::Status s = driver_->Step();
   NoteIo();
   return s.ok() ? 0 : Fail(s);
@@ -646,6 +653,7 @@ int SessionHandle::PumpOnce() {
 
 int SessionHandle::Run(const std::function<int()>& step,
                        absl::string_view what) {
+  if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   wait_timed_out_ = false;
   // A condition that already holds (say the CLOSE arrived during an earlier
   // call) needs no I/O, which might only report the peer's TCP close.
@@ -689,6 +697,7 @@ int SessionHandle::Run(const std::function<int()>& step,
 
 int SessionHandle::Disconnect(int reason, const char* description) {
   if (engine_ == nullptr) return 0;
+  if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   if (!disconnect_sent_) {
     disconnect_sent_ = true;
     if (!engine_->closed()) {
@@ -959,16 +968,20 @@ long libssh2_session_get_timeout(LIBSSH2_SESSION* session) {
 int libssh2_trace(LIBSSH2_SESSION* session, int bitmask) {
   SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
-  s->SetTrace(bitmask);
-  return 0;
+  return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] {
+    s->SetTrace(bitmask);
+    return 0;
+  });
 }
 
 int libssh2_trace_sethandler(LIBSSH2_SESSION* session, void* context,
                              libssh2_trace_handler_func callback) {
   SessionHandle* s = ValidSession(session);
   if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
-  s->SetTraceHandler(context, callback);
-  return 0;
+  return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] {
+    s->SetTraceHandler(context, callback);
+    return 0;
+  });
 }
 
 void libssh2_keepalive_config(LIBSSH2_SESSION* session, int want_reply,

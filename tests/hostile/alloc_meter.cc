@@ -11,6 +11,12 @@ namespace parley::hostile {
 namespace {
 
 thread_local int t_depth = 0;
+// Inside a MeterPause: the test's own bookkeeping, not metered at all.
+thread_local int t_paused = 0;
+thread_local size_t t_allocations = 0;
+thread_local size_t t_hook_allocations = 0;
+thread_local size_t t_fail_at = 0;
+thread_local size_t t_hook_fail_at = 0;
 thread_local int64_t t_live = 0;
 thread_local int64_t t_peak = 0;
 
@@ -45,19 +51,36 @@ void CheckWiped(void* p) {
 }
 
 void Count(void* p) {
-  if (t_depth == 0 || p == nullptr) return;
+  if (t_depth == 0 || t_paused > 0 || p == nullptr) return;
   t_live += static_cast<int64_t>(malloc_usable_size(p));
   if (t_live > t_peak) t_peak = t_live;
 }
 
 void Uncount(void* p) {
-  if (t_depth == 0 || p == nullptr) return;
+  if (t_depth == 0 || t_paused > 0 || p == nullptr) return;
   t_live -= static_cast<int64_t>(malloc_usable_size(p));
 }
 
 }  // namespace
 
+// Counts an operator new call; true if it is the one to fail.
+bool FailThisAllocation() {
+  if (t_depth == 0 || t_paused > 0) return false;
+  return ++t_allocations == t_fail_at;
+}
+
+bool FailThisHookAllocation() {
+  if (t_depth == 0 || t_paused > 0) return false;
+  return ++t_hook_allocations == t_hook_fail_at;
+}
+
+void FailNthAllocation(size_t nth) { t_fail_at = nth; }
+MeterPause::MeterPause() { ++t_paused; }
+MeterPause::~MeterPause() { --t_paused; }
+void FailNthHookAllocation(size_t nth) { t_hook_fail_at = nth; }
+
 void* Allocate(size_t n) {
+  if (FailThisAllocation()) throw std::bad_alloc();
   void* p = std::malloc(n == 0 ? 1 : n);
   if (p == nullptr) throw std::bad_alloc();
   Count(p);
@@ -65,6 +88,7 @@ void* Allocate(size_t n) {
 }
 
 void* AllocateAligned(size_t n, std::align_val_t a) {
+  if (FailThisAllocation()) throw std::bad_alloc();
   void* p = nullptr;
   if (posix_memalign(&p, static_cast<size_t>(a), n == 0 ? 1 : n) != 0) {
     throw std::bad_alloc();
@@ -104,20 +128,44 @@ void Release(void* p) {
 }
 
 MeterScope::MeterScope() {
-  if (t_depth++ == 0) t_live = t_peak = 0;
+  if (t_depth++ == 0) {
+    t_live = t_peak = 0;
+    t_allocations = t_hook_allocations = 0;
+    t_fail_at = t_hook_fail_at = 0;
+  }
 }
-MeterScope::~MeterScope() { --t_depth; }
+MeterScope::~MeterScope() {
+  if (--t_depth == 0) t_fail_at = t_hook_fail_at = 0;
+}
+int64_t MeterScope::live() const { return t_live; }
+size_t MeterScope::allocations() const { return t_allocations; }
+size_t MeterScope::hook_allocations() const { return t_hook_allocations; }
 size_t MeterScope::peak() const {
   return t_peak < 0 ? 0 : static_cast<size_t>(t_peak);
 }
 
 void* MeteredMalloc(size_t n) {
+  if (FailThisHookAllocation()) return nullptr;
+  void* p = std::malloc(n == 0 ? 1 : n);
+  Count(p);
+  return p;
+}
+
+void* MeteredMallocUnfailing(size_t n) {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  Count(p);
+  return p;
+}
+
+void* AllocateNoThrow(size_t n) {
+  if (FailThisAllocation()) return nullptr;
   void* p = std::malloc(n == 0 ? 1 : n);
   Count(p);
   return p;
 }
 
 void* MeteredRealloc(void* p, size_t n) {
+  if (FailThisHookAllocation()) return nullptr;  // `p` stays allocated
   CheckWiped(p);  // a moved block leaves its old contents behind
   Uncount(p);
   void* q = std::realloc(p, n == 0 ? 1 : n);
@@ -133,10 +181,10 @@ void MeteredFree(void* p) { Release(p); }
 void* operator new(size_t n) { return parley::hostile::Allocate(n); }
 void* operator new[](size_t n) { return parley::hostile::Allocate(n); }
 void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  return parley::hostile::MeteredMalloc(n);
+  return parley::hostile::AllocateNoThrow(n);
 }
 void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  return parley::hostile::MeteredMalloc(n);
+  return parley::hostile::AllocateNoThrow(n);
 }
 void* operator new(size_t n, std::align_val_t a) {
   return parley::hostile::AllocateAligned(n, a);
@@ -160,5 +208,36 @@ void operator delete(void* p, size_t, std::align_val_t) noexcept {
   parley::hostile::Release(p);
 }
 void operator delete[](void* p, size_t, std::align_val_t) noexcept {
+  parley::hostile::Release(p);
+}
+// Called when a constructor throws inside a nothrow new-expression.
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  parley::hostile::Release(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  parley::hostile::Release(p);
+}
+void* operator new(size_t n, std::align_val_t a,
+                   const std::nothrow_t&) noexcept {
+  try {
+    return parley::hostile::AllocateAligned(n, a);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t n, std::align_val_t a,
+                     const std::nothrow_t&) noexcept {
+  try {
+    return parley::hostile::AllocateAligned(n, a);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void operator delete(void* p, std::align_val_t,
+                     const std::nothrow_t&) noexcept {
+  parley::hostile::Release(p);
+}
+void operator delete[](void* p, std::align_val_t,
+                       const std::nothrow_t&) noexcept {
   parley::hostile::Release(p);
 }

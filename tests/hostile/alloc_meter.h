@@ -23,6 +23,28 @@ class MeterScope {
   // Peak of the bytes this thread allocated (and did not free) since the
   // scope opened.
   size_t peak() const;
+  // Bytes allocated since the scope opened and not freed yet.
+  int64_t live() const;
+  // Allocations since the scope opened: operator new, and the C hooks.
+  size_t allocations() const;
+  size_t hook_allocations() const;
+};
+
+// Fault injection, inside a MeterScope: the `nth` allocation (1-based,
+// counted from the scope's opening) on this thread through operator new
+// throws std::bad_alloc, or through MeteredMalloc / MeteredRealloc returns
+// nullptr. 0 disarms.
+void FailNthAllocation(size_t nth);
+void FailNthHookAllocation(size_t nth);
+
+// While one is open, this thread's allocations and frees are not metered
+// (nor failed): the test's own bookkeeping, which outlives the scope.
+class MeterPause {
+ public:
+  MeterPause();
+  ~MeterPause();
+  MeterPause(const MeterPause&) = delete;
+  MeterPause& operator=(const MeterPause&) = delete;
 };
 
 // Secret watch. Secrets are registered process-wide (any thread may add
@@ -50,11 +72,15 @@ class SecretWatch {
 // count like operator new and delete.
 void* MeteredMalloc(size_t n);
 void* MeteredRealloc(void* p, size_t n);
+// As MeteredMalloc, but never failed by fault injection nor counted as a
+// hook allocation (what the program allocates for the library to free).
+void* MeteredMallocUnfailing(size_t n);
 void MeteredFree(void* p);
 
 // What the replaced operators call.
 void* Allocate(size_t n);
 void* AllocateAligned(size_t n, std::align_val_t a);
+void* AllocateNoThrow(size_t n);
 void Release(void* p);
 
 }  // namespace parley::hostile

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "core/transport/messages.h"
@@ -63,7 +64,9 @@ bool ServerConnection::Flush() {
   while (server_.has_output()) {
     if (fd_ < 0) return false;
     ByteView out = server_.output();
-    const ssize_t n = send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+    const bool one = byte_gap_.count() >= 0;
+    if (one && byte_gap_.count() > 0) std::this_thread::sleep_for(byte_gap_);
+    const ssize_t n = send(fd_, out.data(), one ? 1 : out.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     server_.ConsumeOutput(static_cast<size_t>(n));
@@ -241,6 +244,14 @@ bool ServerConnection::WaitForClientClose(Millis timeout) {
     }
   }
   return true;
+}
+
+void ServerConnection::Reset() {
+  if (fd_ < 0) return;
+  linger l{1, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd_);
+  fd_ = -1;
 }
 
 void ServerConnection::Close() {

@@ -89,6 +89,12 @@ class ServerConnection {
   bool WaitForClientClose(Millis timeout = Millis(10000));
   // Closes the socket now (shutdown both ways).
   void Close();
+  // Closes the socket with a TCP reset (SO_LINGER 0): the client's next
+  // read or write fails with ECONNRESET.
+  void Reset();
+  // From now on every byte goes out in its own send(), `gap` apart: the
+  // client's reads return one byte, then EAGAIN.
+  void set_one_byte_per_send(std::chrono::microseconds gap) { byte_gap_ = gap; }
 
   transport::testing::FakeServer& server() { return server_; }
   // Every decrypted upper-layer message the client sent, in order.
@@ -115,6 +121,7 @@ class ServerConnection {
   size_t next_ = 0;  // first message of received_ not yet Read()
   Bytes raw_;
   bool eof_ = false;
+  std::chrono::microseconds byte_gap_{-1};  // < 0: whole writes
 };
 
 class HostileServer {

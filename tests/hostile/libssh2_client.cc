@@ -39,20 +39,32 @@ void Respond(const char*, int, const char*, int, int num_prompts,
   auto* st = static_cast<KbdState*>(*abstract);
   ++st->outcome->rounds;
   for (int i = 0; i < num_prompts; ++i) {
-    st->outcome->prompts.emplace_back(
-        reinterpret_cast<const char*>(prompts[i].text), prompts[i].length);
+    {
+      MeterPause pause;  // the test's bookkeeping
+      st->outcome->prompts.emplace_back(
+          reinterpret_cast<const char*>(prompts[i].text), prompts[i].length);
+    }
+    // Allocated by the program, freed by the library (through the hooks).
     const std::string& pw = st->options->password;
-    char* text = static_cast<char*>(MeteredMalloc(pw.size() + 1));
+    char* text = static_cast<char*>(MeteredMallocUnfailing(pw.size() + 1));
     std::memcpy(text, pw.c_str(), pw.size() + 1);
     responses[i].text = text;
     responses[i].length = static_cast<unsigned>(pw.size());
   }
 }
 
-std::string LastError(LIBSSH2_SESSION* s) {
+// Records the session's last error in `out` (unmetered: it outlives the
+// session).
+void RecordError(LIBSSH2_SESSION* s, std::string* out) {
+  MeterPause pause;
   char* msg = nullptr;
   libssh2_session_last_error(s, &msg, nullptr, 0);
-  return msg != nullptr ? msg : "";
+  *out = msg != nullptr ? msg : "";
+}
+
+void RecordError(const char* text, std::string* out) {
+  MeterPause pause;
+  *out = text;
 }
 
 int Connect(uint16_t port) {
@@ -73,7 +85,7 @@ void RunChannel(LIBSSH2_SESSION* s, const ClientOptions& o, Outcome* out) {
   LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(s);
   if (ch == nullptr) {
     out->channel_rc = libssh2_session_last_errno(s);
-    out->error = LastError(s);
+    RecordError(s, &out->error);
     return;
   }
   int rc = libssh2_channel_exec(ch, o.exec.c_str());
@@ -87,6 +99,7 @@ void RunChannel(LIBSSH2_SESSION* s, const ClientOptions& o, Outcome* out) {
     const ssize_t n = libssh2_channel_read(ch, buf, sizeof buf);
     if (n < 0) rc = static_cast<int>(n);
     if (n <= 0) break;
+    MeterPause pause;
     out->output.append(buf, static_cast<size_t>(n));
   }
   if (rc == 0) {
@@ -95,7 +108,7 @@ void RunChannel(LIBSSH2_SESSION* s, const ClientOptions& o, Outcome* out) {
     out->exit_status = libssh2_channel_get_exit_status(ch);
   }
   out->channel_rc = rc;
-  if (rc != 0) out->error = LastError(s);
+  if (rc != 0) RecordError(s, &out->error);
   libssh2_channel_free(ch);
 }
 
@@ -114,14 +127,25 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
     MeterScope meter;
     absl::optional<SecretWatch> watch;
     if (o.watch_secrets) watch.emplace();
+    FailNthAllocation(o.fail_allocation);
+    FailNthHookAllocation(o.fail_hook_allocation);
     const int fd = Connect(port);
     if (fd < 0) {
       out.handshake_rc = LIBSSH2_ERROR_SOCKET_NONE;
-      out.error = "cannot connect";
+      RecordError("cannot connect", &out.error);
       return out;
     }
     KbdState kbd{&o, &out};
     LIBSSH2_SESSION* s = libssh2_session_init_ex(Alloc, Free, Realloc, &kbd);
+    if (s == nullptr) {
+      close(fd);
+      out.handshake_rc = LIBSSH2_ERROR_ALLOC;
+      RecordError("libssh2_session_init_ex failed", &out.error);
+      out.allocations = meter.allocations();
+      out.hook_allocations = meter.hook_allocations();
+      out.live_after = meter.live();
+      return out;
+    }
     libssh2_session_set_timeout(s, o.timeout_ms);
     if (!o.kex.empty())
       libssh2_session_method_pref(s, LIBSSH2_METHOD_KEX, o.kex.c_str());
@@ -138,7 +162,10 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
       libssh2_session_method_pref(s, LIBSSH2_METHOD_MAC_SC, o.mac.c_str());
     }
     out.handshake_rc = libssh2_session_handshake(s, fd);
-    if (const char* b = parley_session_crypto_backend(s)) out.backend = b;
+    if (const char* b = parley_session_crypto_backend(s)) {
+      MeterPause pause;
+      out.backend = b;
+    }
     if (out.handshake_rc == 0 && !o.known_hosts.empty()) {
       LIBSSH2_KNOWNHOSTS* kh = libssh2_knownhost_init(s);
       size_t len = 0;
@@ -156,10 +183,10 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
       if (kh != nullptr) libssh2_knownhost_free(kh);
     }
     if (out.handshake_rc != 0) {
-      out.error = LastError(s);
+      RecordError(s, &out.error);
     } else if (!o.known_hosts.empty() &&
                out.knownhost_check != LIBSSH2_KNOWNHOST_CHECK_MATCH) {
-      out.error = "host key not known";
+      RecordError("host key not known", &out.error);
     } else {
       if (o.max_rounds > 0) {
         parley_userauth_kbdint_set_limits(s, o.max_rounds, o.round_timeout_ms,
@@ -179,7 +206,7 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
       }
       out.authenticated = libssh2_userauth_authenticated(s) == 1;
       if (out.auth_rc != 0) {
-        out.error = LastError(s);
+        RecordError(s, &out.error);
       } else if (!o.exec.empty()) {
         RunChannel(s, o, &out);
       }
@@ -188,6 +215,9 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
     libssh2_session_free(s);
     close(fd);
     out.peak_heap = meter.peak();
+    out.allocations = meter.allocations();
+    out.hook_allocations = meter.hook_allocations();
+    out.live_after = meter.live();
     if (watch) {
       out.secret_hits = watch->hits();
       out.largest_secret_hit = watch->largest_hit();

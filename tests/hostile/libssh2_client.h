@@ -38,6 +38,12 @@ struct ClientOptions {
   // Watch every block the client frees for the registered secrets
   // (alloc_meter.h) from before the session exists until it is freed.
   bool watch_secrets = false;
+  // Fault injection (alloc_meter.h): this client-thread allocation fails,
+  // counted from before the session exists (0: none). `fail_allocation`
+  // is an operator new (std::bad_alloc), `fail_hook_allocation` one
+  // through the allocation hooks given to libssh2_session_init_ex.
+  size_t fail_allocation = 0;
+  size_t fail_hook_allocation = 0;
   // After a login: open a session channel, exec this, read to EOF.
   std::string exec;
   // Data to write to the channel after exec (then EOF).
@@ -62,6 +68,12 @@ struct Outcome {
   std::string backend;  // the crypto backend the session used
   std::chrono::milliseconds took{0};
   size_t peak_heap = 0;  // client bytes live at the peak
+  // Allocations the client made (operator new, hooks) and the bytes still
+  // live after the session was freed (a leak, once one-time static
+  // initialisation is done).
+  size_t allocations = 0;
+  size_t hook_allocations = 0;
+  int64_t live_after = 0;
   // With watch_secrets: freed blocks that still held a secret, the largest
   // of them and the index of the secret it held.
   size_t secret_hits = 0;
