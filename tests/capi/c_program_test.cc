@@ -124,6 +124,42 @@ TEST_F(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
   EXPECT_TRUE(server.WaitForLog("Accepted keyboard-interactive/pam").ok());
 }
 
+#ifndef __SANITIZE_ADDRESS__  // valgrind cannot run ASan-built programs
+// The same program under valgrind's memcheck, with both backends: a whole
+// login and command through the libssh2 API with no invalid access, no
+// use of uninitialised memory and no leaked block (definite or indirect;
+// what the crypto libraries keep for the process is "still reachable").
+TEST_F(CProgramTest, ValgrindMemcheckFindsNothing) {
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {}, ""});
+  so.host_key_types = {KeyType::kEd25519};
+  so.extra_config = {"PasswordAuthentication no"};
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  for (const char* backend : {"openssl", "cryptopp"}) {
+    SCOPED_TRACE(backend);
+    SubprocessOptions run;
+    run.env["PARLEY_CRYPTO"] = backend;
+    run.env["PARLEY_RESPONDERS"] = "";
+    auto r = RunSubprocess(
+        {"valgrind", "--tool=memcheck", "--error-exitcode=99",
+         "--leak-check=full", "--show-leak-kinds=definite,indirect",
+         "--errors-for-leak-kinds=definite,indirect", program_.string(),
+         "127.0.0.1", std::to_string(server.port()), "alice", "secret",
+         server.known_hosts_path().string(), "echo under-valgrind"},
+        run, absl::Seconds(300));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, 0) << r->DebugString();
+    EXPECT_EQ(r->stdout_text, "under-valgrind\n");
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, "ERROR SUMMARY: 0 errors"))
+        << r->stderr_text;
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, "definitely lost: 0 bytes") ||
+                absl::StrContains(r->stderr_text, "All heap blocks were freed"))
+        << r->stderr_text;
+  }
+}
+#endif
+
 // The same program, unchanged, logs in to a password + TOTP stack: the OTP
 // plugin named by $PARLEY_RESPONDERS answers the one-time-password round,
 // and the program's callback sees only the password prompt. Then a plugin

@@ -5,8 +5,10 @@
 // so the keyboard-interactive state machine, userauth, channels and the
 // connection layer meet hostile sequences together. The input: one byte
 // for the scenario, then (control byte, uint16 length, message) records;
-// the control byte may advance the fake clock. Key-exchange messages are
-// left out (the fake server is not a rekey peer).
+// the control byte may advance the fake clock (bit 0) and start a real
+// server-initiated key re-exchange before the message (bit 7), so rekeys
+// interleave with everything else. Messages of every type are sent, the
+// key-exchange ones too (out of place, the client must refuse them).
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,9 +63,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t take = std::min(len, size - i);
     Bytes msg(data + i, data + i + take);
     i += take;
-    // Transport-layer key exchange (20-49): not for this server to send.
-    if (msg.empty() || (msg[0] >= 20 && msg[0] <= 49)) continue;
-    h.ServerSend(msg);
+    if (control & 0x80) (void)h.server().Rekey();
+    if (msg.empty()) continue;
+    (void)h.server().Send(msg);  // fails once the server closed
     if (control & 1) {
       h.Advance(std::chrono::milliseconds(100) * (control >> 1));
     } else {
