@@ -1,6 +1,7 @@
 // Checks Parley's known_hosts handling against the system's ssh-keygen:
-// lines hashed by `ssh-keygen -H` are found by CheckHostKey, and lines
-// written by FormatKnownHostsLine are found by `ssh-keygen -F`.
+// lines hashed by `ssh-keygen -H` are found by CheckHostKey, lines written
+// by FormatKnownHostsLine are found by `ssh-keygen -F`, and fingerprints
+// equal `ssh-keygen -lf`'s.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/known_hosts.h"
 #include "core/hostkeys/test_util.h"
 #include "gtest/gtest.h"
@@ -80,6 +82,37 @@ class SshKeygenCompatTest : public ::testing::Test {
 
   std::string dir_;
 };
+
+// The fingerprints Parley shows (host-key prompts, host-key= in responder
+// specs) are the ones `ssh-keygen -lf` prints, for every key type.
+TEST_F(SshKeygenCompatTest, FingerprintsMatchSshKeygen) {
+  const struct {
+    const char* args;
+    const char* name;
+  } kKeys[] = {{"-t ed25519", "fp_ed"},
+               {"-t ecdsa -b 256", "fp_ec256"},
+               {"-t ecdsa -b 384", "fp_ec384"},
+               {"-t ecdsa -b 521", "fp_ec521"},
+               {"-t rsa -b 2048", "fp_rsa"}};
+  for (const auto& k : kKeys) {
+    SCOPED_TRACE(k.args);
+    const Bytes blob = GenerateKey(k.args, k.name);
+    const std::string out_path = absl::StrCat(dir_, "/", k.name, ".lf");
+    ASSERT_EQ(RunShell(absl::StrCat(
+                  kSshKeygen, " -l -E sha256 -f ",
+                  ShellQuote(absl::StrCat(dir_, "/", k.name, ".pub")), " >",
+                  ShellQuote(out_path), " 2>&1")),
+              0);
+    // "256 SHA256:... test (ED25519)"
+    const std::vector<std::string> fields = absl::StrSplit(
+        absl::StripAsciiWhitespace(testing::ReadFileOrDie(out_path)), ' ');
+    ASSERT_GE(fields.size(), 2u);
+    absl::StatusOr<std::string> ours =
+        crypto::FingerprintSha256(Provider(), blob);
+    ASSERT_TRUE(ours.ok()) << ours.status();
+    EXPECT_EQ(*ours, fields[1]);
+  }
+}
 
 TEST_F(SshKeygenCompatTest, FindsLinesHashedBySshKeygen) {
   const Bytes ed = GenerateKey("-t ed25519", "ed");
