@@ -90,6 +90,79 @@ void* CountingRealloc(void* p, size_t n, void** abstract) {
   return realloc(p, n);
 }
 
+TEST(CapiTest, Base64DecodeUsesTheSessionAllocator) {
+  LIBSSH2_SESSION* s = libssh2_session_init();
+  ASSERT_NE(s, nullptr);
+  char* out = nullptr;
+  unsigned int len = 0;
+  const char kText[] = "cGFybGV5";  // "parley"
+  ASSERT_EQ(libssh2_base64_decode(s, &out, &len, kText, sizeof kText - 1), 0);
+  EXPECT_EQ(std::string(out, len), "parley");
+  libssh2_free(s, out);
+  ASSERT_EQ(libssh2_base64_decode(s, &out, &len, "", 0), 0);
+  EXPECT_EQ(len, 0u);
+  libssh2_free(s, out);
+  out = nullptr;
+  EXPECT_EQ(libssh2_base64_decode(s, &out, &len, "not base64!", 11), -1);
+  EXPECT_EQ(out, nullptr);
+  EXPECT_EQ(libssh2_base64_decode(nullptr, &out, &len, kText, 8), -1);
+  libssh2_session_free(s);
+}
+
+TEST(CapiTest, CryptoEngineReadTimeoutAndCallbackTypes) {
+  EXPECT_EQ(libssh2_crypto_engine(), libssh2_openssl);
+  LIBSSH2_SESSION* s = libssh2_session_init();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(libssh2_session_get_read_timeout(s), 60);
+  libssh2_session_set_read_timeout(s, 5);
+  EXPECT_EQ(libssh2_session_get_read_timeout(s), 5);
+  libssh2_session_set_read_timeout(s, -1);
+  EXPECT_EQ(libssh2_session_get_read_timeout(s), 60);
+  // Supported types return the previous callback.
+  auto* cb = reinterpret_cast<libssh2_cb_generic*>(&libssh2_exit);
+  EXPECT_EQ(libssh2_session_callback_set2(s, LIBSSH2_CALLBACK_DEBUG, cb),
+            nullptr);
+  EXPECT_EQ(libssh2_session_callback_set2(s, LIBSSH2_CALLBACK_DEBUG, nullptr),
+            cb);
+  EXPECT_EQ(libssh2_session_callback_set(s, LIBSSH2_CALLBACK_IGNORE,
+                                         reinterpret_cast<void*>(cb)),
+            nullptr);
+  // Custom I/O and X11 are not supported, and say so.
+  EXPECT_EQ(libssh2_session_callback_set2(s, LIBSSH2_CALLBACK_RECV, cb),
+            nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(s), LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);
+  libssh2_session_free(s);
+}
+
+TEST(CapiTest, PollOnSockets) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  LIBSSH2_POLLFD fds[2] = {};
+  fds[0].type = LIBSSH2_POLLFD_SOCKET;
+  fds[0].fd.socket = sv[0];
+  fds[0].events = LIBSSH2_POLLFD_POLLIN;
+  fds[1].type = LIBSSH2_POLLFD_SOCKET;
+  fds[1].fd.socket = sv[1];
+  fds[1].events = LIBSSH2_POLLFD_POLLOUT;
+  // Only the writable end is ready.
+  EXPECT_EQ(libssh2_poll(fds, 2, 100), 1);
+  EXPECT_EQ(fds[0].revents, 0u);
+  EXPECT_TRUE(fds[1].revents & LIBSSH2_POLLFD_POLLOUT);
+  ASSERT_EQ(write(sv[1], "x", 1), 1);
+  fds[1].events = 0;
+  EXPECT_EQ(libssh2_poll(fds, 2, 1000), 1);
+  EXPECT_TRUE(fds[0].revents & LIBSSH2_POLLFD_POLLIN);
+  // Nothing asked: the timeout passes.
+  fds[0].events = 0;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(libssh2_poll(fds, 2, 150), 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(140));
+  EXPECT_EQ(libssh2_poll(nullptr, 1, 0), LIBSSH2_ERROR_INVAL);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 TEST(CapiTest, SessionUsesTheApplicationsAllocator) {
   Counts counts;
   LIBSSH2_SESSION* s = libssh2_session_init_ex(CountingAlloc, CountingFree,

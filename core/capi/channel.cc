@@ -37,6 +37,26 @@ LIBSSH2_CHANNEL* SessionHandle::OpenChannel(absl::string_view type) {
                           type.substr(0, 64), "\""));
     return nullptr;
   }
+  return OpenWith([](channel::Connection& conn) { return conn.OpenSession(); });
+}
+
+LIBSSH2_CHANNEL* SessionHandle::OpenDirectTcpip(absl::string_view host,
+                                                int port,
+                                                absl::string_view shost,
+                                                int sport) {
+  if (RequireConnected() < 0) return nullptr;
+  if (port <= 0 || port > 65535 || sport < 0 || sport > 65535) {
+    SetError(LIBSSH2_ERROR_INVAL, "ports go from 1 to 65535");
+    return nullptr;
+  }
+  return OpenWith([&](channel::Connection& conn) {
+    return conn.OpenDirectTcpip(host, static_cast<uint32_t>(port), shost,
+                                static_cast<uint32_t>(sport));
+  });
+}
+
+LIBSSH2_CHANNEL* SessionHandle::OpenWith(
+    const std::function<absl::StatusOr<uint32_t>(channel::Connection&)>& open) {
   if (!authenticated()) {
     SetError(LIBSSH2_ERROR_CHANNEL_FAILURE,
              "cannot open a channel before authentication");
@@ -44,10 +64,12 @@ LIBSSH2_CHANNEL* SessionHandle::OpenChannel(absl::string_view type) {
   }
   channel::Connection& conn = engine_->connection();
   if (!opening_channel_.has_value()) {
-    absl::StatusOr<uint32_t> id = conn.OpenSession();
+    absl::StatusOr<uint32_t> id = open(conn);
     if (!id.ok()) {
       if (KindOf(id.status()) == ErrorKind::kResourceLimit) {
         SetError(LIBSSH2_ERROR_CHANNEL_FAILURE, id.status().message());
+      } else if (KindOf(id.status()) == ErrorKind::kBadUse) {
+        SetError(LIBSSH2_ERROR_INVAL, id.status().message());
       } else {
         Fail(id.status());
       }
@@ -64,7 +86,7 @@ LIBSSH2_CHANNEL* SessionHandle::OpenChannel(absl::string_view type) {
         }
         return c->state() == State::kOpening ? kStepWait : kStepDone;
       },
-      "starting up channel");
+      "starting up channel", /*protocol_step=*/true);
   if (Resumable(rc)) return nullptr;
   opening_channel_.reset();
   const channel::Channel* c = conn.Find(id);
@@ -142,7 +164,7 @@ int ChannelHandle::Request(absl::string_view request,
         if (c == nullptr) return ClosedError();
         return c->has_reply() || c->close_received() ? kStepDone : kStepWait;
       },
-      absl::StrCat("requesting channel ", request));
+      absl::StrCat("requesting channel ", request), /*protocol_step=*/true);
   if (session_->Resumable(rc)) return rc;
   pending_request_.clear();
   if (rc < 0) return rc;
@@ -311,7 +333,7 @@ int ChannelHandle::WaitForClose(absl::string_view what) {
         const channel::Channel* e = engine();
         return e == nullptr || e->close_received() ? kStepDone : kStepWait;
       },
-      what);
+      what, /*protocol_step=*/true);
 }
 
 int ChannelHandle::Close() {
@@ -393,6 +415,111 @@ unsigned long ChannelHandle::WindowRead(unsigned long* read_avail,
   return c == nullptr ? 0 : static_cast<unsigned long>(c->local_window());
 }
 
+unsigned long ChannelHandle::WindowWrite(unsigned long* window_size_initial) {
+  const channel::Channel* c = engine();
+  if (window_size_initial != nullptr) {
+    *window_size_initial =
+        c == nullptr ? 0
+                     : static_cast<unsigned long>(c->initial_remote_window());
+  }
+  return c == nullptr ? 0 : static_cast<unsigned long>(c->remote_window());
+}
+
+int ChannelHandle::ReceiveWindowAdjust(unsigned long adjustment, bool force,
+                                       unsigned int* storewindow) {
+  const channel::Channel* c = engine();
+  if (ChannelGone(c) || c->close_sent()) return ClosedError();
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  // libssh2: small adjustments wait for more unless forced.
+  const unsigned long total = adjust_queue_ + adjustment;
+  uint64_t window = c->local_window();
+  if (force || total >= LIBSSH2_CHANNEL_MINADJUST) {
+    const uint32_t add =
+        static_cast<uint32_t>(std::min<unsigned long>(total, 0xffffffffUL));
+    absl::StatusOr<uint64_t> w = session_->connection()->AdjustWindow(id_, add);
+    if (!w.ok()) {
+      return KindOf(w.status()) == ErrorKind::kBadUse
+                 ? ClosedError()
+                 : session_->Fail(w.status());
+    }
+    window = *w;
+    adjust_queue_ = 0;
+    // Sent at once if the socket takes it; otherwise the next call does.
+    (void)session_->PumpOnce();
+  } else {
+    adjust_queue_ = total;
+  }
+  if (storewindow != nullptr) *storewindow = static_cast<unsigned int>(window);
+  return 0;
+}
+
+int ChannelHandle::HandleExtendedData(int mode) {
+  channel::ExtendedData m;
+  switch (mode) {
+    case LIBSSH2_CHANNEL_EXTENDED_DATA_NORMAL:
+      m = channel::ExtendedData::kNormal;
+      break;
+    case LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE:
+      m = channel::ExtendedData::kIgnore;
+      break;
+    case LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE:
+      m = channel::ExtendedData::kMerge;
+      break;
+    default:
+      return session_->SetError(LIBSSH2_ERROR_INVAL,
+                                "unknown extended data mode");
+  }
+  channel::Connection* conn = session_->connection();
+  if (conn == nullptr || engine() == nullptr) return ClosedError();
+  absl::Status s = conn->SetExtendedData(id_, m);
+  return s.ok() ? 0 : ClosedError();
+}
+
+int ChannelHandle::PtySize(int width, int height, int width_px, int height_px) {
+  if (width < 0 || height < 0 || width_px < 0 || height_px < 0) {
+    return session_->SetError(LIBSSH2_ERROR_INVAL, "negative terminal size");
+  }
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  absl::Status s = session_->connection()->WindowChange(
+      id_, static_cast<uint32_t>(width), static_cast<uint32_t>(height),
+      static_cast<uint32_t>(width_px), static_cast<uint32_t>(height_px));
+  if (!s.ok()) {
+    return KindOf(s) == ErrorKind::kBadUse ? ClosedError() : session_->Fail(s);
+  }
+  (void)session_->PumpOnce();
+  return 0;
+}
+
+int ChannelHandle::Signal(absl::string_view name) {
+  if (name.empty() || name.size() > 64) {
+    return session_->SetError(LIBSSH2_ERROR_INVAL,
+                              "a signal name of 1 to 64 bytes");
+  }
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  absl::Status s = session_->connection()->Signal(id_, name);
+  if (!s.ok()) {
+    return KindOf(s) == ErrorKind::kBadUse ? ClosedError() : session_->Fail(s);
+  }
+  (void)session_->PumpOnce();
+  return 0;
+}
+
+bool ChannelHandle::Readable(bool extended) {
+  const channel::Channel* c = engine();
+  return c != nullptr && c->readable(extended) > 0;
+}
+
+bool ChannelHandle::Writable() {
+  const channel::Channel* c = engine();
+  return c != nullptr && c->state() == State::kOpen && !c->eof_sent() &&
+         !c->close_received() && c->remote_window() > 0;
+}
+
+bool ChannelHandle::Closed() {
+  const channel::Channel* c = engine();
+  return c == nullptr || c->close_received() || c->state() != State::kOpen;
+}
+
 int ChannelHandle::Free() {
   const channel::Channel* c = engine();
   session::Engine* e = session_->engine();
@@ -415,14 +542,13 @@ int ChannelHandle::Free() {
 // The C API
 
 using parley::capi::Guarded;
+using parley::capi::SessionHandle;
+using parley::capi::ValidSession;
 
 namespace {
 
-// The channel behind a handle, or null for a null or foreign pointer.
 _LIBSSH2_CHANNEL* C(LIBSSH2_CHANNEL* channel) {
-  return channel != nullptr && channel->valid() && channel->session()->valid()
-             ? channel
-             : nullptr;
+  return parley::capi::ValidChannel(channel);
 }
 
 }  // namespace
@@ -641,6 +767,91 @@ int libssh2_channel_free(LIBSSH2_CHANNEL* channel) {
   }
   delete c;
   return rc;
+}
+
+LIBSSH2_CHANNEL* libssh2_channel_direct_tcpip_ex(LIBSSH2_SESSION* session,
+                                                 const char* host, int port,
+                                                 const char* shost, int sport) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return nullptr;
+  if (host == nullptr || shost == nullptr) {
+    s->SetError(LIBSSH2_ERROR_INVAL, "no host given");
+    return nullptr;
+  }
+  return Guarded<LIBSSH2_CHANNEL*>(
+      s, nullptr, [&] { return s->OpenDirectTcpip(host, port, shost, sport); });
+}
+
+int libssh2_channel_request_pty_size_ex(LIBSSH2_CHANNEL* channel, int width,
+                                        int height, int width_px,
+                                        int height_px) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    return c->PtySize(width, height, width_px, height_px);
+  });
+}
+
+int libssh2_channel_signal_ex(LIBSSH2_CHANNEL* channel, const char* signame,
+                              size_t signame_len) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if (signame == nullptr) {
+    return c->session()->SetError(LIBSSH2_ERROR_INVAL, "no signal name");
+  }
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    return c->Signal(absl::string_view(signame, signame_len));
+  });
+}
+
+int libssh2_poll_channel_read(LIBSSH2_CHANNEL* channel, int extended) {
+  auto* c = C(channel);
+  if (c == nullptr) return 0;
+  return c->Readable(extended != 0) ? 1 : 0;
+}
+
+int libssh2_channel_receive_window_adjust2(LIBSSH2_CHANNEL* channel,
+                                           unsigned long adjustment,
+                                           unsigned char force,
+                                           unsigned int* storewindow) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC, [&] {
+    return c->ReceiveWindowAdjust(adjustment, force != 0, storewindow);
+  });
+}
+
+unsigned long libssh2_channel_receive_window_adjust(LIBSSH2_CHANNEL* channel,
+                                                    unsigned long adjustment,
+                                                    unsigned char force) {
+  unsigned int window = 0;
+  const int rc = libssh2_channel_receive_window_adjust2(channel, adjustment,
+                                                        force, &window);
+  // libssh2 returns the error code cast to unsigned long.
+  return rc < 0 ? static_cast<unsigned long>(static_cast<long>(rc)) : window;
+}
+
+unsigned long libssh2_channel_window_write_ex(
+    LIBSSH2_CHANNEL* channel, unsigned long* window_size_initial) {
+  auto* c = C(channel);
+  if (c == nullptr) {
+    if (window_size_initial != nullptr) *window_size_initial = 0;
+    return 0;
+  }
+  return c->WindowWrite(window_size_initial);
+}
+
+int libssh2_channel_handle_extended_data2(LIBSSH2_CHANNEL* channel,
+                                          int ignore_mode) {
+  auto* c = C(channel);
+  if (c == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return Guarded(c->session(), LIBSSH2_ERROR_ALLOC,
+                 [&] { return c->HandleExtendedData(ignore_mode); });
+}
+
+void libssh2_channel_handle_extended_data(LIBSSH2_CHANNEL* channel,
+                                          int ignore_mode) {
+  (void)libssh2_channel_handle_extended_data2(channel, ignore_mode);
 }
 
 }  // extern "C"

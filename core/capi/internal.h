@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "core/auth/kbdint_login.h"
@@ -159,6 +160,18 @@ class SessionHandle {
   }
   static constexpr long kMaxTimeoutMs = 365L * 24 * 3600 * 1000;
   long timeout_ms() const { return timeout_ms_; }
+  // libssh2_session_set_read_timeout: seconds, 60 by default.
+  void set_read_timeout_s(long s) {
+    read_timeout_s_ =
+        s <= 0 ? kDefaultReadTimeoutS
+               : (s > kMaxTimeoutMs / 1000 ? kMaxTimeoutMs / 1000 : s);
+  }
+  long read_timeout_s() const { return read_timeout_s_; }
+  static constexpr long kDefaultReadTimeoutS = 60;
+  // libssh2_session_callback_set2: the previous callback, or null (with
+  // LIBSSH2_ERROR_METHOD_NOT_SUPPORTED recorded) for an unsupported type.
+  using GenericCallback = void (*)(void);
+  GenericCallback SetCallback(int cbtype, GenericCallback callback);
   int block_directions() const { return block_directions_; }
   int BannerSet(const char* banner);
   const char* BannerGet();
@@ -224,6 +237,14 @@ class SessionHandle {
 
   // --- Channels (channel.cc) ---
   LIBSSH2_CHANNEL* OpenChannel(absl::string_view type);
+  // libssh2_channel_direct_tcpip_ex.
+  LIBSSH2_CHANNEL* OpenDirectTcpip(absl::string_view host, int port,
+                                   absl::string_view shost, int sport);
+  // Opens a channel with `open` (called once, not again on resumption)
+  // and waits for the server's answer.
+  LIBSSH2_CHANNEL* OpenWith(
+      const std::function<absl::StatusOr<uint32_t>(channel::Connection&)>&
+          open);
   // Forgets a channel handle; the engine closes and drops its channel.
   void ForgetChannel(ChannelHandle* channel);
 
@@ -239,7 +260,11 @@ class SessionHandle {
   // Runs the engine until `step` returns kStepDone (0) or an error (< 0);
   // EAGAIN in non-blocking mode, TIMEOUT when the session timeout passes in
   // blocking mode. `what` completes the EAGAIN message ("Would block ...").
-  int Run(const std::function<int()>& step, absl::string_view what);
+  // A `protocol_step` (the key exchange, opening a channel, a request's
+  // reply, a close) is also bounded by the read timeout; waits for channel
+  // data only by the session timeout.
+  int Run(const std::function<int()>& step, absl::string_view what,
+          bool protocol_step = false);
   // One non-blocking round of I/O; 0 or an error.
   int PumpOnce();
   // 0 when the handshake completed and the transport is open, else an
@@ -256,6 +281,8 @@ class SessionHandle {
   }
 
   session::Engine* engine() { return engine_.get(); }
+  // The socket of the handshake (-1 before).
+  int socket() const { return sock_; }
   channel::Connection* connection() {
     return engine_ == nullptr ? nullptr : &engine_->connection();
   }
@@ -285,6 +312,12 @@ class SessionHandle {
 
   bool blocking_ = true;
   long timeout_ms_ = 0;
+  long read_timeout_s_ = kDefaultReadTimeoutS;
+  // The application's callbacks (libssh2_session_callback_set2).
+  GenericCallback ignore_cb_ = nullptr;
+  GenericCallback debug_cb_ = nullptr;
+  GenericCallback disconnect_cb_ = nullptr;
+  GenericCallback macerror_cb_ = nullptr;
   int block_directions_ = 0;
   bool wait_timed_out_ = false;
   std::string banner_ = transport::kParleyVersion;
@@ -369,6 +402,17 @@ class ChannelHandle {
                  size_t* errmsg_len, char** langtag, size_t* langtag_len);
   unsigned long WindowRead(unsigned long* read_avail,
                            unsigned long* window_size_initial);
+  unsigned long WindowWrite(unsigned long* window_size_initial);
+  int ReceiveWindowAdjust(unsigned long adjustment, bool force,
+                          unsigned int* storewindow);
+  int HandleExtendedData(int mode);
+  int PtySize(int width, int height, int width_px, int height_px);
+  int Signal(absl::string_view name);
+  // Received data waits in the stream (no I/O).
+  bool Readable(bool extended);
+  // The server's window is open (we may write).
+  bool Writable();
+  bool Closed();
   // libssh2_channel_free: closes if needed; EAGAIN keeps the handle.
   int Free();
   void Invalidate() { magic_ = 0; }
@@ -384,6 +428,8 @@ class ChannelHandle {
   uint32_t id_;
   // The want-reply request awaiting its reply, if any.
   std::string pending_request_;
+  // Window adjustments below LIBSSH2_CHANNEL_MINADJUST, held for the next.
+  unsigned long adjust_queue_ = 0;
 };
 
 // Calls the application's libssh2 keyboard-interactive callback once per
@@ -441,6 +487,16 @@ namespace parley::capi {
 inline SessionHandle* ValidSession(LIBSSH2_SESSION* session) {
   return session != nullptr && session->valid() ? session : nullptr;
 }
+
+// The channel behind a handle, or null for a null or foreign pointer.
+inline _LIBSSH2_CHANNEL* ValidChannel(LIBSSH2_CHANNEL* channel) {
+  return channel != nullptr && channel->valid() && channel->session()->valid()
+             ? channel
+             : nullptr;
+}
+
+// libssh2_poll() (poll.cc).
+int Poll(LIBSSH2_POLLFD* fds, unsigned int nfds, long timeout_ms);
 
 }  // namespace parley::capi
 

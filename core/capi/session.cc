@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/auth/kbdint.h"
+#include "core/base/base64.h"
 #include "core/base/error.h"
 #include "core/capi/internal.h"
 #include "core/crypto/algorithms.h"
@@ -292,7 +293,40 @@ int SessionHandle::SetError(int code, absl::string_view message) {
   return code;
 }
 
+SessionHandle::GenericCallback SessionHandle::SetCallback(
+    int cbtype, GenericCallback callback) {
+  GenericCallback* slot = nullptr;
+  switch (cbtype) {
+    case LIBSSH2_CALLBACK_IGNORE:
+      slot = &ignore_cb_;
+      break;
+    case LIBSSH2_CALLBACK_DEBUG:
+      slot = &debug_cb_;
+      break;
+    case LIBSSH2_CALLBACK_DISCONNECT:
+      slot = &disconnect_cb_;
+      break;
+    case LIBSSH2_CALLBACK_MACERROR:
+      slot = &macerror_cb_;
+      break;
+    default:
+      SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
+               absl::StrCat("callback type ", cbtype,
+                            " is not supported by Parley"));
+      return nullptr;
+  }
+  GenericCallback previous = *slot;
+  *slot = callback;
+  return previous;
+}
+
 int SessionHandle::Fail(const absl::Status& status) {
+  if (KindOf(status) == ErrorKind::kIntegrity && macerror_cb_ != nullptr) {
+    // libssh2 lets the callback accept the packet (return 0); Parley never
+    // takes a packet that failed its MAC or tag, and has no packet to show.
+    (void)reinterpret_cast<LIBSSH2_MACERROR_FUNC((*))>(macerror_cb_)(
+        handle(), nullptr, 0, abstract());
+  }
   const bool handshake_done = engine_ != nullptr && engine_->established();
   const bool banner =
       engine_ != nullptr && !engine_->transport().server_version().empty();
@@ -589,10 +623,26 @@ int SessionHandle::Handshake(int sock) {
             absl::StrCat(sent ? "sent " : "received ",
                          transport::MessageName(type), " (", size, " bytes)"));
     };
-    options.on_debug = [this](bool, const std::string& text) {
+    options.on_debug = [this](bool always, const std::string& text) {
+      if (debug_cb_ != nullptr) {
+        reinterpret_cast<LIBSSH2_DEBUG_FUNC((*))>(debug_cb_)(
+            handle(), always ? 1 : 0, text.data(),
+            static_cast<int>(text.size()), "", 0, abstract());
+      }
       if ((trace_mask_ & LIBSSH2_TRACE_TRANS) == 0) return;
       Trace(LIBSSH2_TRACE_TRANS, absl::StrCat("server debug message: ",
                                               auth::SanitizeForTerminal(text)));
+    };
+    options.on_ignore = [this](const std::string& data) {
+      if (ignore_cb_ == nullptr) return;
+      reinterpret_cast<LIBSSH2_IGNORE_FUNC((*))>(ignore_cb_)(
+          handle(), data.data(), static_cast<int>(data.size()), abstract());
+    };
+    options.on_disconnect = [this](uint32_t reason, const std::string& text) {
+      if (disconnect_cb_ == nullptr) return;
+      reinterpret_cast<LIBSSH2_DISCONNECT_FUNC((*))>(disconnect_cb_)(
+          handle(), static_cast<int>(reason), text.data(),
+          static_cast<int>(text.size()), "", 0, abstract());
     };
     // For responders that keep per-server state (and their messages).
     if (auto peer = net::PeerAddress(sock); peer.ok()) {
@@ -610,7 +660,7 @@ int SessionHandle::Handshake(int sock) {
                     "the handshake already started on another socket");
   }
   return Run([this] { return engine_->established() ? kStepDone : kStepWait; },
-             "exchanging keys");
+             "exchanging keys", /*protocol_step=*/true);
 }
 
 namespace {
@@ -651,8 +701,8 @@ int SessionHandle::PumpOnce() {
   return s.ok() ? 0 : Fail(s);
 }
 
-int SessionHandle::Run(const std::function<int()>& step,
-                       absl::string_view what) {
+int SessionHandle::Run(const std::function<int()>& step, absl::string_view what,
+                       bool protocol_step) {
   if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   wait_timed_out_ = false;
   // A condition that already holds (say the CLOSE arrived during an earlier
@@ -667,6 +717,13 @@ int SessionHandle::Run(const std::function<int()>& step,
     absl::optional<TimePoint> deadline;
     if (timeout_ms_ > 0) {
       deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
+    }
+    if (protocol_step) {
+      const TimePoint read_deadline =
+          Clock::now() + std::chrono::seconds(read_timeout_s_);
+      if (!deadline.has_value() || read_deadline < *deadline) {
+        deadline = read_deadline;
+      }
     }
     absl::Status s = driver_->RunUntil(done, deadline);
     NoteIo();
@@ -963,6 +1020,72 @@ void libssh2_session_set_timeout(LIBSSH2_SESSION* session, long timeout) {
 long libssh2_session_get_timeout(LIBSSH2_SESSION* session) {
   SessionHandle* s = ValidSession(session);
   return s == nullptr ? 0 : s->timeout_ms();
+}
+
+void libssh2_session_set_read_timeout(LIBSSH2_SESSION* session, long timeout) {
+  if (SessionHandle* s = ValidSession(session)) s->set_read_timeout_s(timeout);
+}
+
+long libssh2_session_get_read_timeout(LIBSSH2_SESSION* session) {
+  SessionHandle* s = ValidSession(session);
+  return s == nullptr ? 0 : s->read_timeout_s();
+}
+
+libssh2_cb_generic* libssh2_session_callback_set2(
+    LIBSSH2_SESSION* session, int cbtype, libssh2_cb_generic* callback) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return nullptr;
+  return s->SetCallback(cbtype, callback);
+}
+
+void* libssh2_session_callback_set(LIBSSH2_SESSION* session, int cbtype,
+                                   void* callback) {
+  // libssh2 passes function pointers through void* here (POSIX guarantees
+  // the round trip).
+  libssh2_cb_generic* previous = libssh2_session_callback_set2(
+      session, cbtype, reinterpret_cast<libssh2_cb_generic*>(callback));
+  return reinterpret_cast<void*>(previous);
+}
+
+int libssh2_base64_decode(LIBSSH2_SESSION* session, char** dest,
+                          unsigned int* dest_len, const char* src,
+                          unsigned int src_len) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr || dest == nullptr || dest_len == nullptr ||
+      (src == nullptr && src_len > 0)) {
+    return -1;
+  }
+  return Guarded(s, -1, [&] {
+    parley::SecureBuffer decoded_buf;
+    if (src_len > 0 &&
+        !parley::DecodeBase64(
+            absl::string_view(src == nullptr ? "" : src, src_len),
+            &decoded_buf)) {
+      s->SetError(LIBSSH2_ERROR_INVAL, "invalid base64");
+      return -1;
+    }
+    const parley::SecureBuffer* decoded = &decoded_buf;
+    char* out = static_cast<char*>(s->Alloc(decoded->size() + 1));
+    if (out == nullptr) {
+      s->SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
+      return -1;
+    }
+    if (!decoded->empty()) memcpy(out, decoded->data(), decoded->size());
+    out[decoded->size()] = '\0';
+    *dest = out;
+    *dest_len = static_cast<unsigned int>(decoded->size());
+    return 0;
+  });
+}
+
+libssh2_crypto_engine_t libssh2_crypto_engine(void) {
+  return std::string(parley::capi::DefaultBackendName()) == "openssl"
+             ? libssh2_openssl
+             : libssh2_no_crypto;
+}
+
+int libssh2_poll(LIBSSH2_POLLFD* fds, unsigned int nfds, long timeout) {
+  return parley::capi::Poll(fds, nfds, timeout);
 }
 
 int libssh2_trace(LIBSSH2_SESSION* session, int bitmask) {

@@ -85,7 +85,7 @@ absl::StatusOr<uint32_t> Connection::Open(absl::string_view type,
 }
 
 absl::Status Connection::Request(uint32_t id, absl::string_view type,
-                                 const Bytes& extra) {
+                                 const Bytes& extra, bool want_reply) {
   Channel* c = Mutable(id);
   if (c == nullptr || c->state_ != Channel::State::kOpen || c->close_sent_ ||
       c->close_received_) {
@@ -96,11 +96,60 @@ absl::Status Connection::Request(uint32_t id, absl::string_view type,
   w.WriteU8(kMsgChannelRequest);
   w.WriteU32(c->remote_id_);
   w.WriteString(type);
-  w.WriteBool(true);
+  w.WriteBool(want_reply);
   w.WriteRaw(extra);
   PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-  ++c->replies_pending_;
+  if (want_reply) ++c->replies_pending_;
   return absl::OkStatus();
+}
+
+absl::Status Connection::WindowChange(uint32_t id, uint32_t cols, uint32_t rows,
+                                      uint32_t width_px, uint32_t height_px) {
+  Bytes extra;
+  wire::Writer w(&extra);
+  w.WriteU32(cols);
+  w.WriteU32(rows);
+  w.WriteU32(width_px);
+  w.WriteU32(height_px);
+  return Request(id, "window-change", extra, /*want_reply=*/false);
+}
+
+absl::Status Connection::Signal(uint32_t id, absl::string_view name) {
+  if (name.empty() || name.size() > 64) {
+    return Error(ErrorKind::kBadUse,
+                 absl::InvalidArgumentError("a signal name of 1 to 64 bytes"));
+  }
+  Bytes extra;
+  wire::Writer(&extra).WriteString(name);
+  return Request(id, "signal", extra, /*want_reply=*/false);
+}
+
+absl::Status Connection::SetExtendedData(uint32_t id, ExtendedData mode) {
+  Channel* c = Mutable(id);
+  if (c == nullptr) return NotOpen();
+  c->extended_data_ = mode;
+  if (mode == ExtendedData::kIgnore) Discard(id, /*stderr_stream=*/true);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Connection::AdjustWindow(uint32_t id, uint32_t bytes) {
+  Channel* c = Mutable(id);
+  if (c == nullptr || c->state_ != Channel::State::kOpen || c->close_sent_) {
+    return NotOpen();
+  }
+  // RFC 4254 section 5.2: a window never exceeds 2^32 - 1 bytes.
+  const uint64_t room = 0xffffffffu - c->local_window_;
+  const uint32_t add = static_cast<uint32_t>(std::min<uint64_t>(bytes, room));
+  if (add > 0) {
+    Bytes msg;
+    wire::Writer w(&msg);
+    w.WriteU8(kMsgChannelWindowAdjust);
+    w.WriteU32(c->remote_id_);
+    w.WriteU32(add);
+    PARLEY_RETURN_IF_ERROR(t_->Send(msg));
+    c->local_window_ += add;
+  }
+  return c->local_window_;
 }
 
 absl::Status Connection::Exec(uint32_t id, absl::string_view command) {
@@ -392,7 +441,7 @@ absl::Status Connection::HandleServerOpen(ByteView body) {
     auto c = std::make_unique<Channel>();
     c->local_id_ = next_id_++;
     c->remote_id_ = sender;
-    c->remote_window_ = window;
+    c->remote_window_ = c->initial_remote_window_ = window;
     c->remote_max_packet_ =
         std::min<uint32_t>(max_packet, transport::kMaxPayload - 64);
     c->state_ = Channel::State::kOpen;
@@ -458,7 +507,7 @@ absl::Status Connection::Handle(ByteView msg) {
         return absl::InvalidArgumentError("server's maximum packet size is 0");
       }
       c->remote_id_ = remote;
-      c->remote_window_ = window;
+      c->remote_window_ = c->initial_remote_window_ = window;
       c->remote_max_packet_ =
           std::min<uint32_t>(max_packet, transport::kMaxPayload - 64);
       c->state_ = Channel::State::kOpen;
@@ -518,12 +567,16 @@ absl::Status Connection::Handle(ByteView msg) {
             "server sent more channel data than the window allows");
       }
       c->local_window_ -= data.size();
-      if (t == kMsgChannelExtendedData && code != 1) {
-        // Unknown stream: discard, but count it as consumed.
+      const bool extended = t == kMsgChannelExtendedData;
+      if (extended &&
+          (code != 1 || c->extended_data_ == ExtendedData::kIgnore)) {
+        // Unknown stream, or stderr ignored: dropped, counted as consumed.
         c->consumed_ += data.size();
         return absl::OkStatus();
       }
-      (t == kMsgChannelData ? c->stdout_ : c->stderr_).Append(data);
+      const bool to_stderr =
+          extended && c->extended_data_ == ExtendedData::kNormal;
+      (to_stderr ? c->stderr_ : c->stdout_).Append(data);
       return absl::OkStatus();
     }
     case kMsgChannelEof:

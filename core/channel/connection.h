@@ -69,6 +69,11 @@ class ByteQueue {
   size_t size_ = 0;
 };
 
+// What a channel does with the server's extended data (stderr): keeps it
+// apart (the default), drops it, or merges it into the data stream in
+// arrival order (libssh2_channel_handle_extended_data2's three modes).
+enum class ExtendedData { kNormal, kIgnore, kMerge };
+
 // One channel's state, as the connection engine keeps it. Read-only for
 // everyone but Connection.
 class Channel {
@@ -83,6 +88,9 @@ class Channel {
   // What the server may still send us, and we it.
   uint64_t local_window() const { return local_window_; }
   uint64_t remote_window() const { return remote_window_; }
+  // The window the server granted when it confirmed the channel.
+  uint64_t initial_remote_window() const { return initial_remote_window_; }
+  ExtendedData extended_data() const { return extended_data_; }
   // Received data not yet read.
   size_t readable(bool stderr_stream) const {
     return (stderr_stream ? stderr_ : stdout_).size();
@@ -106,6 +114,8 @@ class Channel {
   State state_ = State::kOpening;
   std::string open_failure_;
   uint64_t remote_window_ = 0;
+  uint64_t initial_remote_window_ = 0;
+  ExtendedData extended_data_ = ExtendedData::kNormal;
   uint32_t remote_max_packet_ = 0;
   uint64_t local_window_ = kLocalWindow;
   uint64_t consumed_ = 0;  // delivered since our last WINDOW_ADJUST
@@ -153,6 +163,19 @@ class Connection {
                       absl::string_view value);
   absl::Status RequestPty(uint32_t id, absl::string_view term, uint32_t cols,
                           uint32_t rows);
+  // RFC 4254 section 6.7: the terminal's new size (no reply).
+  absl::Status WindowChange(uint32_t id, uint32_t cols, uint32_t rows,
+                            uint32_t width_px, uint32_t height_px);
+  // RFC 4254 section 6.9: a signal ("TERM", without "SIG") for the remote
+  // process (no reply).
+  absl::Status Signal(uint32_t id, absl::string_view name);
+  // Sets what becomes of the channel's extended data from now on; turning
+  // to kIgnore also drops what is queued (as libssh2 does).
+  absl::Status SetExtendedData(uint32_t id, ExtendedData mode);
+  // Grows the window the server may send into by `bytes` at once (a
+  // WINDOW_ADJUST), up to 2^32 - 1; returns the new window.
+  absl::StatusOr<uint64_t> AdjustWindow(uint32_t id, uint32_t bytes);
+
   // Asks the server to forward an agent to this session channel
   // (auth-agent-req@openssh.com); kBadUse unless agent channels are
   // accepted (set by whoever relays them: the session engine).
@@ -202,7 +225,8 @@ class Connection {
  private:
   Channel* Mutable(uint32_t id);
   absl::StatusOr<uint32_t> Open(absl::string_view type, const Bytes& extra);
-  absl::Status Request(uint32_t id, absl::string_view type, const Bytes& extra);
+  absl::Status Request(uint32_t id, absl::string_view type, const Bytes& extra,
+                       bool want_reply = true);
   absl::Status HandleChannelRequest(Channel& c, ByteView body);
   absl::Status HandleServerOpen(ByteView body);
   absl::Status SendClose(Channel& c);

@@ -37,6 +37,8 @@ Engine::Engine(EngineOptions options) : options_(std::move(options)) {
   t.strict_kex = options_.strict_kex;
   t.limits = options_.limits;
   t.on_debug = options_.on_debug;
+  t.on_ignore = options_.on_ignore;
+  t.on_disconnect = options_.on_disconnect;
   t.on_packet = options_.on_packet;
   // verify_host_key stays null: the engine decides asynchronously.
   transport_ = std::make_unique<transport::Transport>(std::move(t));

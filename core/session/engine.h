@@ -111,6 +111,9 @@ struct EngineOptions {
   std::string forward_agent;
   // SSH_MSG_DEBUG text (untrusted: sanitise to display).
   std::function<void(bool always_display, const std::string&)> on_debug;
+  // SSH_MSG_IGNORE data and the server's DISCONNECT (TransportOptions).
+  std::function<void(const std::string&)> on_ignore;
+  std::function<void(uint32_t reason, const std::string&)> on_disconnect;
   // Every packet's type and size (transport::TransportOptions::on_packet).
   std::function<void(bool sent, uint8_t type, size_t size)> on_packet;
   // OpenSSH's ServerAliveInterval / ServerAliveCountMax: after this long

@@ -294,6 +294,9 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
       PARLEY_RETURN_IF_ERROR(r.ReadString(&desc));
       info.description = std::string(desc.substr(0, 1024));
       server_disconnect_ = info;
+      if (options_.on_disconnect) {
+        options_.on_disconnect(info.reason, info.description);
+      }
       state_ = State::kClosed;
       error_ = Error(
           ErrorKind::kServerDisconnect,
@@ -311,6 +314,12 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
                         absl::StrCat("strict KEX violation: message ", t,
                                      " during the initial key exchange")),
                     kDisconnectProtocolError);
+      }
+      if (t == kMsgIgnore && options_.on_ignore) {
+        absl::string_view data;
+        if (r.ReadString(&data).ok()) {
+          options_.on_ignore(std::string(data.substr(0, 4096)));
+        }
       }
       if (t == kMsgDebug && options_.on_debug) {
         bool always;

@@ -103,6 +103,11 @@ struct TransportOptions {
   TransportLimits limits;
   // Receives SSH_MSG_DEBUG messages (untrusted text: sanitise to display).
   std::function<void(bool always_display, const std::string&)> on_debug;
+  // SSH_MSG_IGNORE's data (at most 4096 bytes) and the server's
+  // SSH_MSG_DISCONNECT (reason code, description of at most 1024 bytes),
+  // for libssh2's callbacks. Untrusted text, as on_debug's.
+  std::function<void(const std::string&)> on_ignore;
+  std::function<void(uint32_t reason, const std::string&)> on_disconnect;
   // Sees every packet's message number and payload size, sent or received
   // (after decryption), for tracing (`parley -vvv`). Never the payload.
   std::function<void(bool sent, uint8_t type, size_t size)> on_packet;

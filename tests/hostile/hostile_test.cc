@@ -959,6 +959,45 @@ TEST(HostileAuthTest, ServerRekeyMidConversation) {
   EXPECT_EQ(out.rounds, 1);
 }
 
+// libssh2_session_callback_set2: IGNORE and DEBUG reach their callbacks
+// with the server's bytes, DISCONNECT with its reason and text.
+TEST(HostileAuthTest, CallbacksSeeIgnoreDebugAndDisconnect) {
+  HostileServer server([](ServerConnection& c) {
+    if (!c.Handshake() || !c.AcceptServiceAndReadRequest()) return;
+    (void)c.server().SendIgnore("ignore-me");
+    (void)c.server().SendDebug(true, "debug-me");
+    (void)c.server().SendDisconnect(14, "no more methods");
+    c.Flush();
+    c.WaitForClientClose();
+  });
+  ClientOptions o;
+  o.record_callbacks = true;
+  Outcome out = RunClient(server.port(), o);
+  EXPECT_EQ(out.auth_rc, LIBSSH2_ERROR_SOCKET_DISCONNECT) << out.error;
+  EXPECT_EQ(out.ignored, std::vector<std::string>{"ignore-me"});
+  EXPECT_EQ(out.debugged, std::vector<std::string>{"debug-me"});
+  EXPECT_EQ(out.disconnect_reason, 14);
+  EXPECT_EQ(out.disconnect_message, "no more methods");
+}
+
+// A MACERROR callback that asks to ignore the bad packet is told, but the
+// session still ends: a forged packet is never taken.
+TEST(HostileProtectionTest, MacErrorCallbackCannotAcceptAForgedPacket) {
+  HostileServer server([](ServerConnection& c) {
+    if (!c.Handshake() || !c.Read()) return;
+    (void)c.server().Send(st::ServiceAccept());
+    c.server().CorruptOutput(1);
+    c.Flush();
+    c.WaitForClientClose();
+  });
+  ClientOptions o;
+  o.record_callbacks = true;
+  Outcome out = RunClient(server.port(), o);
+  EXPECT_EQ(out.auth_rc, LIBSSH2_ERROR_INVALID_MAC) << out.error;
+  EXPECT_EQ(out.mac_errors, 1);
+  EXPECT_EQ(out.rounds, 0);
+}
+
 // ---------------------------------------------------------------------------
 // Channels
 

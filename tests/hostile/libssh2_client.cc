@@ -53,6 +53,41 @@ void Respond(const char*, int, const char*, int, int num_prompts,
   }
 }
 
+LIBSSH2_IGNORE_FUNC(OnIgnore) {
+  (void)session;
+  MeterPause pause;
+  static_cast<KbdState*>(*abstract)->outcome->ignored.emplace_back(
+      message, static_cast<size_t>(message_len));
+}
+
+LIBSSH2_DEBUG_FUNC(OnDebug) {
+  (void)session;
+  (void)always_display;
+  (void)language;
+  (void)language_len;
+  MeterPause pause;
+  static_cast<KbdState*>(*abstract)->outcome->debugged.emplace_back(
+      message, static_cast<size_t>(message_len));
+}
+
+LIBSSH2_DISCONNECT_FUNC(OnDisconnect) {
+  (void)session;
+  (void)language;
+  (void)language_len;
+  MeterPause pause;
+  Outcome* out = static_cast<KbdState*>(*abstract)->outcome;
+  out->disconnect_reason = reason;
+  out->disconnect_message.assign(message, static_cast<size_t>(message_len));
+}
+
+LIBSSH2_MACERROR_FUNC(OnMacError) {
+  (void)session;
+  (void)packet;
+  (void)packet_len;
+  ++static_cast<KbdState*>(*abstract)->outcome->mac_errors;
+  return 0;  // "ignore the packet": Parley must still fail the session
+}
+
 // Records the session's last error in `out` (unmetered: it outlives the
 // session).
 void RecordError(LIBSSH2_SESSION* s, std::string* out) {
@@ -147,6 +182,20 @@ Outcome RunClient(uint16_t port, const ClientOptions& o) {
       return out;
     }
     libssh2_session_set_timeout(s, o.timeout_ms);
+    if (o.record_callbacks) {
+      libssh2_session_callback_set2(
+          s, LIBSSH2_CALLBACK_IGNORE,
+          reinterpret_cast<libssh2_cb_generic*>(&OnIgnore));
+      libssh2_session_callback_set2(
+          s, LIBSSH2_CALLBACK_DEBUG,
+          reinterpret_cast<libssh2_cb_generic*>(&OnDebug));
+      libssh2_session_callback_set2(
+          s, LIBSSH2_CALLBACK_DISCONNECT,
+          reinterpret_cast<libssh2_cb_generic*>(&OnDisconnect));
+      libssh2_session_callback_set2(
+          s, LIBSSH2_CALLBACK_MACERROR,
+          reinterpret_cast<libssh2_cb_generic*>(&OnMacError));
+    }
     if (!o.kex.empty())
       libssh2_session_method_pref(s, LIBSSH2_METHOD_KEX, o.kex.c_str());
     if (!o.host_key.empty()) {

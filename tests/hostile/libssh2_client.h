@@ -44,6 +44,9 @@ struct ClientOptions {
   // through the allocation hooks given to libssh2_session_init_ex.
   size_t fail_allocation = 0;
   size_t fail_hook_allocation = 0;
+  // Sets libssh2_session_callback_set2's IGNORE, DEBUG, DISCONNECT and
+  // MACERROR callbacks, which record what they get in the Outcome.
+  bool record_callbacks = false;
   // After a login: open a session channel, exec this, read to EOF.
   std::string exec;
   // Data to write to the channel after exec (then EOF).
@@ -66,6 +69,11 @@ struct Outcome {
   std::string output;  // channel stdout
   int exit_status = -1;
   std::string backend;  // the crypto backend the session used
+  // With record_callbacks: what the callbacks were given.
+  std::vector<std::string> ignored, debugged;
+  int disconnect_reason = 0;
+  std::string disconnect_message;
+  int mac_errors = 0;
   std::chrono::milliseconds took{0};
   size_t peak_heap = 0;  // client bytes live at the peak
   // Allocations the client made (operator new, hooks) and the bytes still

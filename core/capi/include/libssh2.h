@@ -99,6 +99,9 @@ typedef struct _LIBSSH2_SESSION LIBSSH2_SESSION;
 typedef struct _LIBSSH2_CHANNEL LIBSSH2_CHANNEL;
 typedef struct _LIBSSH2_KNOWNHOSTS LIBSSH2_KNOWNHOSTS;
 typedef struct _LIBSSH2_AGENT LIBSSH2_AGENT;
+/* Declared for LIBSSH2_POLLFD; Parley has no remote port forwarding
+   (libssh2_channel_forward_*) yet, so no listener ever exists. */
+typedef struct _LIBSSH2_LISTENER LIBSSH2_LISTENER;
 
 /* Keyboard-interactive callback: called once per INFO_REQUEST round (also
    for rounds without prompts, with num_prompts 0 and prompts/responses
@@ -115,6 +118,43 @@ typedef struct _LIBSSH2_AGENT LIBSSH2_AGENT;
 #define LIBSSH2_PASSWD_CHANGEREQ_FUNC(name)                           \
   void(name)(LIBSSH2_SESSION * session, char **newpw, int *newpw_len, \
              void **abstract)
+
+/* Callbacks of libssh2_session_callback_set2(). The text they get comes
+   from the server: untrusted, not NUL-terminated. */
+#define LIBSSH2_IGNORE_FUNC(name)                                             \
+  void(name)(LIBSSH2_SESSION * session, const char *message, int message_len, \
+             void **abstract)
+#define LIBSSH2_DEBUG_FUNC(name)                                         \
+  void(name)(LIBSSH2_SESSION * session, int always_display,              \
+             const char *message, int message_len, const char *language, \
+             int language_len, void **abstract)
+#define LIBSSH2_DISCONNECT_FUNC(name)                                    \
+  void(name)(LIBSSH2_SESSION * session, int reason, const char *message, \
+             int message_len, const char *language, int language_len,    \
+             void **abstract)
+#define LIBSSH2_MACERROR_FUNC(name)                                        \
+  int(name)(LIBSSH2_SESSION * session, const char *packet, int packet_len, \
+            void **abstract)
+#define LIBSSH2_X11_OPEN_FUNC(name)                                \
+  void(name)(LIBSSH2_SESSION * session, LIBSSH2_CHANNEL * channel, \
+             const char *shost, int sport, void **abstract)
+#define LIBSSH2_RECV_FUNC(name)                                       \
+  ssize_t(name)(libssh2_socket_t socket, void *buffer, size_t length, \
+                int flags, void **abstract)
+#define LIBSSH2_SEND_FUNC(name)                                             \
+  ssize_t(name)(libssh2_socket_t socket, const void *buffer, size_t length, \
+                int flags, void **abstract)
+
+#define LIBSSH2_CALLBACK_IGNORE 0
+#define LIBSSH2_CALLBACK_DEBUG 1
+#define LIBSSH2_CALLBACK_DISCONNECT 2
+#define LIBSSH2_CALLBACK_MACERROR 3
+#define LIBSSH2_CALLBACK_X11 4
+#define LIBSSH2_CALLBACK_SEND 5
+#define LIBSSH2_CALLBACK_RECV 6
+#define LIBSSH2_CALLBACK_AUTHAGENT 7
+#define LIBSSH2_CALLBACK_AUTHAGENT_IDENTITIES 8
+#define LIBSSH2_CALLBACK_AUTHAGENT_SIGN 9
 
 /* Method types for libssh2_session_method_pref() and friends. */
 #define LIBSSH2_METHOD_KEX 0
@@ -246,6 +286,26 @@ LIBSSH2_API void libssh2_free(LIBSSH2_SESSION *session, void *ptr);
 /* LIBSSH2_VERSION if `req_version_num` <= LIBSSH2_VERSION_NUM, else NULL. */
 LIBSSH2_API const char *libssh2_version(int req_version_num);
 
+/* Decodes base64 into a buffer allocated with the session's allocator
+   (free it with libssh2_free()). 0, or -1 for invalid input. */
+LIBSSH2_API int libssh2_base64_decode(LIBSSH2_SESSION *session, char **dest,
+                                      unsigned int *dest_len, const char *src,
+                                      unsigned int src_len);
+
+/* The crypto library libssh2 was built with. Parley loads its backend at
+   run time: libssh2_openssl when the default backend is OpenSSL, else
+   libssh2_no_crypto (Crypto++ has no value here). */
+typedef enum {
+  libssh2_no_crypto = 0,
+  libssh2_openssl,
+  libssh2_gcrypt,
+  libssh2_mbedtls,
+  libssh2_wincng,
+  libssh2_os400qc3
+} libssh2_crypto_engine_t;
+LIBSSH2_API libssh2_crypto_engine_t libssh2_crypto_engine(void);
+#define HAVE_LIBSSH2_CRYPTOENGINE_API 0x011100
+
 /* ---- Session ---------------------------------------------------------- */
 
 /* Any of the functions may be NULL (malloc/free/realloc are used then).
@@ -327,6 +387,26 @@ LIBSSH2_API int libssh2_session_get_blocking(LIBSSH2_SESSION *session);
 LIBSSH2_API void libssh2_session_set_timeout(LIBSSH2_SESSION *session,
                                              long timeout);
 LIBSSH2_API long libssh2_session_get_timeout(LIBSSH2_SESSION *session);
+/* Seconds a blocking call waits for the server's reply to a protocol step
+   (key exchange, authentication, opening a channel or a request to it)
+   before LIBSSH2_ERROR_TIMEOUT; 60 by default, 0 or less restores the
+   default. Reads and writes of channel data are bounded by
+   libssh2_session_set_timeout() only. */
+LIBSSH2_API void libssh2_session_set_read_timeout(LIBSSH2_SESSION *session,
+                                                  long timeout);
+LIBSSH2_API long libssh2_session_get_read_timeout(LIBSSH2_SESSION *session);
+
+/* Sets the callback of `cbtype` (LIBSSH2_CALLBACK_*) and returns the one it
+   replaces. IGNORE, DEBUG and DISCONNECT are called with what the server
+   sent; MACERROR is called on a packet that fails its MAC or tag, but the
+   session ends whatever it returns (Parley never accepts a forged packet).
+   X11, SEND, RECV and the AUTHAGENT callbacks are not supported: setting
+   one returns NULL and records LIBSSH2_ERROR_METHOD_NOT_SUPPORTED. */
+typedef void(libssh2_cb_generic)(void);
+LIBSSH2_API libssh2_cb_generic *libssh2_session_callback_set2(
+    LIBSSH2_SESSION *session, int cbtype, libssh2_cb_generic *callback);
+LIBSSH2_API void *libssh2_session_callback_set(LIBSSH2_SESSION *session,
+                                               int cbtype, void *callback);
 
 /* Accepted; Parley's C API writes no trace output. */
 /* Tracing (libssh2 semantics): the layers in `bitmask` report what they do
@@ -448,6 +528,14 @@ LIBSSH2_API LIBSSH2_CHANNEL *libssh2_channel_open_ex(
                           LIBSSH2_CHANNEL_WINDOW_DEFAULT,            \
                           LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0)
 
+/* A direct-tcpip channel (RFC 4254 section 7.2): the server connects to
+   host:port and relays; shost:sport name the originator. */
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_channel_direct_tcpip_ex(
+    LIBSSH2_SESSION *session, const char *host, int port, const char *shost,
+    int sport);
+#define libssh2_channel_direct_tcpip(session, host, port) \
+  libssh2_channel_direct_tcpip_ex(session, host, port, "127.0.0.1", 22)
+
 LIBSSH2_API int libssh2_channel_setenv_ex(LIBSSH2_CHANNEL *channel,
                                           const char *varname,
                                           unsigned int varname_len,
@@ -470,6 +558,22 @@ LIBSSH2_API int libssh2_channel_request_pty_ex(
   libssh2_channel_request_pty_ex(                                             \
       channel, term, (unsigned int)strlen(term), NULL, 0, LIBSSH2_TERM_WIDTH, \
       LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX, LIBSSH2_TERM_HEIGHT_PX)
+
+/* The terminal's new size ("window-change", no reply). */
+LIBSSH2_API int libssh2_channel_request_pty_size_ex(LIBSSH2_CHANNEL *channel,
+                                                    int width, int height,
+                                                    int width_px,
+                                                    int height_px);
+#define libssh2_channel_request_pty_size(channel, width, height) \
+  libssh2_channel_request_pty_size_ex(channel, width, height, 0, 0)
+
+/* A signal for the remote process ("TERM", "INT"... without "SIG"; no
+   reply: the server may ignore it). */
+LIBSSH2_API int libssh2_channel_signal_ex(LIBSSH2_CHANNEL *channel,
+                                          const char *signame,
+                                          size_t signame_len);
+#define libssh2_channel_signal(channel, signame) \
+  libssh2_channel_signal_ex(channel, signame, strlen(signame))
 
 /* `request` is "exec", "shell" or "subsystem". */
 LIBSSH2_API int libssh2_channel_process_startup(LIBSSH2_CHANNEL *channel,
@@ -498,11 +602,28 @@ LIBSSH2_API ssize_t libssh2_channel_read_ex(LIBSSH2_CHANNEL *channel,
 #define libssh2_channel_read_stderr(channel, buf, buflen) \
   libssh2_channel_read_ex(channel, SSH_EXTENDED_DATA_STDERR, buf, buflen)
 
+/* 1 if received data of the stream (extended: stderr) waits to be read,
+   else 0; no I/O. */
+LIBSSH2_API int libssh2_poll_channel_read(LIBSSH2_CHANNEL *channel,
+                                          int extended);
+
 LIBSSH2_API unsigned long libssh2_channel_window_read_ex(
     LIBSSH2_CHANNEL *channel, unsigned long *read_avail,
     unsigned long *window_size_initial);
 #define libssh2_channel_window_read(channel) \
   libssh2_channel_window_read_ex(channel, NULL, NULL)
+
+/* Opens the window the server may send into by `adjustment` bytes (at
+   once when `force` or at least LIBSSH2_CHANNEL_MINADJUST, else added to
+   the next adjustment); *storewindow gets the window. The window never
+   exceeds 2^32 - 1. */
+LIBSSH2_API int libssh2_channel_receive_window_adjust2(
+    LIBSSH2_CHANNEL *channel, unsigned long adjustment, unsigned char force,
+    unsigned int *storewindow);
+/* The same; returns the window, or a negative error cast to unsigned long
+   (as libssh2 does). */
+LIBSSH2_API unsigned long libssh2_channel_receive_window_adjust(
+    LIBSSH2_CHANNEL *channel, unsigned long adjustment, unsigned char force);
 
 /* Bytes taken (possibly fewer than buflen), or a negative error. */
 LIBSSH2_API ssize_t libssh2_channel_write_ex(LIBSSH2_CHANNEL *channel,
@@ -512,6 +633,59 @@ LIBSSH2_API ssize_t libssh2_channel_write_ex(LIBSSH2_CHANNEL *channel,
   libssh2_channel_write_ex(channel, 0, buf, buflen)
 #define libssh2_channel_write_stderr(channel, buf, buflen) \
   libssh2_channel_write_ex(channel, SSH_EXTENDED_DATA_STDERR, buf, buflen)
+
+/* Bytes the server's window lets us send now; *window_size_initial gets
+   the window it granted when the channel opened. */
+LIBSSH2_API unsigned long libssh2_channel_window_write_ex(
+    LIBSSH2_CHANNEL *channel, unsigned long *window_size_initial);
+#define libssh2_channel_window_write(channel) \
+  libssh2_channel_window_write_ex(channel, NULL)
+
+/* What becomes of the server's stderr data from now on
+   (LIBSSH2_CHANNEL_EXTENDED_DATA_NORMAL: read it with
+   libssh2_channel_read_stderr; _IGNORE: dropped, and what is queued too;
+   _MERGE: read with the data stream, in arrival order). */
+LIBSSH2_API int libssh2_channel_handle_extended_data2(LIBSSH2_CHANNEL *channel,
+                                                      int ignore_mode);
+LIBSSH2_API void libssh2_channel_handle_extended_data(LIBSSH2_CHANNEL *channel,
+                                                      int ignore_mode);
+#define libssh2_channel_ignore_extended_data(channel, ignore)  \
+  libssh2_channel_handle_extended_data(                        \
+      channel, (ignore) ? LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE \
+                        : LIBSSH2_CHANNEL_EXTENDED_DATA_NORMAL)
+
+/* libssh2_poll(): waits up to `timeout` ms (< 0: forever) until one of
+   the descriptors is ready. Sockets are polled by the system; channels
+   are ready to read when data waits (the session's socket is serviced
+   meanwhile), to write when the server's window is open. Listeners do not
+   exist in Parley (LIBSSH2_ERROR_INVALID_POLL_TYPE). Returns how many are
+   ready, or a negative error. */
+typedef struct _LIBSSH2_POLLFD {
+  unsigned char type; /* LIBSSH2_POLLFD_SOCKET, _CHANNEL or _LISTENER */
+  union {
+    libssh2_socket_t socket;
+    LIBSSH2_CHANNEL *channel;
+    LIBSSH2_LISTENER *listener;
+  } fd;
+  unsigned long events;
+  unsigned long revents;
+} LIBSSH2_POLLFD;
+#define LIBSSH2_POLLFD_SOCKET 1
+#define LIBSSH2_POLLFD_CHANNEL 2
+#define LIBSSH2_POLLFD_LISTENER 3
+#define LIBSSH2_POLLFD_POLLIN 0x0001
+#define LIBSSH2_POLLFD_POLLPRI 0x0002
+#define LIBSSH2_POLLFD_POLLEXT 0x0002
+#define LIBSSH2_POLLFD_POLLOUT 0x0004
+#define LIBSSH2_POLLFD_POLLERR 0x0008
+#define LIBSSH2_POLLFD_POLLHUP 0x0010
+#define LIBSSH2_POLLFD_SESSION_CLOSED 0x0010
+#define LIBSSH2_POLLFD_POLLNVAL 0x0020
+#define LIBSSH2_POLLFD_POLLEX 0x0040
+#define LIBSSH2_POLLFD_CHANNEL_CLOSED 0x0080
+#define LIBSSH2_POLLFD_LISTENER_CLOSED 0x0080
+LIBSSH2_API int libssh2_poll(LIBSSH2_POLLFD *fds, unsigned int nfds,
+                             long timeout);
 
 /* As in libssh2, this sets the blocking mode of the whole session. */
 LIBSSH2_API void libssh2_channel_set_blocking(LIBSSH2_CHANNEL *channel,
