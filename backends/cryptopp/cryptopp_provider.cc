@@ -11,6 +11,9 @@
 #include "backends/cryptopp/symmetric.h"
 #include "backends/cryptopp/util.h"
 #include "crypto++/cryptlib.h"
+// MD5 lives in CryptoPP::Weak, for LegacyMd5Fingerprint only.
+#define CRYPTOPP_ENABLE_NAMESPACE_WEAK 1
+#include "crypto++/md5.h"
 
 namespace parley::crypto::cryptopp_backend {
 namespace {
@@ -97,6 +100,18 @@ class CryptoppProvider final : public CryptoProvider {
       rng_->GenerateBlock(out.data(), out.size());
       return absl::OkStatus();
     });
+  }
+
+  absl::StatusOr<Bytes> LegacyMd5Fingerprint(
+      ByteView public_key_blob) const override {
+    Bytes out(CryptoPP::Weak::MD5::DIGESTSIZE);
+    absl::Status s = Guard("MD5", [&] {
+      CryptoPP::Weak::MD5().CalculateDigest(out.data(), public_key_blob.data(),
+                                            public_key_blob.size());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
   }
 
  private:

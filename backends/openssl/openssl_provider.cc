@@ -1,6 +1,7 @@
 #include "backends/openssl/openssl_provider.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <climits>
@@ -78,6 +79,20 @@ class OpenSslProvider : public CryptoProvider {
       out.remove_prefix(n);
     }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<Bytes> LegacyMd5Fingerprint(
+      ByteView public_key_blob) const override {
+    Bytes out(16);
+    unsigned int n = 0;
+    // The default provider's MD5, fetched for this call only.
+    EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    if (md5 == nullptr) return OpenSslError("EVP_MD_fetch(MD5)");
+    const int ok = EVP_Digest(public_key_blob.data(), public_key_blob.size(),
+                              out.data(), &n, md5, nullptr);
+    EVP_MD_free(md5);
+    if (ok != 1 || n != out.size()) return OpenSslError("EVP_Digest(MD5)");
+    return out;
   }
 
  private:

@@ -366,6 +366,7 @@ class SessionHandle {
   OwnedBuffer userauth_banner_;
   OwnedBuffer server_banner_;
   OwnedBuffer host_key_;
+  OwnedBuffer host_key_md5_;
   OwnedBuffer host_key_sha1_;
   OwnedBuffer host_key_sha256_;
   OwnedBuffer methods_left_;

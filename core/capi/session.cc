@@ -207,9 +207,10 @@ SessionHandle::~SessionHandle() {
   if (restore_flags_ != -1 && sock_ >= 0) {
     (void)fcntl(sock_, F_SETFL, restore_flags_);
   }
-  for (OwnedBuffer* b : {&userauth_list_, &userauth_banner_, &server_banner_,
-                         &host_key_, &host_key_sha1_, &host_key_sha256_,
-                         &methods_left_, &backend_name_out_}) {
+  for (OwnedBuffer* b :
+       {&userauth_list_, &userauth_banner_, &server_banner_, &host_key_,
+        &host_key_md5_, &host_key_sha1_, &host_key_sha256_, &methods_left_,
+        &backend_name_out_}) {
     Release(*b);
   }
 }
@@ -820,10 +821,19 @@ const char* SessionHandle::HostKeyHash(int hash_type) {
       alg = crypto::HashAlgorithm::kSha256;
       slot = &host_key_sha256_;
       break;
-    case LIBSSH2_HOSTKEY_HASH_MD5:
-      SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
-               "MD5 host key hashes are not available in Parley");
-      return nullptr;
+    case LIBSSH2_HOSTKEY_HASH_MD5: {
+      auto md5 = engine_->provider().LegacyMd5Fingerprint(
+          engine_->transport().host_key().blob);
+      if (!md5.ok()) {
+        SetError(LIBSSH2_ERROR_HASH_CALC, md5.status().message());
+        return nullptr;
+      }
+      if (!Store(host_key_md5_, AsString(*md5))) {
+        SetError(LIBSSH2_ERROR_ALLOC, "out of memory");
+        return nullptr;
+      }
+      return host_key_md5_.data();
+    }
     default:
       SetError(LIBSSH2_ERROR_INVAL, "unknown host key hash type");
       return nullptr;

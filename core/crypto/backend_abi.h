@@ -21,7 +21,8 @@
 
 namespace parley::crypto {
 
-inline constexpr uint32_t kBackendAbiVersion = 1;
+// 2: CryptoProvider::LegacyMd5Fingerprint.
+inline constexpr uint32_t kBackendAbiVersion = 2;
 inline constexpr char kBackendAbiVersionSymbol[] =
     "parley_crypto_backend_abi_version";
 inline constexpr char kBackendNameSymbol[] = "parley_crypto_backend_name";

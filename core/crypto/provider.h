@@ -72,6 +72,13 @@ class CryptoProvider {
 
   // Fills `out` from the backend's CSPRNG.
   virtual absl::Status RandomBytes(MutableByteView out) const = 0;
+
+  // MD5 of a public-key blob, for one use only: the legacy host-key
+  // fingerprint libssh2_hostkey_hash(LIBSSH2_HOSTKEY_HASH_MD5) returns.
+  // MD5 is broken; nothing else in Parley may hash with it, which is why it
+  // is not a HashAlgorithm.
+  virtual absl::StatusOr<Bytes> LegacyMd5Fingerprint(
+      ByteView public_key_blob) const = 0;
 };
 
 // Shorthand used by protocol code: one-shot digest.

@@ -63,6 +63,27 @@ TEST_P(ConformanceTest, HashVectors) {
   }
 }
 
+// RFC 1321 appendix A.5 test suite (MD5 is only for the legacy host-key
+// fingerprint of libssh2_hostkey_hash).
+TEST_P(ConformanceTest, LegacyMd5FingerprintVectors) {
+  const struct {
+    const char* message;
+    const char* digest_hex;
+  } kVectors[] = {
+      {"", "d41d8cd98f00b204e9800998ecf8427e"},
+      {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+      {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+      {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+  };
+  for (const auto& v : kVectors) {
+    const std::string m = v.message;
+    auto d = p().LegacyMd5Fingerprint(
+        ByteView(reinterpret_cast<const uint8_t*>(m.data()), m.size()));
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_EQ(ToHex(*d), v.digest_hex) << '"' << m << '"';
+  }
+}
+
 TEST_P(ConformanceTest, HmacVectors) {
   ASSERT_GT(kNumHmacVectors, 0);
   for (int i = 0; i < kNumHmacVectors; ++i) {

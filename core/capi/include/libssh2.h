@@ -346,8 +346,9 @@ LIBSSH2_API int libssh2_session_disconnect_ex(LIBSSH2_SESSION *session,
 
 LIBSSH2_API int libssh2_session_free(LIBSSH2_SESSION *session);
 
-/* Raw digest of the server's host key blob: 20 bytes for SHA1, 32 for
-   SHA256. MD5 is not offered by Parley's crypto providers: NULL. */
+/* Raw digest of the server's host key blob: 16 bytes for MD5 (the legacy
+   fingerprint; Parley uses MD5 for nothing else), 20 for SHA1, 32 for
+   SHA256. */
 LIBSSH2_API const char *libssh2_hostkey_hash(LIBSSH2_SESSION *session,
                                              int hash_type);
 /* The server's host key blob (SSH wire format), owned by the session. */
