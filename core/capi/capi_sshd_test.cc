@@ -188,6 +188,15 @@ class CapiSshdTest : public ::testing::TestWithParam<std::string> {
     return rc == 0 ? session_ : nullptr;
   }
 
+  // Open(), then alice's password login.
+  bool OpenWithPassword(const SshdServer& server) {
+    if (Open(server, &password_kbd_) == nullptr) return false;
+    const int rc = libssh2_userauth_password(session_, "alice", "secret");
+    EXPECT_EQ(rc, 0) << LastError(session_);
+    return rc == 0;
+  }
+  KbdState password_kbd_;
+
   // Runs `command` on a new channel; returns stdout, stderr, exit status.
   struct ExecResult {
     std::string out, err;
@@ -331,10 +340,7 @@ TEST_P(CapiSshdTest, BlockingLoginExecAndKnownHosts) {
 TEST_P(CapiSshdTest, ChannelWriteEofSetenvAndPty) {
   SshdServer server(Alice());
   PARLEY_START_SSHD_OR_SKIP(server);
-  KbdState kbd;
-  ASSERT_NE(Open(server, &kbd), nullptr);
-  ASSERT_EQ(libssh2_userauth_password(session_, "alice", "secret"), 0)
-      << LastError(session_);
+  ASSERT_TRUE(OpenWithPassword(server));
 
   LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(session_);
   ASSERT_NE(ch, nullptr) << LastError(session_);
@@ -442,10 +448,7 @@ TEST_P(CapiSshdTest, DirectTcpipToALocalEchoService) {
 
   SshdServer server(Alice());
   PARLEY_START_SSHD_OR_SKIP(server);
-  KbdState kbd;
-  ASSERT_NE(Open(server, &kbd), nullptr);
-  ASSERT_EQ(libssh2_userauth_password(session_, "alice", "secret"), 0)
-      << LastError(session_);
+  ASSERT_TRUE(OpenWithPassword(server));
   EXPECT_EQ(libssh2_channel_direct_tcpip_ex(session_, "127.0.0.1", 0,
                                             "127.0.0.1", 22),
             nullptr);
@@ -497,10 +500,7 @@ TEST_P(CapiSshdTest, ExtendedDataModesPtySizeSignalAndPoll) {
   so.log_level = "DEBUG1";  // names the signal it delivers
   SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
-  KbdState kbd;
-  ASSERT_NE(Open(server, &kbd), nullptr);
-  ASSERT_EQ(libssh2_userauth_password(session_, "alice", "secret"), 0)
-      << LastError(session_);
+  ASSERT_TRUE(OpenWithPassword(server));
   const char* kBoth = "echo out1; echo err1 >&2; sleep 0.2; echo out2";
   {
     LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(session_);

@@ -31,6 +31,15 @@ constexpr char kSanitize[] = " -fsanitize=address";
 constexpr char kSanitize[] = "";
 #endif
 
+// sshd with alice (password "secret") through keyboard-interactive only.
+SshdOptions AliceKeyboardInteractive() {
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {}, ""});
+  so.host_key_types = {KeyType::kEd25519};
+  so.extra_config = {"PasswordAuthentication no"};
+  return so;
+}
+
 // Installs Parley from this test's runfiles (as tools/install does) and
 // builds the program with pkg-config.
 class CProgramTest : public ::testing::Test {
@@ -87,11 +96,7 @@ TEST_F(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
   EXPECT_FALSE(absl::StrContains(ldd->stdout_text, "libssh2.so"))
       << ldd->stdout_text;
 
-  SshdOptions so;
-  so.users.push_back({"alice", "secret", {}, ""});
-  so.host_key_types = {KeyType::kEd25519};
-  so.extra_config = {"PasswordAuthentication no"};
-  SshdServer server(so);
+  SshdServer server(AliceKeyboardInteractive());
   PARLEY_START_SSHD_OR_SKIP(server);
 
   for (const char* backend : {"openssl", "cryptopp"}) {
@@ -130,11 +135,7 @@ TEST_F(CProgramTest, BuildsWithPkgConfigAndLogsIn) {
 // use of uninitialised memory and no leaked block (definite or indirect;
 // what the crypto libraries keep for the process is "still reachable").
 TEST_F(CProgramTest, ValgrindMemcheckFindsNothing) {
-  SshdOptions so;
-  so.users.push_back({"alice", "secret", {}, ""});
-  so.host_key_types = {KeyType::kEd25519};
-  so.extra_config = {"PasswordAuthentication no"};
-  SshdServer server(so);
+  SshdServer server(AliceKeyboardInteractive());
   PARLEY_START_SSHD_OR_SKIP(server);
   for (const char* backend : {"openssl", "cryptopp"}) {
     SCOPED_TRACE(backend);

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/transport/messages.h"
+#include "core/wire/reader.h"
 
 namespace parley::hostile {
 
@@ -203,6 +204,46 @@ bool ServerConnection::Login(const std::string& expected) {
   absl::optional<std::vector<std::string>> answers = AskPassword();
   if (!answers || *answers != std::vector<std::string>{expected}) return false;
   return Send(session::testing::UserauthSuccess());
+}
+
+bool ServerConnection::AcceptSessionChannel(uint32_t window,
+                                            uint32_t* client_channel,
+                                            uint32_t* client_window) {
+  absl::optional<Bytes> open = Read();
+  if (!open || open->empty() || (*open)[0] != transport::kMsgChannelOpen) {
+    return false;
+  }
+  wire::Reader r(ByteView(*open).subspan(1));
+  absl::string_view type;
+  uint32_t sender = 0, their_window = 0;
+  if (!r.ReadString(&type).ok() || !r.ReadU32(&sender).ok() ||
+      !r.ReadU32(&their_window).ok()) {
+    return false;
+  }
+  if (client_channel != nullptr) *client_channel = sender;
+  if (client_window != nullptr) *client_window = their_window;
+  return Send(session::testing::OpenConfirmation(sender, 7, window));
+}
+
+bool ServerConnection::AcceptRequest(uint32_t client_channel) {
+  while (absl::optional<Bytes> m = Read()) {
+    if (!m->empty() && (*m)[0] == transport::kMsgChannelRequest) {
+      return Send(session::testing::ChannelSuccess(client_channel));
+    }
+  }
+  return false;
+}
+
+bool ServerConnection::ServeCommand(const std::string& output,
+                                    uint32_t exit_status) {
+  uint32_t ch = 0;
+  if (!AcceptSessionChannel(1 << 20, &ch) || !AcceptRequest(ch)) return false;
+  const bool sent = Send(session::testing::ChannelData(ch, output)) &&
+                    Send(session::testing::ExitStatus(ch, exit_status)) &&
+                    Send(session::testing::ChannelEof(ch)) &&
+                    Send(session::testing::ChannelClose(ch));
+  WaitForClientClose();
+  return sent;
 }
 
 bool ServerConnection::Trickle(Millis gap, Millis budget) {

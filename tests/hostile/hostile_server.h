@@ -77,6 +77,19 @@ class ServerConnection {
   // answered with `expected`, then USERAUTH_SUCCESS. False otherwise.
   bool Login(const std::string& expected);
 
+  // The channel part of a session: reads the client's CHANNEL_OPEN and
+  // confirms it (our channel 7, `window` bytes), giving the client's
+  // channel number and window; false if something else came.
+  bool AcceptSessionChannel(uint32_t window = 1 << 20,
+                            uint32_t* client_channel = nullptr,
+                            uint32_t* client_window = nullptr);
+  // Reads until a CHANNEL_REQUEST arrives and answers it with success.
+  bool AcceptRequest(uint32_t client_channel);
+  // A whole command after login: the channel accepted, its request
+  // answered, `output`, the exit status, EOF and CLOSE sent; then waits for
+  // the client to go.
+  bool ServeCommand(const std::string& output, uint32_t exit_status = 0);
+
   // Sends an upper-layer message (encrypted, in order).
   bool Send(const Bytes& payload);
   // Writes bytes to the socket as they are.

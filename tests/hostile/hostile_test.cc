@@ -87,48 +87,10 @@ void ExpectNoCredentialSent(const ServerConnection& c) {
   EXPECT_EQ(raw.find(kPassword), std::string::npos);
 }
 
-// The server's scripted part after a successful login: reads the channel
-// open and confirms it (our channel 7), reads the exec request and
-// answers with `then`.
-bool OpenSessionChannel(ServerConnection& c, uint32_t window = 1 << 20,
-                        uint32_t* client_channel = nullptr,
-                        uint32_t* client_window = nullptr) {
-  absl::optional<Bytes> open = c.Read();
-  if (!open || (*open)[0] != kMsgChannelOpen) return false;
-  wire::Reader r(ByteView(*open).subspan(1));
-  absl::string_view type;
-  uint32_t sender = 0;
-  uint32_t their_window = 0;
-  if (!r.ReadString(&type).ok() || !r.ReadU32(&sender).ok() ||
-      !r.ReadU32(&their_window).ok()) {
-    return false;
-  }
-  if (client_channel != nullptr) *client_channel = sender;
-  if (client_window != nullptr) *client_window = their_window;
-  return c.Send(st::OpenConfirmation(sender, 7, window));
-}
-
-// Reads until a CHANNEL_REQUEST "exec" arrives and says yes.
-bool AcceptExec(ServerConnection& c, uint32_t client_channel) {
-  while (absl::optional<Bytes> m = c.Read()) {
-    if ((*m)[0] == kMsgChannelRequest) {
-      return c.Send(st::ChannelSuccess(client_channel));
-    }
-  }
-  return false;
-}
-
 // A server that logs the client in and answers `exec` with "hello" and
 // exit status 0: the positive control.
 void GoodServer(ServerConnection& c) {
-  if (!c.Handshake() || !c.Login(kPassword)) return;
-  uint32_t ch = 0;
-  if (!OpenSessionChannel(c, 1 << 20, &ch) || !AcceptExec(c, ch)) return;
-  c.Send(st::ChannelData(ch, "hello"));
-  c.Send(st::ExitStatus(ch, 0));
-  c.Send(st::ChannelEof(ch));
-  c.Send(st::ChannelClose(ch));
-  c.WaitForClientClose();
+  if (c.Handshake() && c.Login(kPassword)) c.ServeCommand("hello");
 }
 
 ClientOptions Exec() {
@@ -499,7 +461,7 @@ TEST(HostileCutTest, MidChannelData) {
   HostileServer server([](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0;
-    if (!OpenSessionChannel(c, 1 << 20, &ch) || !AcceptExec(c, ch)) return;
+    if (!c.AcceptSessionChannel(1 << 20, &ch) || !c.AcceptRequest(ch)) return;
     (void)c.server().Send(st::ChannelData(ch, std::string(3000, 'x')));
     c.SendAllButAndClose(1000);
   });
@@ -1026,7 +988,7 @@ TEST(HostileChannelTest, WindowNeverOpened) {
   HostileServer server([](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0;
-    if (!OpenSessionChannel(c, 0, &ch) || !AcceptExec(c, ch)) return;
+    if (!c.AcceptSessionChannel(0, &ch) || !c.AcceptRequest(ch)) return;
     c.WaitForClientClose();
   });
   ClientOptions o = Exec();
@@ -1045,7 +1007,7 @@ TEST(HostileChannelTest, DataBeyondTheWindow) {
   HostileServer server([](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0, window = 0;
-    if (!OpenSessionChannel(c, 1 << 20, &ch, &window)) return;
+    if (!c.AcceptSessionChannel(1 << 20, &ch, &window)) return;
     while (absl::optional<Bytes> m = c.Read()) {
       if ((*m)[0] == kMsgChannelRequest) break;
     }
@@ -1067,7 +1029,7 @@ TEST(HostileChannelTest, DataAfterEof) {
   HostileServer server([](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0;
-    if (!OpenSessionChannel(c, 1 << 20, &ch) || !AcceptExec(c, ch)) return;
+    if (!c.AcceptSessionChannel(1 << 20, &ch) || !c.AcceptRequest(ch)) return;
     c.Send(st::ChannelEof(ch));
     c.Send(st::ChannelData(ch, "after eof"));
     c.WaitForClientClose();
@@ -1081,7 +1043,7 @@ TEST(HostileChannelTest, WindowAdjustPastTwoToThe32) {
   HostileServer server([](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0;
-    if (!OpenSessionChannel(c, 1 << 20, &ch) || !AcceptExec(c, ch)) return;
+    if (!c.AcceptSessionChannel(1 << 20, &ch) || !c.AcceptRequest(ch)) return;
     c.Send(st::WindowAdjust(ch, 0xfffffff0u));
     c.WaitForClientClose();
   });
@@ -1093,7 +1055,7 @@ TEST(HostileChannelTest, MessageForAnUnknownChannel) {
   HostileServer server([](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0;
-    if (!OpenSessionChannel(c, 1 << 20, &ch) || !AcceptExec(c, ch)) return;
+    if (!c.AcceptSessionChannel(1 << 20, &ch) || !c.AcceptRequest(ch)) return;
     c.Send(st::ChannelData(ch + 1000, "who?"));
     c.WaitForClientClose();
   });
@@ -1107,7 +1069,7 @@ TEST(HostileChannelTest, ServerChannelOpenIsRefused) {
   HostileServer server([&](ServerConnection& c) {
     if (!c.Handshake() || !c.Login(kPassword)) return;
     uint32_t ch = 0;
-    if (!OpenSessionChannel(c, 1 << 20, &ch)) return;
+    if (!c.AcceptSessionChannel(1 << 20, &ch)) return;
     c.Send(st::ServerChannelOpen("forwarded-tcpip", 55));
     while (absl::optional<Bytes> m = c.Read()) {
       if ((*m)[0] == kMsgChannelRequest) break;

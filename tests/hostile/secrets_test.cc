@@ -83,22 +83,7 @@ void AnyLoginServer(ServerConnection& c) {
     req = st::ParseUserauthRequest(*m);
   }
   if (!req || !c.Send(st::UserauthSuccess())) return;
-  absl::optional<Bytes> open = c.Read();
-  if (!open) return;
-  wire::Reader r(ByteView(*open).subspan(1));
-  absl::string_view type;
-  uint32_t ch = 0;
-  if (!r.ReadString(&type).ok() || !r.ReadU32(&ch).ok()) return;
-  c.Send(st::OpenConfirmation(ch, 7, 1 << 20));
-  while (absl::optional<Bytes> m = c.Read()) {
-    if ((*m)[0] == transport::kMsgChannelRequest) break;
-  }
-  c.Send(st::ChannelSuccess(ch));
-  c.Send(st::ChannelData(ch, "done"));
-  c.Send(st::ExitStatus(ch, 0));
-  c.Send(st::ChannelEof(ch));
-  c.Send(st::ChannelClose(ch));
-  c.WaitForClientClose();
+  c.ServeCommand("done");
 }
 
 class SecretsTest : public ::testing::Test {
