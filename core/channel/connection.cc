@@ -140,15 +140,7 @@ absl::StatusOr<uint64_t> Connection::AdjustWindow(uint32_t id, uint32_t bytes) {
   // RFC 4254 section 5.2: a window never exceeds 2^32 - 1 bytes.
   const uint64_t room = 0xffffffffu - c->local_window_;
   const uint32_t add = static_cast<uint32_t>(std::min<uint64_t>(bytes, room));
-  if (add > 0) {
-    Bytes msg;
-    wire::Writer w(&msg);
-    w.WriteU8(kMsgChannelWindowAdjust);
-    w.WriteU32(c->remote_id_);
-    w.WriteU32(add);
-    PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-    c->local_window_ += add;
-  }
+  if (add > 0) PARLEY_RETURN_IF_ERROR(SendWindowAdjust(*c, add));
   return c->local_window_;
 }
 
@@ -323,20 +315,28 @@ size_t Connection::Read(uint32_t id, bool stderr_stream, uint8_t* out,
   const size_t n = buf.Take(out, max);
   if (n == 0) return 0;
   c->consumed_ += n;
-  // Re-open the window once half of it has been consumed.
-  if (c->state_ == Channel::State::kOpen && !c->close_sent_ &&
-      c->consumed_ >= kLocalWindow / 2) {
-    Bytes msg;
-    wire::Writer w(&msg);
-    w.WriteU8(kMsgChannelWindowAdjust);
-    w.WriteU32(c->remote_id_);
-    w.WriteU32(static_cast<uint32_t>(c->consumed_));
-    if (t_->Send(msg).ok()) {
-      c->local_window_ += c->consumed_;
-      c->consumed_ = 0;
-    }
-  }
+  MaybeReopenWindow(*c);
   return n;
+}
+
+void Connection::MaybeReopenWindow(Channel& c) {
+  // Re-open the window once half of it has been consumed.
+  if (c.state_ == Channel::State::kOpen && !c.close_sent_ &&
+      c.consumed_ >= kLocalWindow / 2 &&
+      SendWindowAdjust(c, static_cast<uint32_t>(c.consumed_)).ok()) {
+    c.consumed_ = 0;
+  }
+}
+
+absl::Status Connection::SendWindowAdjust(Channel& c, uint32_t add) {
+  Bytes msg;
+  wire::Writer w(&msg);
+  w.WriteU8(kMsgChannelWindowAdjust);
+  w.WriteU32(c.remote_id_);
+  w.WriteU32(add);
+  PARLEY_RETURN_IF_ERROR(t_->Send(msg));
+  c.local_window_ += add;
+  return absl::OkStatus();
 }
 
 size_t Connection::Discard(uint32_t id, bool stderr_stream) {
@@ -570,8 +570,10 @@ absl::Status Connection::Handle(ByteView msg) {
       const bool extended = t == kMsgChannelExtendedData;
       if (extended &&
           (code != 1 || c->extended_data_ == ExtendedData::kIgnore)) {
-        // Unknown stream, or stderr ignored: dropped, counted as consumed.
+        // Unknown stream, or stderr ignored: dropped, counted as consumed
+        // -- and the window re-opened here, since no read will do it.
         c->consumed_ += data.size();
+        MaybeReopenWindow(*c);
         return absl::OkStatus();
       }
       const bool to_stderr =

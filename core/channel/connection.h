@@ -229,6 +229,10 @@ class Connection {
                        bool want_reply = true);
   absl::Status HandleChannelRequest(Channel& c, ByteView body);
   absl::Status HandleServerOpen(ByteView body);
+  // A WINDOW_ADJUST of `add` bytes (the caller keeps the total <= 2^32-1).
+  absl::Status SendWindowAdjust(Channel& c, uint32_t add);
+  // Sends one once half the window was consumed (read or dropped).
+  void MaybeReopenWindow(Channel& c);
   absl::Status SendClose(Channel& c);
   void MaybeForget(Channel& c);
 

@@ -507,6 +507,37 @@ TEST(EngineTest, DataBeyondTheWindowIsAProtocolError) {
   ExpectFailedWith(h, ErrorKind::kProtocol, "more channel data than");
 }
 
+// Ignored stderr still re-opens the window: with no read to do it, a
+// chatty stderr would otherwise close the window and stall the channel.
+TEST(EngineTest, IgnoredExtendedDataReopensTheWindow) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  const uint32_t id = OpenChannel(h);
+  channel::Connection& conn = h.engine().connection();
+  ASSERT_TRUE(conn.SetExtendedData(id, channel::ExtendedData::kIgnore).ok());
+  const uint64_t window = conn.Find(id)->local_window();
+  const std::string chunk(32 * 1024, 'e');
+  Bytes stderr_msg;
+  wire::Writer w(&stderr_msg);
+  w.WriteU8(kMsgChannelExtendedData);
+  w.WriteU32(id);
+  w.WriteU32(1);  // SSH_EXTENDED_DATA_STDERR
+  w.WriteString(chunk);
+  // More than the whole window, which only works if it re-opens.
+  for (uint64_t sent = 0; sent <= window; sent += chunk.size()) {
+    h.ServerSend(stderr_msg);
+    h.Pump();
+  }
+  EXPECT_FALSE(h.engine().closed());
+  EXPECT_EQ(conn.Find(id)->readable(true), 0u);
+  size_t adjusts = 0;
+  for (const Bytes& m : h.ClientMessages()) {
+    if (!m.empty() && m[0] == kMsgChannelWindowAdjust) ++adjusts;
+  }
+  EXPECT_GE(adjusts, 2u);
+}
+
 TEST(EngineTest, DataAfterEofIsAProtocolError) {
   EngineHarness h;
   h.Connect();
