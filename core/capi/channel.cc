@@ -445,7 +445,7 @@ int ChannelHandle::ReceiveWindowAdjust(unsigned long adjustment, bool force,
     window = *w;
     adjust_queue_ = 0;
     // Sent at once if the socket takes it; otherwise the next call does.
-    (void)session_->PumpOnce();
+    if (int rc = session_->PumpOnce(); rc < 0) return rc;
   } else {
     adjust_queue_ = total;
   }
@@ -486,7 +486,8 @@ int ChannelHandle::PtySize(int width, int height, int width_px, int height_px) {
   if (!s.ok()) {
     return KindOf(s) == ErrorKind::kBadUse ? ClosedError() : session_->Fail(s);
   }
-  (void)session_->PumpOnce();
+  // Sent at once if the socket takes it; a dead connection is reported.
+  if (int rc = session_->PumpOnce(); rc < 0) return rc;
   return 0;
 }
 
@@ -500,7 +501,8 @@ int ChannelHandle::Signal(absl::string_view name) {
   if (!s.ok()) {
     return KindOf(s) == ErrorKind::kBadUse ? ClosedError() : session_->Fail(s);
   }
-  (void)session_->PumpOnce();
+  // Sent at once if the socket takes it; a dead connection is reported.
+  if (int rc = session_->PumpOnce(); rc < 0) return rc;
   return 0;
 }
 
