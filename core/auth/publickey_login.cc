@@ -5,11 +5,13 @@
 namespace parley::auth {
 
 PublicKeyLogin::PublicKeyLogin(UserAuth* auth, std::shared_ptr<Signer> signer,
-                               std::string user, AttemptContext context)
+                               std::string user, AttemptContext context,
+                               absl::optional<HostbasedIdentity> hostbased)
     : auth_(auth),
       signer_(std::move(signer)),
       user_(std::move(user)),
-      context_(std::move(context)) {}
+      context_(std::move(context)),
+      hostbased_(std::move(hostbased)) {}
 
 absl::Status PublicKeyLogin::Start(TimePoint) {
   if (signer_ == nullptr) {
@@ -22,7 +24,7 @@ absl::Status PublicKeyLogin::Start(TimePoint) {
         ErrorKind::kBadUse,
         absl::InvalidArgumentError("signature algorithm does not fit the key"));
   }
-  if (signer_->query_first()) {
+  if (signer_->query_first() && !hostbased_.has_value()) {
     state_ = State::kQuery;
     return auth_->StartPublicKeyQuery(user_, algorithm_,
                                       signer_->public_key_blob());
@@ -56,7 +58,8 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::SignAndSend(TimePoint now) {
     return AttemptWait::kSigner;
   }
   absl::Status sent = auth_->StartPublicKeySigned(
-      user_, algorithm_, signer_->public_key_blob(), signature);
+      user_, algorithm_, signer_->public_key_blob(), signature,
+      hostbased_.has_value() ? &*hostbased_ : nullptr);
   if (!sent.ok()) {
     state_ = State::kFinished;
     return sent;
@@ -80,8 +83,9 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::Poll(TimePoint now) {
     }
     case State::kSign:
       request_ = SignRequest();
-      request_.data = auth_->PublicKeySignedData(user_, algorithm_,
-                                                 signer_->public_key_blob());
+      request_.data = auth_->PublicKeySignedData(
+          user_, algorithm_, signer_->public_key_blob(),
+          hostbased_.has_value() ? &*hostbased_ : nullptr);
       request_.algorithm = algorithm_;
       request_.waker = context_.waker;
       woken_ = false;

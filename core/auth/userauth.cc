@@ -41,6 +41,22 @@ void WritePublicKeyRequest(wire::Writer& w, absl::string_view user,
   w.WriteString(key_blob);
 }
 
+// A signed publickey or hostbased request up to its signature (RFC 4252
+// sections 7 and 9).
+void WriteSignedRequest(wire::Writer& w, absl::string_view user,
+                        crypto::SignatureAlgorithm algorithm, ByteView key_blob,
+                        const HostbasedIdentity* hostbased) {
+  if (hostbased == nullptr) {
+    WritePublicKeyRequest(w, user, true, algorithm, key_blob);
+    return;
+  }
+  WriteRequestHeader(w, user, "hostbased");
+  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(key_blob);
+  w.WriteString(hostbased->host);
+  w.WriteString(hostbased->local_user);
+}
+
 }  // namespace
 
 bool UserAuth::Owns(uint8_t t) {
@@ -185,24 +201,25 @@ absl::Status UserAuth::StartPublicKeyQuery(absl::string_view user,
 
 Bytes UserAuth::PublicKeySignedData(absl::string_view user,
                                     crypto::SignatureAlgorithm algorithm,
-                                    ByteView key_blob) const {
-  // RFC 4252 section 7: the signature covers the session identifier
+                                    ByteView key_blob,
+                                    const HostbasedIdentity* hostbased) const {
+  // RFC 4252 sections 7 and 9: the signature covers the session identifier
   // followed by the request up to the signature.
   Bytes data;
   wire::Writer w(&data);
   w.WriteString(t_->session_id());
-  WritePublicKeyRequest(w, user, true, algorithm, key_blob);
+  WriteSignedRequest(w, user, algorithm, key_blob, hostbased);
   return data;
 }
 
 absl::Status UserAuth::StartPublicKeySigned(
     absl::string_view user, crypto::SignatureAlgorithm algorithm,
-    ByteView key_blob, ByteView signature) {
+    ByteView key_blob, ByteView signature, const HostbasedIdentity* hostbased) {
   Bytes msg;
   wire::Writer w(&msg);
-  WritePublicKeyRequest(w, user, true, algorithm, key_blob);
+  WriteSignedRequest(w, user, algorithm, key_blob, hostbased);
   w.WriteString(signature);
-  method_ = "publickey";
+  method_ = hostbased == nullptr ? "publickey" : "hostbased";
   query_ = false;
   return SendRequest(msg, false);
 }

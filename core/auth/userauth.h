@@ -46,6 +46,14 @@ struct AuthOutcome {
   std::string prompt;                // password change prompt
 };
 
+// Host-based authentication (RFC 4252 section 9): the client host, as the
+// server should look it up, and the user on it it vouches for. Its key
+// signs where a publickey login's user key would.
+struct HostbasedIdentity {
+  std::string host;
+  std::string local_user;
+};
+
 class UserAuth {
  public:
   explicit UserAuth(transport::Transport* t) : t_(t) {}
@@ -69,12 +77,16 @@ class UserAuth {
   absl::Status StartPublicKeyQuery(absl::string_view user,
                                    crypto::SignatureAlgorithm algorithm,
                                    ByteView key_blob);
+  // With `hostbased`, the same for a "hostbased" request (RFC 4252
+  // section 9; there is no query).
   Bytes PublicKeySignedData(absl::string_view user,
                             crypto::SignatureAlgorithm algorithm,
-                            ByteView key_blob) const;
-  absl::Status StartPublicKeySigned(absl::string_view user,
-                                    crypto::SignatureAlgorithm algorithm,
-                                    ByteView key_blob, ByteView signature);
+                            ByteView key_blob,
+                            const HostbasedIdentity* hostbased = nullptr) const;
+  absl::Status StartPublicKeySigned(
+      absl::string_view user, crypto::SignatureAlgorithm algorithm,
+      ByteView key_blob, ByteView signature,
+      const HostbasedIdentity* hostbased = nullptr);
   // The signature algorithm for `signer` with this server: the first of
   // its algorithms that the server's server-sig-algs (RFC 8308) lists; for
   // RSA without such a list, rsa-sha2-256.

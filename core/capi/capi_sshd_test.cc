@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -579,7 +581,9 @@ TEST_P(CapiSshdTest, ExtendedDataModesPtySizeSignalAndPoll) {
     EXPECT_EQ(libssh2_channel_free(ch), 0);
   }
   LIBSSH2_POLLFD bad[1] = {};
-  bad[0].type = LIBSSH2_POLLFD_LISTENER;
+  bad[0].type = LIBSSH2_POLLFD_LISTENER;  // and no listener
+  EXPECT_EQ(libssh2_poll(bad, 1, 0), LIBSSH2_ERROR_INVAL);
+  bad[0].type = 9;
   EXPECT_EQ(libssh2_poll(bad, 1, 0), LIBSSH2_ERROR_INVALID_POLL_TYPE);
 }
 
@@ -1288,6 +1292,302 @@ TEST_P(CapiSshdTest, SessionTimeoutThenResume) {
   EXPECT_EQ(kbd.rounds, 2);
   EXPECT_EQ(kbd.num_prompts, (std::vector<int>{1, 0}));
   EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+}
+
+// A loopback TCP listener on a port of the kernel's choosing.
+int ListenLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sin;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+      listen(fd, 4) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(sin.sin_port);
+  return fd;
+}
+
+// Remote forwarding: sshd listens on a port of its choosing; a command on
+// the server connects to it, and the connection arrives as a channel from
+// libssh2_channel_forward_accept (announced by libssh2_poll on the
+// listener). Cancelled, the port is closed; a port the server cannot bind
+// is refused with REQUEST_DENIED.
+TEST_P(CapiSshdTest, RemoteForwardListenAcceptAndCancel) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  ASSERT_TRUE(OpenWithPassword(server));
+
+  int taken_port = 0;
+  const int taken = ListenLoopback(&taken_port);
+  ASSERT_GE(taken, 0);
+  EXPECT_EQ(libssh2_channel_forward_listen_ex(session_, "127.0.0.1", taken_port,
+                                              nullptr, 4),
+            nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(session_), LIBSSH2_ERROR_REQUEST_DENIED)
+      << LastError(session_);
+  close(taken);
+  EXPECT_EQ(libssh2_channel_forward_listen_ex(session_, "127.0.0.1", 70000,
+                                              nullptr, 4),
+            nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(session_), LIBSSH2_ERROR_INVAL);
+
+  int bound = 0;
+  LIBSSH2_LISTENER* listener =
+      libssh2_channel_forward_listen_ex(session_, "127.0.0.1", 0, &bound, 4);
+  ASSERT_NE(listener, nullptr) << LastError(session_);
+  ASSERT_GT(bound, 0);
+
+  // The command connects, says ping, and prints what it hears back.
+  LIBSSH2_CHANNEL* cmd = libssh2_channel_open_session(session_);
+  ASSERT_NE(cmd, nullptr) << LastError(session_);
+  const std::string script =
+      "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(bound) +
+      " && echo ping >&3 && read -r line <&3 && echo \"heard $line\"'";
+  ASSERT_EQ(libssh2_channel_exec(cmd, script.c_str()), 0)
+      << LastError(session_);
+
+  LIBSSH2_POLLFD pfd{};
+  pfd.type = LIBSSH2_POLLFD_LISTENER;
+  pfd.fd.listener = listener;
+  pfd.events = LIBSSH2_POLLFD_POLLIN;
+  ASSERT_EQ(libssh2_poll(&pfd, 1, 20000), 1);
+  EXPECT_TRUE(pfd.revents & LIBSSH2_POLLFD_POLLIN);
+  LIBSSH2_CHANNEL* fwd = libssh2_channel_forward_accept(listener);
+  ASSERT_NE(fwd, nullptr) << LastError(session_);
+  char buf[64];
+  std::string got;
+  while (got.find('\n') == std::string::npos) {
+    const ssize_t n = libssh2_channel_read(fwd, buf, sizeof buf);
+    ASSERT_GT(n, 0) << LastError(session_);
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(got, "ping\n");
+  ASSERT_EQ(libssh2_channel_write(fwd, "pong\n", 5), 5);
+  EXPECT_EQ(ReadAll(session_, cmd), "heard pong\n");
+  EXPECT_EQ(libssh2_channel_free(cmd), 0);
+  EXPECT_EQ(libssh2_channel_free(fwd), 0);
+
+  EXPECT_EQ(libssh2_channel_forward_cancel(listener), 0);
+  EXPECT_EQ(
+      Exec("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(bound) +
+           " && echo connected || echo refused' 2>/dev/null")
+          .out,
+      "refused\n");
+  // A forward for the server's port of choice through the macro form.
+  listener = libssh2_channel_forward_listen(session_, 0);
+  ASSERT_NE(listener, nullptr) << LastError(session_);
+  EXPECT_EQ(libssh2_channel_forward_cancel(listener), 0);
+}
+
+struct X11State {
+  std::vector<LIBSSH2_CHANNEL*> channels;
+  std::string host;
+  int port = 0;
+};
+X11State* g_x11 = nullptr;
+
+void X11Callback(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel,
+                 const char* shost, int sport, void** abstract) {
+  (void)session;
+  (void)abstract;
+  g_x11->channels.push_back(channel);
+  g_x11->host = shost;
+  g_x11->port = sport;
+}
+
+// X11 forwarding: after x11-req, a program on the server that connects to
+// $DISPLAY reaches the application's X11 callback as a new channel, here
+// answered by a fake display.
+TEST_P(CapiSshdTest, X11RequestAnsweredByAFakeDisplay) {
+  SshdOptions so = Alice();
+  so.extra_config = {"X11Forwarding yes", "X11UseLocalhost yes",
+                     "XAuthLocation /usr/bin/xauth"};
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  ASSERT_TRUE(OpenWithPassword(server));
+  X11State state;
+  g_x11 = &state;
+  EXPECT_EQ(libssh2_session_callback_set2(
+                session_, LIBSSH2_CALLBACK_X11,
+                reinterpret_cast<libssh2_cb_generic*>(&X11Callback)),
+            nullptr);
+  LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(session_);
+  ASSERT_NE(ch, nullptr) << LastError(session_);
+  ASSERT_EQ(libssh2_channel_x11_req(ch, 0), 0) << LastError(session_);
+  ASSERT_EQ(
+      libssh2_channel_exec(
+          ch,
+          "bash -c 'd=${DISPLAY#*:}; d=${d%.*}; "
+          "exec 3<>/dev/tcp/127.0.0.1/$((6000 + d)) && echo hello-x >&3 && "
+          "read -r l <&3 && echo \"${DISPLAY%%:*} $l\"'"),
+      0)
+      << LastError(session_);
+  // Non-blocking from here: the command waits for the display's answer.
+  libssh2_session_set_blocking(session_, 0);
+  std::string out, display_in;
+  bool answered = false;
+  char buf[256];
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline) {
+    const ssize_t n = libssh2_channel_read(ch, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0 && libssh2_channel_eof(ch)) break;
+    ASSERT_TRUE(n == LIBSSH2_ERROR_EAGAIN || n == 0) << LastError(session_);
+    if (!state.channels.empty() && !answered) {
+      const ssize_t m =
+          libssh2_channel_read(state.channels[0], buf, sizeof buf);
+      if (m > 0) display_in.append(buf, static_cast<size_t>(m));
+      if (display_in.find('\n') != std::string::npos) {
+        ASSERT_EQ(libssh2_channel_write(state.channels[0], "x-reply\n", 8), 8);
+        answered = true;
+      }
+    }
+    pollfd pfd{sock_, POLLIN, 0};
+    poll(&pfd, 1, 100);
+  }
+  ASSERT_EQ(state.channels.size(), 1u);
+  EXPECT_EQ(display_in, "hello-x\n");
+  EXPECT_EQ(state.host, "127.0.0.1");
+  EXPECT_GT(state.port, 0);
+  EXPECT_EQ(out, "localhost x-reply\n");
+  libssh2_session_set_blocking(session_, 1);
+  EXPECT_EQ(libssh2_channel_free(state.channels[0]), 0);
+  EXPECT_EQ(libssh2_channel_free(ch), 0);
+  g_x11 = nullptr;
+}
+
+// direct-streamlocal@openssh.com through sshd to a Unix-domain echo
+// service.
+TEST_P(CapiSshdTest, DirectStreamlocalToAUnixSocket) {
+  char dir_template[] = "/tmp/parley-sl-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string path = std::string(dir_template) + "/echo.sock";
+  const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  strncpy(sun.sun_path, path.c_str(), sizeof(sun.sun_path) - 1);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&sun), sizeof sun), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  std::thread echo([listener] {
+    pollfd p{listener, POLLIN, 0};
+    if (poll(&p, 1, 30000) <= 0) return;
+    const int fd = accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    char buf[1024];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+      if (write(fd, buf, static_cast<size_t>(n)) != n) break;
+    }
+    close(fd);
+  });
+  SshdOptions so = Alice();
+  so.private_tmp = false;  // the socket is in the machine's /tmp
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  ASSERT_TRUE(OpenWithPassword(server));
+  EXPECT_EQ(libssh2_channel_direct_streamlocal_ex(
+                session_, (path + ".missing").c_str(), "", 0),
+            nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(session_),
+            LIBSSH2_ERROR_CHANNEL_FAILURE);
+  LIBSSH2_CHANNEL* ch =
+      libssh2_channel_direct_streamlocal_ex(session_, path.c_str(), "", 0);
+  ASSERT_NE(ch, nullptr) << LastError(session_);
+  const std::string sent = "over a unix socket\n";
+  ASSERT_EQ(libssh2_channel_write(ch, sent.data(), sent.size()),
+            static_cast<ssize_t>(sent.size()));
+  EXPECT_EQ(libssh2_channel_send_eof(ch), 0);
+  EXPECT_EQ(ReadAll(session_, ch), sent);
+  EXPECT_EQ(libssh2_channel_free(ch), 0);
+  echo.join();
+  close(listener);
+  unlink(path.c_str());
+  rmdir(dir_template);
+}
+
+// Host-based authentication: sshd trusts the client host's key (its
+// known_hosts) and the host's user (.shosts); another host key is refused.
+TEST_P(CapiSshdTest, HostbasedFromFile) {
+  const std::string dir = TmpDir() + "/capi_hostbased_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  absl::StatusOr<KeyPair> host_key =
+      GenerateKeyPair(KeyType::kEd25519, dir + "/client_host_key");
+  ASSERT_TRUE(host_key.ok()) << host_key.status();
+  absl::StatusOr<KeyPair> other =
+      GenerateKeyPair(KeyType::kEcdsaP256, dir + "/other_key");
+  ASSERT_TRUE(other.ok()) << other.status();
+  SshdOptions so = Alice();
+  so.extra_config = {"HostbasedAuthentication yes",
+                     "HostbasedUsesNameFromPacketOnly yes", "IgnoreRhosts no",
+                     "IgnoreUserKnownHosts no"};
+  so.authentication_methods = "hostbased";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  const std::filesystem::path home = server.home_dir("alice");
+  {
+    std::ofstream shosts(home / ".shosts");
+    shosts << "client.example.test alice\n";
+    // sshd finds "~" for the user's uid, which alice shares with the test
+    // process: root's home when run as root, else alice's.
+    for (const char* user : {"alice", "root"}) {
+      std::ofstream known(server.home_dir(user) / ".ssh" / "known_hosts");
+      known << "client.example.test " << host_key->public_key << "\n";
+    }
+  }
+  chmod((home / ".shosts").c_str(), 0600);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  const std::string key = host_key->private_key_path.string();
+  const std::string other_key = other->private_key_path.string();
+  EXPECT_EQ(libssh2_userauth_hostbased_fromfile(session_, "alice", nullptr,
+                                                other_key.c_str(), nullptr,
+                                                "client.example.test."),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  // The host's user must be one .shosts names.
+  EXPECT_EQ(libssh2_userauth_hostbased_fromfile_ex(
+                session_, "alice", 5, (key + ".pub").c_str(), key.c_str(),
+                nullptr, "client.example.test.", 20, "mallory", 7),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  ASSERT_EQ(libssh2_userauth_hostbased_fromfile(
+                session_, "alice", (key + ".pub").c_str(), key.c_str(), nullptr,
+                "client.example.test."),
+            0)
+      << LastError(session_) << server.LogTail();
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+  EXPECT_TRUE(server.WaitForLog("Accepted hostbased for alice").ok())
+      << server.LogTail();
+  EXPECT_EQ(Exec("echo in").out, "in\n");
+}
+
+// Security keys are declared but refused with a clear error.
+TEST_P(CapiSshdTest, SecurityKeyFunctionsSayTheyAreNotSupported) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  EXPECT_EQ(libssh2_userauth_publickey_sk(session_, "alice", 5, nullptr, 0, "",
+                                          0, nullptr, nullptr, nullptr),
+            LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);
+  EXPECT_NE(LastError(session_).find("security keys"), std::string::npos);
+  unsigned char* sig = reinterpret_cast<unsigned char*>(1);
+  size_t sig_len = 7;
+  EXPECT_EQ(
+      libssh2_sign_sk(session_, &sig, &sig_len,
+                      reinterpret_cast<const unsigned char*>("x"), 1, nullptr),
+      LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);
+  EXPECT_EQ(sig, nullptr);
+  EXPECT_EQ(sig_len, 0u);
 }
 
 // A C program written against libssh2's documented API (c_program.c),

@@ -102,6 +102,10 @@ LIBSSH2_CHANNEL* SessionHandle::OpenWith(
              absl::StrCat("Channel open failure (", why, ")"));
     return nullptr;
   }
+  return AdoptChannel(id);
+}
+
+LIBSSH2_CHANNEL* SessionHandle::AdoptChannel(uint32_t id) {
   // The handle is the session's (channels_) or nobody's: a failure to
   // record it frees it, so nothing leaks (found by tests/hostile/faults).
   std::unique_ptr<_LIBSSH2_CHANNEL> handle(new (std::nothrow)
@@ -114,11 +118,25 @@ LIBSSH2_CHANNEL* SessionHandle::OpenWith(
     }
   }
   if (handle == nullptr) {
-    conn.Release(id);
+    engine_->connection().Release(id);
     SetError(LIBSSH2_ERROR_ALLOC, "Unable to allocate a channel");
     return nullptr;
   }
   return handle.release();
+}
+
+LIBSSH2_CHANNEL* SessionHandle::OpenDirectStreamlocal(absl::string_view path,
+                                                      absl::string_view shost,
+                                                      int sport) {
+  if (RequireConnected() < 0) return nullptr;
+  if (path.empty() || sport < 0 || sport > 65535) {
+    SetError(LIBSSH2_ERROR_INVAL, "a socket path and a port up to 65535");
+    return nullptr;
+  }
+  return OpenWith([&](channel::Connection& conn) {
+    return conn.OpenDirectStreamlocal(path, shost,
+                                      static_cast<uint32_t>(sport));
+  });
 }
 
 void SessionHandle::ForgetChannel(ChannelHandle* handle) {

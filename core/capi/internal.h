@@ -77,6 +77,7 @@ void ReleaseSharedBackends();
 
 class CallbackSigner;
 class ChannelHandle;
+class ListenerHandle;
 class KbdIntCallbackResponder;
 
 // A C string allocated with the session's allocator and owned by the
@@ -104,6 +105,7 @@ enum class AuthCall {
   kPublicKey,
   kPublicKeyCallback,
   kPublicKeySigner,  // an agent's key (libssh2_agent_userauth)
+  kHostbased,
   kKbdInt
 };
 
@@ -209,7 +211,9 @@ class SessionHandle {
     absl::optional<absl::string_view> pub_text;
     const char* passphrase = nullptr;
   };
-  int UserauthPublicKey(absl::string_view user, const KeySource& source);
+  // With `hostbased`, host-based authentication with that key instead.
+  int UserauthPublicKey(absl::string_view user, const KeySource& source,
+                        const auth::HostbasedIdentity* hostbased = nullptr);
   using SignCallback = int (*)(LIBSSH2_SESSION*, unsigned char**, size_t*,
                                const unsigned char*, size_t, void**);
   int UserauthPublicKeyCallback(absl::string_view user, ByteView public_key,
@@ -245,8 +249,26 @@ class SessionHandle {
   LIBSSH2_CHANNEL* OpenWith(
       const std::function<absl::StatusOr<uint32_t>(channel::Connection&)>&
           open);
+  // A handle for the engine's open channel `id` (one the server opened),
+  // or null (LIBSSH2_ERROR_ALLOC recorded; the channel is closed).
+  LIBSSH2_CHANNEL* AdoptChannel(uint32_t id);
   // Forgets a channel handle; the engine closes and drops its channel.
   void ForgetChannel(ChannelHandle* channel);
+  // libssh2_channel_direct_streamlocal_ex.
+  LIBSSH2_CHANNEL* OpenDirectStreamlocal(absl::string_view path,
+                                         absl::string_view shost, int sport);
+
+  // --- Remote forwarding and X11 (forward.cc) ---
+  LIBSSH2_LISTENER* ForwardListen(absl::string_view host, int port,
+                                  int* bound_port, int queue_maxsize);
+  LIBSSH2_CHANNEL* ForwardAccept(ListenerHandle* listener);
+  int ForwardCancel(ListenerHandle* listener);
+  // Whether a connection waits on the listener (libssh2_poll).
+  bool ForwardPending(ListenerHandle* listener);
+  // Hands the X11 channels the server opened to the LIBSSH2_CALLBACK_X11
+  // callback (closing them without one). Runs as messages arrive, inside
+  // whichever call reads them.
+  void DeliverX11();
 
   // --- Failure ---
   // After an exception (out of memory) escaped the engine half-way through
@@ -318,6 +340,8 @@ class SessionHandle {
   GenericCallback debug_cb_ = nullptr;
   GenericCallback disconnect_cb_ = nullptr;
   GenericCallback macerror_cb_ = nullptr;
+  GenericCallback x11_cb_ = nullptr;
+  bool delivering_x11_ = false;
   int block_directions_ = 0;
   bool wait_timed_out_ = false;
   std::string banner_ = transport::kParleyVersion;
@@ -360,6 +384,10 @@ class SessionHandle {
   // Channels.
   absl::optional<uint32_t> opening_channel_;
   std::set<ChannelHandle*> channels_;
+  // Remote forwards: the one being asked for (resumed after EAGAIN) and
+  // the listeners handed out.
+  absl::optional<uint64_t> requesting_forward_;
+  std::set<ListenerHandle*> listeners_;
   bool broken_ = false;
 
   OwnedBuffer userauth_list_;
@@ -433,6 +461,27 @@ class ChannelHandle {
   unsigned long adjust_queue_ = 0;
 };
 
+// A remote forward the server granted (libssh2_channel_forward_listen_ex).
+class ListenerHandle {
+ public:
+  ListenerHandle(SessionHandle* session, uint64_t forward)
+      : session_(session), forward_(forward) {}
+  virtual ~ListenerHandle() = default;
+  ListenerHandle(const ListenerHandle&) = delete;
+  ListenerHandle& operator=(const ListenerHandle&) = delete;
+
+  static constexpr uint32_t kMagic = 0x504c534e;  // "PLSN"
+  bool valid() const { return magic_ == kMagic && session_ != nullptr; }
+  SessionHandle* session() const { return session_; }
+  uint64_t forward() const { return forward_; }
+  void Invalidate() { magic_ = 0; }
+
+ private:
+  uint32_t magic_ = kMagic;
+  SessionHandle* session_;
+  uint64_t forward_;
+};
+
 // Calls the application's libssh2 keyboard-interactive callback once per
 // round, with prompts in memory from its allocator, and moves its
 // responses into wiping buffers (wiping and freeing its copies).
@@ -481,6 +530,9 @@ struct _LIBSSH2_SESSION final : parley::capi::SessionHandle {
 struct _LIBSSH2_CHANNEL final : parley::capi::ChannelHandle {
   using ChannelHandle::ChannelHandle;
 };
+struct _LIBSSH2_LISTENER final : parley::capi::ListenerHandle {
+  using ListenerHandle::ListenerHandle;
+};
 
 namespace parley::capi {
 
@@ -493,6 +545,14 @@ inline SessionHandle* ValidSession(LIBSSH2_SESSION* session) {
 inline _LIBSSH2_CHANNEL* ValidChannel(LIBSSH2_CHANNEL* channel) {
   return channel != nullptr && channel->valid() && channel->session()->valid()
              ? channel
+             : nullptr;
+}
+
+// The listener behind a handle, or null for a null or foreign pointer.
+inline _LIBSSH2_LISTENER* ValidListener(LIBSSH2_LISTENER* listener) {
+  return listener != nullptr && listener->valid() &&
+                 listener->session()->valid()
+             ? listener
              : nullptr;
 }
 

@@ -1,5 +1,6 @@
-// libssh2_poll(): sockets through poll(2), channels through the state of
-// their sessions' engines, which are serviced (non-blocking) while waiting.
+// libssh2_poll(): sockets through poll(2), channels and listeners through
+// the state of their sessions' engines, which are serviced (non-blocking)
+// while waiting.
 #include <poll.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@ int Poll(LIBSSH2_POLLFD* fds, unsigned int nfds, long timeout_ms) {
   const Clock::time_point deadline =
       Clock::now() + std::chrono::milliseconds(forever ? 0 : timeout_ms);
   std::vector<ChannelHandle*> channels(nfds, nullptr);
+  std::vector<ListenerHandle*> listeners(nfds, nullptr);
   for (unsigned int i = 0; i < nfds; ++i) {
     switch (fds[i].type) {
       case LIBSSH2_POLLFD_SOCKET:
@@ -37,7 +39,13 @@ int Poll(LIBSSH2_POLLFD* fds, unsigned int nfds, long timeout_ms) {
         channels[i] = c;
         break;
       }
-      default:  // listeners do not exist in Parley
+      case LIBSSH2_POLLFD_LISTENER: {
+        ListenerHandle* l = ValidListener(fds[i].fd.listener);
+        if (l == nullptr) return LIBSSH2_ERROR_INVAL;
+        listeners[i] = l;
+        break;
+      }
+      default:
         return LIBSSH2_ERROR_INVALID_POLL_TYPE;
     }
   }
@@ -46,6 +54,9 @@ int Poll(LIBSSH2_POLLFD* fds, unsigned int nfds, long timeout_ms) {
     std::set<SessionHandle*> sessions;
     for (ChannelHandle* c : channels) {
       if (c != nullptr) sessions.insert(c->session());
+    }
+    for (ListenerHandle* l : listeners) {
+      if (l != nullptr) sessions.insert(l->session());
     }
     for (SessionHandle* s : sessions) {
       if (!SessionGone(s)) (void)s->PumpOnce();
@@ -63,6 +74,20 @@ int Poll(LIBSSH2_POLLFD* fds, unsigned int nfds, long timeout_ms) {
         if (fds[i].events & LIBSSH2_POLLFD_POLLOUT) events |= POLLOUT;
         sys.push_back({fds[i].fd.socket, events, 0});
         sys_index.push_back(i);
+        continue;
+      }
+      if (ListenerHandle* l = listeners[i]; l != nullptr) {
+        // Read polls only: a connection waits to be accepted.
+        unsigned long r = 0;
+        if ((fds[i].events & LIBSSH2_POLLFD_POLLIN) &&
+            l->session()->ForwardPending(l)) {
+          r |= LIBSSH2_POLLFD_POLLIN;
+        }
+        if (SessionGone(l->session())) {
+          r |= LIBSSH2_POLLFD_LISTENER_CLOSED | LIBSSH2_POLLFD_SESSION_CLOSED;
+        }
+        fds[i].revents = r;
+        if (r != 0) ++ready;
         continue;
       }
       ChannelHandle* c = channels[i];

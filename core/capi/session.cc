@@ -197,6 +197,10 @@ SessionHandle::~SessionHandle() {
   magic_ = 0;
   for (ChannelHandle* c : channels_) delete static_cast<_LIBSSH2_CHANNEL*>(c);
   channels_.clear();
+  for (ListenerHandle* l : listeners_) {
+    delete static_cast<_LIBSSH2_LISTENER*>(l);
+  }
+  listeners_.clear();
   // The engine before the provider: its module may be unloaded with it.
   engine_ptr_.store(nullptr);
   driver_.reset();
@@ -309,6 +313,9 @@ SessionHandle::GenericCallback SessionHandle::SetCallback(
       break;
     case LIBSSH2_CALLBACK_MACERROR:
       slot = &macerror_cb_;
+      break;
+    case LIBSSH2_CALLBACK_X11:
+      slot = &x11_cb_;
       break;
     default:
       SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
@@ -529,10 +536,12 @@ int SessionHandle::KeepaliveSend(int* seconds_to_next) {
   }
   // OpenSSH's keepalive: a global request the server answers with
   // REQUEST_FAILURE (which the connection engine accepts).
-  absl::Status s = engine_->connection().SendGlobalRequest(
-      "keepalive@openssh.com", keepalive_want_reply_);
-  if (!s.ok()) {
-    Fail(s);
+  channel::Connection& conn = engine_->connection();
+  absl::StatusOr<uint64_t> token =
+      conn.SendGlobalRequest("keepalive@openssh.com", keepalive_want_reply_);
+  if (token.ok() && *token != 0) conn.AbandonGlobalReply(*token);
+  if (!token.ok()) {
+    Fail(token.status());
     return SetError(LIBSSH2_ERROR_SOCKET_SEND, err_msg_);
   }
   last_keepalive_ = now;
@@ -699,6 +708,7 @@ int SessionHandle::PumpOnce() {
   if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   absl::Status s = driver_->Step();
   NoteIo();
+  DeliverX11();
   return s.ok() ? 0 : Fail(s);
 }
 
@@ -707,10 +717,14 @@ int SessionHandle::Run(const std::function<int()>& step, absl::string_view what,
   if (broken_) return SetError(LIBSSH2_ERROR_ALLOC, kBrokenMessage);
   wait_timed_out_ = false;
   // A condition that already holds (say the CLOSE arrived during an earlier
-  // call) needs no I/O, which might only report the peer's TCP close.
+  // call) needs no I/O, which might only report the peer's TCP close. X11
+  // channels that arrived are handed out first (they may be what unblocks
+  // the server).
+  DeliverX11();
   if (int rc = step(); rc != kStepWait) return rc == kStepDone ? 0 : rc;
   int rc = kStepWait;
   auto done = [&] {
+    DeliverX11();
     rc = step();
     return rc != kStepWait;
   };

@@ -38,6 +38,8 @@ absl::string_view Label(AuthCall call) {
     case AuthCall::kPublicKeyCallback:
     case AuthCall::kPublicKeySigner:
       return "publickey";
+    case AuthCall::kHostbased:
+      return "hostbased";
     case AuthCall::kKbdInt:
       return "keyboard-interactive";
   }
@@ -323,8 +325,11 @@ int SessionHandle::UserauthPassword(absl::string_view user,
 }
 
 int SessionHandle::UserauthPublicKey(absl::string_view user,
-                                     const KeySource& source) {
-  if (int rc = BeginAuth(AuthCall::kPublicKey); rc < 0) return rc;
+                                     const KeySource& source,
+                                     const auth::HostbasedIdentity* hostbased) {
+  const AuthCall call =
+      hostbased == nullptr ? AuthCall::kPublicKey : AuthCall::kHostbased;
+  if (int rc = BeginAuth(call); rc < 0) return rc;
   std::shared_ptr<auth::Signer> signer;
   if (auth_call_ == AuthCall::kNone) {
     const crypto::CryptoProvider& provider = engine_->provider();
@@ -380,12 +385,19 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
   }
   const std::string u(user);
   const int rc =
-      RunAuth(AuthCall::kPublicKey, "requesting publickey authentication",
-              [&] { return engine_->AuthPublicKey(u, signer, Clock::now()); });
+      RunAuth(call,
+              hostbased == nullptr ? "requesting publickey authentication"
+                                   : "requesting hostbased authentication",
+              [&] {
+                return hostbased == nullptr
+                           ? engine_->AuthPublicKey(u, signer, Clock::now())
+                           : engine_->AuthHostbased(u, signer, *hostbased,
+                                                    Clock::now());
+              });
   if (rc < 0) return rc;
   absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
   if (!o.ok()) return Fail(o.status());
-  return FinishAuth(*o, "publickey");
+  return FinishAuth(*o, hostbased == nullptr ? "publickey" : "hostbased");
 }
 
 int SessionHandle::UserauthPublicKeyCallback(absl::string_view user,
@@ -549,6 +561,14 @@ using parley::capi::SessionHandle;
 
 using parley::capi::ValidSession;
 
+namespace {
+
+constexpr char kNoSecurityKeys[] =
+    "security keys (FIDO) are not supported by Parley: there is no device "
+    "to test them with; use a token through PKCS#11 or an agent";
+
+}  // namespace
+
 extern "C" {
 
 char* libssh2_userauth_list(LIBSSH2_SESSION* session, const char* username,
@@ -613,6 +633,58 @@ int libssh2_userauth_publickey_fromfile_ex(
     return s->UserauthPublicKey(absl::string_view(username, username_len),
                                 source);
   });
+}
+
+int libssh2_userauth_hostbased_fromfile_ex(
+    LIBSSH2_SESSION* session, const char* username, unsigned int username_len,
+    const char* publickey, const char* privatekey, const char* passphrase,
+    const char* hostname, unsigned int hostname_len, const char* local_username,
+    unsigned int local_username_len) {
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  if ((username == nullptr && username_len > 0) || privatekey == nullptr ||
+      hostname == nullptr || hostname_len == 0 ||
+      (local_username == nullptr && local_username_len > 0)) {
+    return s->SetError(LIBSSH2_ERROR_INVAL,
+                       "username, private key or host name is NULL");
+  }
+  SessionHandle::KeySource source;
+  source.key_file = privatekey;
+  source.pub_file = publickey;
+  source.passphrase = passphrase;
+  return Guarded(s, LIBSSH2_ERROR_ALLOC, [&] {
+    parley::auth::HostbasedIdentity identity;
+    identity.host.assign(hostname, hostname_len);
+    identity.local_user.assign(local_username == nullptr ? "" : local_username,
+                               local_username_len);
+    return s->UserauthPublicKey(absl::string_view(username, username_len),
+                                source, &identity);
+  });
+}
+
+int libssh2_userauth_publickey_sk(
+    LIBSSH2_SESSION* session, const char* username, size_t username_len,
+    const unsigned char* pubkeydata, size_t pubkeydata_len,
+    const char* privatekeydata, size_t privatekeydata_len,
+    const char* passphrase, LIBSSH2_USERAUTH_SK_SIGN_FUNC((*sign_callback)),
+    void** abstract) {
+  (void)username, (void)username_len, (void)pubkeydata, (void)pubkeydata_len;
+  (void)privatekeydata, (void)privatekeydata_len, (void)passphrase;
+  (void)sign_callback, (void)abstract;
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return s->SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED, kNoSecurityKeys);
+}
+
+int libssh2_sign_sk(LIBSSH2_SESSION* session, unsigned char** sig,
+                    size_t* sig_len, const unsigned char* data, size_t data_len,
+                    void** abstract) {
+  (void)data, (void)data_len, (void)abstract;
+  if (sig != nullptr) *sig = nullptr;
+  if (sig_len != nullptr) *sig_len = 0;
+  SessionHandle* s = ValidSession(session);
+  if (s == nullptr) return LIBSSH2_ERROR_BAD_USE;
+  return s->SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED, kNoSecurityKeys);
 }
 
 int libssh2_userauth_publickey_frommemory(

@@ -15,8 +15,10 @@ namespace {
 
 using namespace ::parley::transport;  // NOLINT: message numbers
 
-// RFC 4254 section 5.1: SSH_OPEN_ADMINISTRATIVELY_PROHIBITED.
+// RFC 4254 section 5.1: SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
+// SSH_OPEN_RESOURCE_SHORTAGE.
 constexpr uint32_t kOpenAdministrativelyProhibited = 1;
+constexpr uint32_t kOpenResourceShortage = 4;
 
 absl::Status NotOpen() {
   return Error(ErrorKind::kBadUse,
@@ -54,6 +56,22 @@ absl::StatusOr<uint32_t> Connection::OpenDirectTcpip(
   w.WriteString(originator);
   w.WriteU32(originator_port);
   return Open("direct-tcpip", extra);
+}
+
+absl::StatusOr<uint32_t> Connection::OpenDirectStreamlocal(
+    absl::string_view path, absl::string_view originator,
+    uint32_t originator_port) {
+  if (path.empty()) {
+    return Error(
+        ErrorKind::kBadUse,
+        absl::InvalidArgumentError("direct-streamlocal needs a socket path"));
+  }
+  Bytes extra;
+  wire::Writer w(&extra);
+  w.WriteString(path);
+  w.WriteString(originator);
+  w.WriteU32(originator_port);
+  return Open("direct-streamlocal@openssh.com", extra);
 }
 
 absl::StatusOr<uint32_t> Connection::Open(absl::string_view type,
@@ -162,10 +180,118 @@ absl::Status Connection::RequestAgentForwarding(uint32_t id) {
   return Request(id, "auth-agent-req@openssh.com", {});
 }
 
-std::vector<uint32_t> Connection::TakeNewAgentChannels() {
-  std::vector<uint32_t> out;
-  out.swap(new_agent_channels_);
+namespace {
+
+std::vector<uint32_t> TakeAll(std::deque<uint32_t>& queue) {
+  std::vector<uint32_t> out(queue.begin(), queue.end());
+  queue.clear();
   return out;
+}
+
+}  // namespace
+
+std::vector<uint32_t> Connection::TakeNewAgentChannels() {
+  return TakeAll(new_agent_channels_);
+}
+
+absl::Status Connection::RequestX11(uint32_t id, bool single_connection,
+                                    absl::string_view auth_protocol,
+                                    absl::string_view auth_cookie,
+                                    uint32_t screen) {
+  Bytes extra;
+  wire::Writer w(&extra);
+  w.WriteBool(single_connection);
+  w.WriteString(auth_protocol);
+  w.WriteString(auth_cookie);
+  w.WriteU32(screen);
+  PARLEY_RETURN_IF_ERROR(Request(id, "x11-req", extra));
+  x11_requested_ = true;
+  return absl::OkStatus();
+}
+
+std::vector<uint32_t> Connection::TakeX11Channels() {
+  return TakeAll(x11_channels_);
+}
+
+absl::StatusOr<uint64_t> Connection::RequestForward(absl::string_view address,
+                                                    uint32_t port,
+                                                    size_t backlog) {
+  if (port > 65535 || backlog == 0) {
+    return Error(ErrorKind::kBadUse,
+                 absl::InvalidArgumentError(
+                     "a forward needs a port from 0 to 65535 and a backlog"));
+  }
+  if (forwards_.size() >= kMaxChannels) {
+    return Error(ErrorKind::kResourceLimit,
+                 absl::ResourceExhaustedError("too many forwards"));
+  }
+  Bytes extra;
+  wire::Writer w(&extra);
+  w.WriteString(address);
+  w.WriteU32(port);
+  PARLEY_ASSIGN_OR_RETURN(
+      const uint64_t token,
+      SendGlobalRequest("tcpip-forward", /*want_reply=*/true, extra));
+  Forward f;
+  f.address = std::string(address);
+  f.requested_port = port;
+  f.reply_token = token;
+  f.backlog = backlog;
+  forwards_[token] = std::move(f);
+  return token;
+}
+
+absl::optional<absl::StatusOr<uint32_t>> Connection::ForwardResult(
+    uint64_t forward) const {
+  auto it = forwards_.find(forward);
+  if (it == forwards_.end()) {
+    return absl::StatusOr<uint32_t>(
+        Error(ErrorKind::kBadUse, absl::NotFoundError("no such forward")));
+  }
+  return it->second.result;
+}
+
+absl::optional<uint32_t> Connection::TakeForwarded(uint64_t forward) {
+  auto it = forwards_.find(forward);
+  if (it == forwards_.end() || it->second.waiting.empty()) {
+    return absl::nullopt;
+  }
+  const uint32_t id = it->second.waiting.front();
+  it->second.waiting.pop_front();
+  return id;
+}
+
+size_t Connection::ForwardWaiting(uint64_t forward) const {
+  auto it = forwards_.find(forward);
+  return it == forwards_.end() ? 0 : it->second.waiting.size();
+}
+
+absl::Status Connection::CancelForward(uint64_t forward) {
+  auto it = forwards_.find(forward);
+  if (it == forwards_.end()) return absl::OkStatus();
+  Forward f = std::move(it->second);
+  forwards_.erase(it);
+  for (uint32_t id : f.waiting) Release(id);
+  const bool granted = f.result.has_value() && f.result->ok();
+  if (f.reply_token != 0) {
+    // Not answered yet: the reply is dropped when it comes, and a grant it
+    // may carry is cancelled now by the port asked for (a port of the
+    // server's choosing cannot be named: that listener lasts until the
+    // connection ends, as with OpenSSH's client).
+    AbandonGlobalReply(f.reply_token);
+  }
+  if (t_->closed()) return absl::OkStatus();
+  if (!granted && (f.reply_token == 0 || f.requested_port == 0)) {
+    return absl::OkStatus();
+  }
+  // RFC 4254 section 7.1: "cancel-tcpip-forward" names the address and
+  // the port the server listens on (for a pending grant, the one asked).
+  Bytes extra;
+  wire::Writer w(&extra);
+  w.WriteString(f.address);
+  w.WriteU32(granted ? **f.result : f.requested_port);
+  return SendGlobalRequest("cancel-tcpip-forward", /*want_reply=*/false, extra)
+      .status();
 }
 
 absl::Status Connection::Subsystem(uint32_t id, absl::string_view name) {
@@ -371,16 +497,82 @@ void Connection::MaybeForget(Channel& c) {
   }
 }
 
-absl::Status Connection::SendGlobalRequest(absl::string_view name,
-                                           bool want_reply) {
+absl::StatusOr<uint64_t> Connection::SendGlobalRequest(absl::string_view name,
+                                                       bool want_reply,
+                                                       const Bytes& extra) {
+  // The replies owed are bounded like channels: a caller that never
+  // collects them cannot grow the queue without end.
+  if (want_reply && global_pending_.size() >= 4 * kMaxChannels) {
+    return Error(ErrorKind::kResourceLimit,
+                 absl::ResourceExhaustedError(
+                     "too many global requests awaiting replies"));
+  }
   Bytes msg;
-  msg.reserve(64);  // also keeps GCC 12 -O2 from a false stringop-overflow
+  msg.reserve(64 + extra.size());  // also keeps GCC 12 -O2 from a false
+                                   // stringop-overflow
   wire::Writer w(&msg);
   w.WriteU8(kMsgGlobalRequest);
   w.WriteString(name);
   w.WriteBool(want_reply);
+  w.WriteRaw(extra);
   PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-  if (want_reply) ++global_replies_pending_;
+  if (!want_reply) return 0;
+  const uint64_t token = next_token_++;
+  global_pending_.push_back(token);
+  return token;
+}
+
+absl::optional<GlobalReply> Connection::TakeGlobalReply(uint64_t token) {
+  auto it = global_replies_.find(token);
+  if (it == global_replies_.end()) return absl::nullopt;
+  GlobalReply reply = std::move(it->second);
+  global_replies_.erase(it);
+  return reply;
+}
+
+void Connection::AbandonGlobalReply(uint64_t token) {
+  global_replies_.erase(token);
+  for (uint64_t& pending : global_pending_) {
+    if (pending == token) pending = 0;
+  }
+}
+
+absl::Status Connection::HandleGlobalReply(bool success, ByteView data) {
+  // Like OpenSSH, a reply with no request pending is ignored.
+  if (global_pending_.empty()) return absl::OkStatus();
+  const uint64_t token = global_pending_.front();
+  global_pending_.pop_front();
+  if (token == 0) return absl::OkStatus();
+  auto f = forwards_.find(token);
+  if (f != forwards_.end()) {
+    // RFC 4254 section 7.1: a grant for port 0 carries the port chosen.
+    Forward& fwd = f->second;
+    fwd.reply_token = 0;
+    if (!success) {
+      fwd.result = absl::StatusOr<uint32_t>(
+          Error(ErrorKind::kRefused,
+                absl::PermissionDeniedError(absl::StrCat(
+                    "the server refused to listen on ",
+                    fwd.address.substr(0, 64), ":", fwd.requested_port))));
+      return absl::OkStatus();
+    }
+    uint32_t port = fwd.requested_port;
+    if (port == 0) {
+      wire::Reader r(data);
+      PARLEY_RETURN_IF_ERROR(r.ReadU32(&port));
+      if (port == 0 || port > 65535) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("tcpip-forward granted on port ", port));
+      }
+    }
+    fwd.result = port;
+    return absl::OkStatus();
+  }
+  GlobalReply reply;
+  reply.success = success;
+  reply.data.assign(data.begin(),
+                    data.begin() + std::min<size_t>(data.size(), 1024));
+  global_replies_[token] = std::move(reply);
   return absl::OkStatus();
 }
 
@@ -420,10 +612,44 @@ absl::Status Connection::HandleChannelRequest(Channel& c, ByteView body) {
   return t_->Send(msg);
 }
 
+absl::StatusOr<std::deque<uint32_t>*> Connection::IncomingQueue(
+    const IncomingOrigin& origin) {
+  switch (origin.kind) {
+    case Incoming::kAgent:
+      if (accept_agent_) return &new_agent_channels_;
+      break;
+    case Incoming::kX11:
+      if (x11_requested_) return &x11_channels_;
+      break;
+    case Incoming::kForwardedTcpip: {
+      // The forward the server was asked for on this port; by address too
+      // when several share the port.
+      Forward* match = nullptr;
+      for (auto& [token, f] : forwards_) {
+        if (!f.result.has_value() || !f.result->ok() ||
+            **f.result != origin.port) {
+          continue;
+        }
+        if (match == nullptr || f.address == origin.address) match = &f;
+      }
+      if (match == nullptr) break;
+      if (match->waiting.size() >= match->backlog) {
+        return Error(ErrorKind::kResourceLimit,
+                     absl::ResourceExhaustedError(
+                         "the forward's queue of connections is full"));
+      }
+      return &match->waiting;
+    }
+    case Incoming::kNone:
+      break;
+  }
+  return Error(ErrorKind::kRefused,
+               absl::PermissionDeniedError("not asked for"));
+}
+
 absl::Status Connection::HandleServerOpen(ByteView body) {
   // RFC 4254 section 5.1: string type, uint32 sender channel, uint32
-  // window, uint32 maximum packet, type-specific data. A client that
-  // forwards nothing refuses every one.
+  // window, uint32 maximum packet, type-specific data.
   wire::Reader r(body);
   absl::string_view type;
   uint32_t sender, window, max_packet;
@@ -431,38 +657,66 @@ absl::Status Connection::HandleServerOpen(ByteView body) {
   PARLEY_RETURN_IF_ERROR(r.ReadU32(&sender));
   PARLEY_RETURN_IF_ERROR(r.ReadU32(&window));
   PARLEY_RETURN_IF_ERROR(r.ReadU32(&max_packet));
+  IncomingOrigin origin;
+  absl::string_view address, originator;
+  if (type == "forwarded-tcpip") {
+    // RFC 4254 section 7.2: string address that was connected, uint32
+    // port that was connected, string originator address, uint32
+    // originator port.
+    origin.kind = Incoming::kForwardedTcpip;
+    PARLEY_RETURN_IF_ERROR(r.ReadString(&address));
+    PARLEY_RETURN_IF_ERROR(r.ReadU32(&origin.port));
+    PARLEY_RETURN_IF_ERROR(r.ReadString(&originator));
+    PARLEY_RETURN_IF_ERROR(r.ReadU32(&origin.originator_port));
+  } else if (type == "x11") {
+    // RFC 4254 section 6.3.2: string originator address, uint32
+    // originator port.
+    origin.kind = Incoming::kX11;
+    PARLEY_RETURN_IF_ERROR(r.ReadString(&originator));
+    PARLEY_RETURN_IF_ERROR(r.ReadU32(&origin.originator_port));
+  } else if (type == "auth-agent@openssh.com") {
+    // OpenSSH's PROTOCOL: no type-specific data.
+    origin.kind = Incoming::kAgent;
+  }
+  origin.address = std::string(address.substr(0, 256));
+  origin.originator = std::string(originator.substr(0, 256));
+  absl::StatusOr<std::deque<uint32_t>*> queue = IncomingQueue(origin);
+  if (queue.ok() && (max_packet == 0 || channels_.size() >= kMaxChannels)) {
+    queue = Error(ErrorKind::kResourceLimit,
+                  absl::ResourceExhaustedError("too many channels"));
+  }
   Bytes msg;
   wire::Writer w(&msg);
-  // The forwarded agent, once asked for (PROTOCOL: "auth-agent@openssh.com"
-  // with no type-specific data).
-  if (type == "auth-agent@openssh.com" && accept_agent_ && max_packet > 0 &&
-      channels_.size() < kMaxChannels) {
-    while (Find(next_id_) != nullptr) ++next_id_;
-    auto c = std::make_unique<Channel>();
-    c->local_id_ = next_id_++;
-    c->remote_id_ = sender;
-    c->remote_window_ = c->initial_remote_window_ = window;
-    c->remote_max_packet_ =
-        std::min<uint32_t>(max_packet, transport::kMaxPayload - 64);
-    c->state_ = Channel::State::kOpen;
-    c->forwarded_agent_ = true;
-    w.WriteU8(kMsgChannelOpenConfirmation);
+  if (!queue.ok()) {
+    w.WriteU8(kMsgChannelOpenFailure);
     w.WriteU32(sender);
-    w.WriteU32(c->local_id_);
-    w.WriteU32(kLocalWindow);
-    w.WriteU32(kLocalMaxPacket);
-    PARLEY_RETURN_IF_ERROR(t_->Send(msg));
-    new_agent_channels_.push_back(c->local_id_);
-    channels_[c->local_id_] = std::move(c);
-    return absl::OkStatus();
+    w.WriteU32(KindOf(queue.status()) == ErrorKind::kResourceLimit
+                   ? kOpenResourceShortage
+                   : kOpenAdministrativelyProhibited);
+    w.WriteString(
+        absl::StrCat("channel type \"", type.substr(0, 64),
+                     "\" is not accepted: ", queue.status().message()));
+    w.WriteString(absl::string_view(""));
+    return t_->Send(msg);
   }
-  w.WriteU8(kMsgChannelOpenFailure);
+  while (Find(next_id_) != nullptr) ++next_id_;
+  auto c = std::make_unique<Channel>();
+  c->local_id_ = next_id_++;
+  c->remote_id_ = sender;
+  c->remote_window_ = c->initial_remote_window_ = window;
+  c->remote_max_packet_ =
+      std::min<uint32_t>(max_packet, transport::kMaxPayload - 64);
+  c->state_ = Channel::State::kOpen;
+  c->origin_ = std::move(origin);
+  w.WriteU8(kMsgChannelOpenConfirmation);
   w.WriteU32(sender);
-  w.WriteU32(kOpenAdministrativelyProhibited);
-  w.WriteString(absl::StrCat("channel type \"", type.substr(0, 64),
-                             "\" is not accepted"));
-  w.WriteString(absl::string_view(""));
-  return t_->Send(msg);
+  w.WriteU32(c->local_id_);
+  w.WriteU32(kLocalWindow);
+  w.WriteU32(kLocalMaxPacket);
+  PARLEY_RETURN_IF_ERROR(t_->Send(msg));
+  (*queue)->push_back(c->local_id_);
+  channels_[c->local_id_] = std::move(c);
+  return absl::OkStatus();
 }
 
 absl::Status Connection::Handle(ByteView msg) {
@@ -481,10 +735,7 @@ absl::Status Connection::Handle(ByteView msg) {
     return t_->Send(ByteView(&failure, 1));
   }
   if (t == kMsgRequestSuccess || t == kMsgRequestFailure) {
-    // Replies to our global requests (keepalives); like OpenSSH, one with
-    // no request pending is ignored.
-    if (global_replies_pending_ > 0) --global_replies_pending_;
-    return absl::OkStatus();
+    return HandleGlobalReply(t == kMsgRequestSuccess, r.rest());
   }
   if (t == kMsgChannelOpen) return HandleServerOpen(r.rest());
   uint32_t id;

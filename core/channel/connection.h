@@ -11,11 +11,19 @@
 // Which messages are legal is decided here per channel state: data after
 // EOF, more data than the window allows, a window grown past 2^32 - 1, a
 // reply to no request, or a message for an unknown channel fail closed
-// (kInvalidArgument). A server's CHANNEL_OPEN is refused with OPEN_FAILURE
-// (forwarding, X11), except "auth-agent@openssh.com" once agent forwarding
-// was asked for (the session engine relays those to the local agent); the
-// server's global requests are refused when they want a reply (RFC 4254
-// section 4), as OpenSSH's client does.
+// (kInvalidArgument).
+//
+// The server opens channels only for what was asked of it, as OpenSSH's
+// client insists: "forwarded-tcpip" for a remote forward the server
+// granted (RequestForward; matched to it by address and port, queued up
+// to its backlog), "x11" once a session asked for X11 forwarding, and
+// "auth-agent@openssh.com" once agent channels are accepted. Each lands in
+// its own queue (TakeForwarded, TakeX11Channels, TakeNewAgentChannels);
+// anything else is refused with OPEN_FAILURE. The server's global requests
+// are refused when they want a reply (RFC 4254 section 4).
+//
+// Our global requests get their replies in order (RFC 4254 section 4);
+// each one that wants a reply has a token to collect it with.
 #ifndef PARLEY_CORE_CHANNEL_CONNECTION_H_
 #define PARLEY_CORE_CHANNEL_CONNECTION_H_
 
@@ -41,6 +49,28 @@ inline constexpr uint32_t kLocalWindow = 8 * 1024 * 1024;
 inline constexpr uint32_t kLocalMaxPacket = 32 * 1024;
 // At most this many channels at once.
 inline constexpr size_t kMaxChannels = 256;
+
+// What a channel the server opened was opened for.
+enum class Incoming { kNone, kForwardedTcpip, kX11, kAgent };
+
+// Where a server-opened channel's stream comes from (RFC 4254 sections
+// 6.3.2 and 7.2).
+struct IncomingOrigin {
+  Incoming kind = Incoming::kNone;
+  // forwarded-tcpip: the listening address and port that were connected.
+  std::string address;
+  uint32_t port = 0;
+  // The peer that connected to the server.
+  std::string originator;
+  uint32_t originator_port = 0;
+};
+
+// The reply to one of our global requests: success, and the reply's
+// request-specific data (RFC 4254 section 4).
+struct GlobalReply {
+  bool success = false;
+  Bytes data;
+};
 
 struct ExitSignal {
   std::string name;  // without "SIG"
@@ -96,8 +126,10 @@ class Channel {
     return (stderr_stream ? stderr_ : stdout_).size();
   }
   bool eof_received() const { return eof_received_; }
+  // Why the server opened this channel (kNone: we opened it).
+  const IncomingOrigin& origin() const { return origin_; }
   // A channel the server opened to reach our forwarded agent.
-  bool forwarded_agent() const { return forwarded_agent_; }
+  bool forwarded_agent() const { return origin_.kind == Incoming::kAgent; }
   bool eof_sent() const { return eof_sent_; }
   bool close_received() const { return close_received_; }
   bool close_sent() const { return close_sent_; }
@@ -133,7 +165,7 @@ class Channel {
   int stale_replies_ = 0;
   // Released by the caller: forgotten once the server's CLOSE came.
   bool released_ = false;
-  bool forwarded_agent_ = false;
+  IncomingOrigin origin_;
 };
 
 class Connection {
@@ -155,6 +187,13 @@ class Connection {
                                            uint32_t port,
                                            absl::string_view originator,
                                            uint32_t originator_port);
+  // Sends CHANNEL_OPEN "direct-streamlocal@openssh.com" (OpenSSH's
+  // PROTOCOL, section 2.4): the server connects to the Unix-domain socket
+  // at `path`. The two reserved fields carry `originator` and
+  // `originator_port`, as libssh2 sends them.
+  absl::StatusOr<uint32_t> OpenDirectStreamlocal(absl::string_view path,
+                                                 absl::string_view originator,
+                                                 uint32_t originator_port);
   // Channel requests with want_reply = true (see TakeReply()).
   absl::Status Exec(uint32_t id, absl::string_view command);
   absl::Status Shell(uint32_t id);
@@ -184,6 +223,32 @@ class Connection {
   void set_accept_agent_channels(bool accept) { accept_agent_ = accept; }
   // The agent channels the server opened since the last call.
   std::vector<uint32_t> TakeNewAgentChannels();
+
+  // X11 forwarding for a session channel (RFC 4254 section 6.3.1:
+  // "x11-req", want_reply): from now on the server may open "x11"
+  // channels, which TakeX11Channels() hands out.
+  absl::Status RequestX11(uint32_t id, bool single_connection,
+                          absl::string_view auth_protocol,
+                          absl::string_view auth_cookie, uint32_t screen);
+  std::vector<uint32_t> TakeX11Channels();
+
+  // Remote TCP forwarding (RFC 4254 section 7.1): asks the server to
+  // listen on `address`:`port` (port 0: one of its choosing) with a
+  // "tcpip-forward" request. Returns the forward's id. Once granted,
+  // connections to it arrive as "forwarded-tcpip" channels, at most
+  // `backlog` of them waiting for TakeForwarded(); more are refused.
+  absl::StatusOr<uint64_t> RequestForward(absl::string_view address,
+                                          uint32_t port, size_t backlog);
+  // nullopt while the server has not answered; then the port it listens
+  // on, or kRefused.
+  absl::optional<absl::StatusOr<uint32_t>> ForwardResult(
+      uint64_t forward) const;
+  // The oldest connection waiting on a granted forward (an open channel).
+  absl::optional<uint32_t> TakeForwarded(uint64_t forward);
+  size_t ForwardWaiting(uint64_t forward) const;
+  // Stops a forward: "cancel-tcpip-forward" once it was granted (no reply
+  // awaited), waiting connections are closed, and its id is forgotten.
+  absl::Status CancelForward(uint64_t forward);
   // The oldest unread reply to a want-reply request: true for success.
   absl::optional<bool> TakeReply(uint32_t id);
   // The caller stops waiting for the reply to its last request; the reply
@@ -209,8 +274,16 @@ class Connection {
   // forgotten now.
   void Release(uint32_t id);
 
-  // A global request (RFC 4254 section 4), e.g. keepalive@openssh.com.
-  absl::Status SendGlobalRequest(absl::string_view name, bool want_reply);
+  // A global request (RFC 4254 section 4), e.g. keepalive@openssh.com,
+  // with its request-specific data. With want_reply, returns a token for
+  // TakeGlobalReply() (0 without).
+  absl::StatusOr<uint64_t> SendGlobalRequest(absl::string_view name,
+                                             bool want_reply,
+                                             const Bytes& extra = {});
+  // The reply to the request of `token`, once it came (taken once).
+  absl::optional<GlobalReply> TakeGlobalReply(uint64_t token);
+  // The reply will not be collected: it is dropped when it comes.
+  void AbandonGlobalReply(uint64_t token);
 
   // Handles one connection-range message (80-127).
   absl::Status Handle(ByteView msg);
@@ -229,6 +302,11 @@ class Connection {
                        bool want_reply = true);
   absl::Status HandleChannelRequest(Channel& c, ByteView body);
   absl::Status HandleServerOpen(ByteView body);
+  absl::Status HandleGlobalReply(bool success, ByteView data);
+  // Where a server's CHANNEL_OPEN of `origin` goes, or why not: the queue
+  // to append its id to.
+  absl::StatusOr<std::deque<uint32_t>*> IncomingQueue(
+      const IncomingOrigin& origin);
   // A WINDOW_ADJUST of `add` bytes (the caller keeps the total <= 2^32-1).
   absl::Status SendWindowAdjust(Channel& c, uint32_t add);
   // Sends one once half the window was consumed (read or dropped).
@@ -240,9 +318,24 @@ class Connection {
   bool enabled_ = false;
   std::map<uint32_t, std::unique_ptr<Channel>> channels_;
   uint32_t next_id_ = 0;
-  int global_replies_pending_ = 0;
+  // Our global requests awaiting replies, oldest first (token; 0 for one
+  // whose reply is dropped), and the replies not yet taken.
+  std::deque<uint64_t> global_pending_;
+  std::map<uint64_t, GlobalReply> global_replies_;
+  uint64_t next_token_ = 1;
   bool accept_agent_ = false;
-  std::vector<uint32_t> new_agent_channels_;
+  std::deque<uint32_t> new_agent_channels_;
+  bool x11_requested_ = false;
+  std::deque<uint32_t> x11_channels_;
+  struct Forward {
+    std::string address;
+    uint32_t requested_port = 0;
+    uint64_t reply_token = 0;  // 0 once answered
+    absl::optional<absl::StatusOr<uint32_t>> result;
+    size_t backlog = 0;
+    std::deque<uint32_t> waiting;
+  };
+  std::map<uint64_t, Forward> forwards_;
 };
 
 }  // namespace parley::channel

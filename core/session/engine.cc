@@ -132,7 +132,11 @@ void Engine::Keepalive(TimePoint now) {
     return;
   }
   ++keepalives_unanswered_;
-  (void)connection_->SendGlobalRequest("keepalive@openssh.com", true);
+  // Any reply (or any other message) counts as an answer: the reply itself
+  // is not collected.
+  absl::StatusOr<uint64_t> token =
+      connection_->SendGlobalRequest("keepalive@openssh.com", true);
+  if (token.ok()) connection_->AbandonGlobalReply(*token);
 }
 
 void Engine::Step(TimePoint now) {
@@ -280,6 +284,16 @@ absl::Status Engine::AuthPublicKey(std::string user,
       std::make_unique<auth::PublicKeyLogin>(userauth_.get(), std::move(signer),
                                              std::move(user), Context()),
       now);
+}
+
+absl::Status Engine::AuthHostbased(std::string user,
+                                   std::shared_ptr<auth::Signer> host_key,
+                                   auth::HostbasedIdentity identity,
+                                   TimePoint now) {
+  return BeginAttempt(std::make_unique<auth::PublicKeyLogin>(
+                          userauth_.get(), std::move(host_key), std::move(user),
+                          Context(), std::move(identity)),
+                      now);
 }
 
 absl::Status Engine::AuthKeyboardInteractive(std::string user,

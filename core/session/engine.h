@@ -199,6 +199,10 @@ class Engine {
   absl::Status AuthPublicKey(std::string user,
                              std::shared_ptr<auth::Signer> signer,
                              TimePoint now);
+  // Host-based authentication: `host_key` signs for `identity`.
+  absl::Status AuthHostbased(std::string user,
+                             std::shared_ptr<auth::Signer> host_key,
+                             auth::HostbasedIdentity identity, TimePoint now);
   // `responder` must outlive the attempt.
   absl::Status AuthKeyboardInteractive(std::string user,
                                        auth::Responder* responder,

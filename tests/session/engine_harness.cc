@@ -96,6 +96,12 @@ Bytes ServerChannelOpen(const std::string& type, uint32_t sender) {
   w.WriteU32(sender);
   w.WriteU32(65536);
   w.WriteU32(32768);
+  // x11's originator (RFC 4254 section 6.3.2); forwarded-tcpip's address
+  // connected comes first (section 7.2).
+  if (type == "forwarded-tcpip") {
+    w.WriteString(absl::string_view("127.0.0.1"));
+    w.WriteU32(8080);
+  }
   w.WriteString(absl::string_view("127.0.0.1"));
   w.WriteU32(4242);
   return m;

@@ -44,6 +44,8 @@ Bytes InfoRequest(const std::string& name, const std::string& instruction,
                   const std::vector<std::pair<std::string, bool>>& prompts);
 Bytes PkOk(const std::string& algorithm, ByteView blob);
 Bytes GlobalRequest(const std::string& name, bool want_reply);
+// A server CHANNEL_OPEN: forwarded-tcpip for 127.0.0.1:8080, others with
+// the originator 127.0.0.1:4242 (x11's data).
 Bytes ServerChannelOpen(const std::string& type, uint32_t sender);
 Bytes OpenConfirmation(uint32_t recipient, uint32_t sender, uint32_t window,
                        uint32_t max_packet = 32768);

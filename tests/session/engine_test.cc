@@ -348,25 +348,182 @@ TEST(EngineTest, ChannelsOnlyAfterAuthentication) {
             ErrorKind::kBadUse);
 }
 
-// A server CHANNEL_OPEN (forwarding, X11, agent) is refused with
-// OPEN_FAILURE naming its own channel number; the session goes on.
+// A server's CHANNEL_OPEN "forwarded-tcpip" (RFC 4254 section 7.2).
+Bytes ForwardedTcpip(uint32_t sender, uint32_t port,
+                     const std::string& address = "127.0.0.1") {
+  Bytes m;
+  wire::Writer w(&m);
+  w.WriteU8(kMsgChannelOpen);
+  w.WriteString(absl::string_view("forwarded-tcpip"));
+  w.WriteU32(sender);
+  w.WriteU32(65536);
+  w.WriteU32(32768);
+  w.WriteString(address);
+  w.WriteU32(port);
+  w.WriteString(absl::string_view("192.0.2.7"));
+  w.WriteU32(50000);
+  return m;
+}
+
+// The reason of an OPEN_FAILURE for `sender` (0 if the message is not one).
+uint32_t OpenFailureReason(const Bytes& m, uint32_t sender) {
+  if (m.empty() || m[0] != kMsgChannelOpenFailure) return 0;
+  wire::Reader r(ByteView(m).subspan(1));
+  uint32_t recipient = 0, reason = 0;
+  if (!r.ReadU32(&recipient).ok() || !r.ReadU32(&reason).ok()) return 0;
+  return recipient == sender ? reason : 0;
+}
+
+// A server CHANNEL_OPEN for nothing that was asked (a forward never
+// requested, X11 never requested, an agent never forwarded, a type no
+// client accepts) is refused with OPEN_FAILURE naming its own channel
+// number; the session goes on.
 TEST(EngineTest, ServerChannelOpenIsRefused) {
   EngineHarness h;
   h.Connect();
   h.Authenticate();
-  h.ServerSend(ServerChannelOpen("forwarded-tcpip", 0x12345678));
+  const std::vector<Bytes> opens = {
+      ServerChannelOpen("forwarded-tcpip", 0x12345678),
+      ServerChannelOpen("x11", 0x12345678),
+      ServerChannelOpen("auth-agent@openssh.com", 0x12345678),
+      ServerChannelOpen("session", 0x12345678)};
+  for (const Bytes& open : opens) {
+    h.ServerSend(open);
+    h.Pump();
+    EXPECT_FALSE(h.engine().closed()) << h.engine().error();
+    // 1: SSH_OPEN_ADMINISTRATIVELY_PROHIBITED.
+    EXPECT_EQ(OpenFailureReason(h.NextClientMessage(), 0x12345678), 1u);
+  }
+  OpenChannel(h);  // still usable
+  // A forwarded-tcpip open without its addresses breaks the protocol.
+  Bytes truncated = ServerChannelOpen("forwarded-tcpip", 9);
+  truncated.resize(truncated.size() - 8);
+  h.ServerSend(truncated);
   h.Pump();
-  EXPECT_FALSE(h.engine().closed()) << h.engine().error();
-  const Bytes reply = h.NextClientMessage();
-  ASSERT_FALSE(reply.empty());
-  EXPECT_EQ(reply[0], kMsgChannelOpenFailure);
-  wire::Reader r(ByteView(reply).subspan(1));
-  uint32_t recipient = 0, reason = 0;
-  ASSERT_TRUE(r.ReadU32(&recipient).ok());
-  ASSERT_TRUE(r.ReadU32(&reason).ok());
-  EXPECT_EQ(recipient, 0x12345678u);
-  EXPECT_EQ(reason, 1u);  // administratively prohibited
-  OpenChannel(h);         // still usable
+  EXPECT_TRUE(h.engine().closed());
+}
+
+// Remote forwarding: the tcpip-forward request, the port the server chose
+// (port 0), connections queued up to the backlog and refused beyond it or
+// for another port, the cancel (which closes what was not taken). Replies
+// to global requests are matched in order, past an abandoned keepalive.
+TEST(EngineTest, RemoteForwardGrantQueueAndCancel) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  channel::Connection& conn = h.engine().connection();
+  absl::StatusOr<uint64_t> keepalive =
+      conn.SendGlobalRequest("keepalive@openssh.com", true);
+  ASSERT_TRUE(keepalive.ok());
+  conn.AbandonGlobalReply(*keepalive);
+  absl::StatusOr<uint64_t> fwd = conn.RequestForward("127.0.0.1", 0, 2);
+  ASSERT_TRUE(fwd.ok()) << fwd.status();
+  absl::StatusOr<uint64_t> refused = conn.RequestForward("127.0.0.1", 22, 2);
+  ASSERT_TRUE(refused.ok());
+  h.Pump();
+  std::vector<Bytes> sent = h.ClientMessages();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[1][0], kMsgGlobalRequest);
+  EXPECT_NE(std::string(sent[1].begin(), sent[1].end()).find("tcpip-forward"),
+            std::string::npos);
+  EXPECT_FALSE(conn.ForwardResult(*fwd).has_value());
+  h.ServerSend(Bytes{kMsgRequestFailure});  // the keepalive's
+  Bytes grant{kMsgRequestSuccess};
+  wire::Writer(&grant).WriteU32(5555);
+  h.ServerSend(grant);
+  h.ServerSend(Bytes{kMsgRequestFailure});
+  h.Pump();
+  ASSERT_TRUE(conn.ForwardResult(*fwd).has_value());
+  ASSERT_TRUE(conn.ForwardResult(*fwd)->ok());
+  EXPECT_EQ(**conn.ForwardResult(*fwd), 5555u);
+  ASSERT_TRUE(conn.ForwardResult(*refused).has_value());
+  EXPECT_EQ(KindOf(conn.ForwardResult(*refused)->status()),
+            ErrorKind::kRefused);
+
+  // Two wait, the third is refused (4: SSH_OPEN_RESOURCE_SHORTAGE), and
+  // another port is not ours.
+  for (uint32_t sender : {101u, 102u, 103u}) {
+    h.ServerSend(ForwardedTcpip(sender, 5555));
+  }
+  h.ServerSend(ForwardedTcpip(104, 6666));
+  h.Pump();
+  sent = h.ClientMessages();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[0][0], kMsgChannelOpenConfirmation);
+  EXPECT_EQ(sent[1][0], kMsgChannelOpenConfirmation);
+  EXPECT_EQ(OpenFailureReason(sent[2], 103), 4u);
+  EXPECT_EQ(OpenFailureReason(sent[3], 104), 1u);
+  EXPECT_EQ(conn.ForwardWaiting(*fwd), 2u);
+  absl::optional<uint32_t> first = conn.TakeForwarded(*fwd);
+  ASSERT_TRUE(first.has_value());
+  const channel::Channel* c = conn.Find(*first);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->open());
+  EXPECT_EQ(c->origin().kind, channel::Incoming::kForwardedTcpip);
+  EXPECT_EQ(c->origin().port, 5555u);
+  EXPECT_EQ(c->origin().originator, "192.0.2.7");
+  EXPECT_EQ(c->origin().originator_port, 50000u);
+
+  // Cancelled: cancel-tcpip-forward for the granted port, and the channel
+  // still waiting is closed.
+  ASSERT_TRUE(conn.CancelForward(*fwd).ok());
+  h.Pump();
+  sent = h.ClientMessages();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0][0], kMsgChannelClose);
+  EXPECT_EQ(sent[1][0], kMsgGlobalRequest);
+  const std::string cancel(sent[1].begin(), sent[1].end());
+  EXPECT_NE(cancel.find("cancel-tcpip-forward"), std::string::npos);
+  EXPECT_NE(cancel.find(std::string("\0\0\x15\xb3", 4)), std::string::npos);
+  EXPECT_FALSE(conn.ForwardResult(*fwd)->ok());  // forgotten
+  h.ServerSend(ForwardedTcpip(105, 5555));
+  h.Pump();
+  EXPECT_EQ(OpenFailureReason(h.NextClientMessage(), 105), 1u);
+  EXPECT_FALSE(h.engine().closed());
+}
+
+// A grant for port 0 must name the port: one without breaks the protocol.
+TEST(EngineTest, RemoteForwardGrantWithoutPortFails) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  ASSERT_TRUE(h.engine().connection().RequestForward("", 0, 1).ok());
+  h.Pump();
+  (void)h.ClientMessages();
+  h.ServerSend(Bytes{kMsgRequestSuccess});
+  h.Pump();
+  EXPECT_TRUE(h.engine().closed());
+}
+
+// X11: after x11-req, the server's "x11" channels are confirmed and handed
+// out with their originator.
+TEST(EngineTest, X11ChannelsAfterTheRequest) {
+  EngineHarness h;
+  h.Connect();
+  h.Authenticate();
+  channel::Connection& conn = h.engine().connection();
+  const uint32_t id = OpenChannel(h);
+  ASSERT_TRUE(
+      conn.RequestX11(id, false, "MIT-MAGIC-COOKIE-1", "00112233", 0).ok());
+  h.Pump();
+  const Bytes req = h.NextClientMessage();
+  ASSERT_FALSE(req.empty());
+  EXPECT_EQ(req[0], kMsgChannelRequest);
+  EXPECT_NE(std::string(req.begin(), req.end()).find("x11-req"),
+            std::string::npos);
+  h.ServerSend(ServerChannelOpen("x11", 88));
+  h.Pump();
+  const Bytes confirm = h.NextClientMessage();
+  ASSERT_FALSE(confirm.empty());
+  EXPECT_EQ(confirm[0], kMsgChannelOpenConfirmation);
+  std::vector<uint32_t> x11 = conn.TakeX11Channels();
+  ASSERT_EQ(x11.size(), 1u);
+  const channel::Channel* c = conn.Find(x11[0]);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->origin().kind, channel::Incoming::kX11);
+  EXPECT_EQ(c->origin().originator, "127.0.0.1");
+  EXPECT_EQ(c->origin().originator_port, 4242u);
+  EXPECT_TRUE(conn.TakeX11Channels().empty());
 }
 
 // Agent forwarding: once asked for, the server's auth-agent@openssh.com

@@ -565,9 +565,13 @@ absl::Status SshdServer::Prepare() {
 absl::Status SshdServer::WriteUsersAndPam() {
   const uid_t uid = getuid();
   const gid_t gid = getgid();
-  std::string passwd =
-      "root:x:0:0:root:/root:/bin/sh\n"
-      "sshd:x:65534:65534:sshd privsep:/run/sshd:/usr/sbin/nologin\n";
+  // root's home is in the work directory too: sshd expands "~" in the
+  // user's files (~/.ssh/known_hosts for hostbased logins) through
+  // getpwuid(), which finds root first when the tests run as root.
+  PARLEY_RETURN_IF_ERROR(MakeDir(home_dir("root") / ".ssh"));
+  std::string passwd = absl::StrCat(
+      "root:x:0:0:root:", home_dir("root").string(), ":/bin/sh\n",
+      "sshd:x:65534:65534:sshd privsep:/run/sshd:/usr/sbin/nologin\n");
   std::string group = "root:x:0:\nnogroup:x:65534:\n";
   if (gid != 0 && gid != 65534) {
     absl::StrAppend(&group, "parley:x:", gid, ":\n");

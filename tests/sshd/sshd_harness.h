@@ -20,8 +20,9 @@
 //   // ~SshdServer stops sshd and deletes the work directory.
 //
 // Files in work_dir(): sshd_config, sshd.log, known_hosts, host_keys/,
-// home/<user>/, pam/ (service files, passdb, oath_users), nss/ (passwd,
-// group), tmp/ (sshd's /tmp when it has a private one).
+// home/<user>/ (and home/root/, root's home), pam/ (service files, passdb,
+// oath_users), nss/ (passwd, group), tmp/ (sshd's /tmp when it has a
+// private one).
 //
 // Test users: every user gets the uid and gid of the test process (root on
 // CI), a home directory under work_dir()/home and /bin/sh as shell, so exec

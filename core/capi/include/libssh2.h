@@ -99,8 +99,7 @@ typedef struct _LIBSSH2_SESSION LIBSSH2_SESSION;
 typedef struct _LIBSSH2_CHANNEL LIBSSH2_CHANNEL;
 typedef struct _LIBSSH2_KNOWNHOSTS LIBSSH2_KNOWNHOSTS;
 typedef struct _LIBSSH2_AGENT LIBSSH2_AGENT;
-/* Declared for LIBSSH2_POLLFD; Parley has no remote port forwarding
-   (libssh2_channel_forward_*) yet, so no listener ever exists. */
+/* A remote forward (libssh2_channel_forward_listen_ex). */
 typedef struct _LIBSSH2_LISTENER LIBSSH2_LISTENER;
 
 /* Keyboard-interactive callback: called once per INFO_REQUEST round (also
@@ -401,8 +400,10 @@ LIBSSH2_API long libssh2_session_get_read_timeout(LIBSSH2_SESSION *session);
    replaces. IGNORE, DEBUG and DISCONNECT are called with what the server
    sent; MACERROR is called on a packet that fails its MAC or tag, but the
    session ends whatever it returns (Parley never accepts a forged packet).
-   X11, SEND, RECV and the AUTHAGENT callbacks are not supported: setting
-   one returns NULL and records LIBSSH2_ERROR_METHOD_NOT_SUPPORTED. */
+   X11 is called with each X11 channel the server opens (see
+   libssh2_channel_x11_req_ex), from inside whichever call reads it.
+   SEND, RECV and the AUTHAGENT callbacks are not supported: setting one
+   returns NULL and records LIBSSH2_ERROR_METHOD_NOT_SUPPORTED. */
 typedef void(libssh2_cb_generic)(void);
 LIBSSH2_API libssh2_cb_generic *libssh2_session_callback_set2(
     LIBSSH2_SESSION *session, int cbtype, libssh2_cb_generic *callback);
@@ -496,6 +497,62 @@ LIBSSH2_API int libssh2_userauth_publickey(
     const unsigned char *pubkeydata, size_t pubkeydata_len,
     LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC((*sign_callback)), void **abstract);
 
+/* Security keys (FIDO, sk-ssh-ed25519@openssh.com and
+   sk-ecdsa-sha2-nistp256@openssh.com): declared for source compatibility.
+   Parley cannot test them without a device, so
+   libssh2_userauth_publickey_sk() and libssh2_sign_sk() return
+   LIBSSH2_ERROR_METHOD_NOT_SUPPORTED with a message saying so. */
+typedef struct _LIBSSH2_SK_SIG_INFO {
+  uint8_t flags;
+  uint32_t counter;
+  unsigned char *sig_r;
+  size_t sig_r_len;
+  unsigned char *sig_s;
+  size_t sig_s_len;
+} LIBSSH2_SK_SIG_INFO;
+#define LIBSSH2_USERAUTH_SK_SIGN_FUNC(name)                            \
+  int(name)(LIBSSH2_SESSION * session, LIBSSH2_SK_SIG_INFO * sig_info, \
+            const unsigned char *data, size_t data_len, int algorithm, \
+            uint8_t flags, const char *application,                    \
+            const unsigned char *key_handle, size_t handle_len,        \
+            void **abstract)
+#define LIBSSH2_SK_PRESENCE_REQUIRED 0x01
+#define LIBSSH2_SK_VERIFICATION_REQUIRED 0x04
+typedef struct _LIBSSH2_PRIVKEY_SK {
+  int algorithm;
+  uint8_t flags;
+  const char *application;
+  const unsigned char *key_handle;
+  size_t handle_len;
+  LIBSSH2_USERAUTH_SK_SIGN_FUNC(*sign_callback);
+  void **orig_abstract;
+} LIBSSH2_PRIVKEY_SK;
+LIBSSH2_API int libssh2_userauth_publickey_sk(
+    LIBSSH2_SESSION *session, const char *username, size_t username_len,
+    const unsigned char *pubkeydata, size_t pubkeydata_len,
+    const char *privatekeydata, size_t privatekeydata_len,
+    const char *passphrase, LIBSSH2_USERAUTH_SK_SIGN_FUNC((*sign_callback)),
+    void **abstract);
+LIBSSH2_API int libssh2_sign_sk(LIBSSH2_SESSION *session, unsigned char **sig,
+                                size_t *sig_len, const unsigned char *data,
+                                size_t data_len, void **abstract);
+
+/* Host-based authentication (RFC 4252 section 9): the client host's key
+   (`privatekey`, `publickey` as for publickey_fromfile) signs for
+   `local_username` on `hostname`, the client host's name as the server
+   should look it up. */
+LIBSSH2_API int libssh2_userauth_hostbased_fromfile_ex(
+    LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
+    const char *publickey, const char *privatekey, const char *passphrase,
+    const char *hostname, unsigned int hostname_len, const char *local_username,
+    unsigned int local_username_len);
+#define libssh2_userauth_hostbased_fromfile(session, username, publickey,     \
+                                            privatekey, passphrase, hostname) \
+  libssh2_userauth_hostbased_fromfile_ex(                                     \
+      session, username, (unsigned int)strlen(username), publickey,           \
+      privatekey, passphrase, hostname, (unsigned int)strlen(hostname),       \
+      username, (unsigned int)strlen(username))
+
 LIBSSH2_API int libssh2_userauth_keyboard_interactive_ex(
     LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
     LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC((*response_callback)));
@@ -537,6 +594,30 @@ LIBSSH2_API LIBSSH2_CHANNEL *libssh2_channel_direct_tcpip_ex(
 #define libssh2_channel_direct_tcpip(session, host, port) \
   libssh2_channel_direct_tcpip_ex(session, host, port, "127.0.0.1", 22)
 
+/* A channel to the Unix-domain socket `socket_path` on the server
+   (OpenSSH's direct-streamlocal@openssh.com). */
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_channel_direct_streamlocal_ex(
+    LIBSSH2_SESSION *session, const char *socket_path, const char *shost,
+    int sport);
+
+/* Remote forwarding (RFC 4254 section 7.1): the server listens on
+   host:port (host NULL: "0.0.0.0", all its addresses; port 0: one it
+   chooses, stored in *bound_port) and each connection to it becomes a
+   channel for libssh2_channel_forward_accept(); at most `queue_maxsize`
+   wait, more are refused. NULL on failure (LIBSSH2_ERROR_REQUEST_DENIED
+   when the server refuses). */
+LIBSSH2_API LIBSSH2_LISTENER *libssh2_channel_forward_listen_ex(
+    LIBSSH2_SESSION *session, const char *host, int port, int *bound_port,
+    int queue_maxsize);
+#define libssh2_channel_forward_listen(session, port) \
+  libssh2_channel_forward_listen_ex(session, NULL, port, NULL, 16)
+/* Stops the forward and frees the listener; connections not accepted yet
+   are closed. */
+LIBSSH2_API int libssh2_channel_forward_cancel(LIBSSH2_LISTENER *listener);
+/* The next connection to the forward (waits for one when blocking). */
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_channel_forward_accept(
+    LIBSSH2_LISTENER *listener);
+
 LIBSSH2_API int libssh2_channel_setenv_ex(LIBSSH2_CHANNEL *channel,
                                           const char *varname,
                                           unsigned int varname_len,
@@ -567,6 +648,19 @@ LIBSSH2_API int libssh2_channel_request_pty_size_ex(LIBSSH2_CHANNEL *channel,
                                                     int height_px);
 #define libssh2_channel_request_pty_size(channel, width, height) \
   libssh2_channel_request_pty_size_ex(channel, width, height, 0, 0)
+
+/* X11 forwarding for this session (x11-req). auth_proto NULL means
+   "MIT-MAGIC-COOKIE-1"; auth_cookie NULL, a random one. Each X11
+   connection the server then opens is handed to the
+   LIBSSH2_CALLBACK_X11 callback as a new channel (which the application
+   frees); without that callback it is closed at once. */
+LIBSSH2_API int libssh2_channel_x11_req_ex(LIBSSH2_CHANNEL *channel,
+                                           int single_connection,
+                                           const char *auth_proto,
+                                           const char *auth_cookie,
+                                           int screen_number);
+#define libssh2_channel_x11_req(channel, screen_number) \
+  libssh2_channel_x11_req_ex(channel, 0, NULL, NULL, screen_number)
 
 /* A signal for the remote process ("TERM", "INT"... without "SIG"; no
    reply: the server may ignore it). */
