@@ -25,5 +25,18 @@ fi
 if ! readelf -d "$lib" | grep -q 'Library soname: \[libparley.so.0\]'; then
   echo "FAIL: soname is not libparley.so.0"; fail=1
 fi
+# Coverage of libssh2 1.11's libssh2.h. SCP comes with file transfer.
+not_yet='^libssh2_scp_(recv|recv2|send_ex|send64)$'
+total=0; have=0; missing=()
+while read -r f; do
+  [[ -z "$f" || "$f" == \#* ]] && continue
+  total=$((total + 1))
+  if grep -qx "$f" <<<"$exported"; then have=$((have + 1)); continue; fi
+  missing+=("$f")
+  if ! grep -Eq "$not_yet" <<<"$f"; then
+    echo "FAIL: libssh2 1.11 function $f is not exported"; fail=1
+  fi
+done < core/capi/libssh2_1_11_functions.txt
+echo "libssh2 1.11 libssh2.h: $have of $total functions exported; not yet: ${missing[*]:-none}"
 echo "$(wc -l <<<"$exported") exported functions"
 exit $fail
