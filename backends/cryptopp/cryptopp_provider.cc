@@ -11,7 +11,7 @@
 #include "backends/cryptopp/symmetric.h"
 #include "backends/cryptopp/util.h"
 #include "crypto++/cryptlib.h"
-// MD5 lives in CryptoPP::Weak, for LegacyMd5Fingerprint only.
+// MD5 lives in CryptoPP::Weak, for LegacyMd5 only.
 #define CRYPTOPP_ENABLE_NAMESPACE_WEAK 1
 #include "crypto++/md5.h"
 
@@ -69,6 +69,12 @@ class CryptoppProvider final : public CryptoProvider {
     return NewCryptoppChaCha20(key);
   }
 
+  absl::StatusOr<std::unique_ptr<CbcCipher>> NewCbc(
+      CbcAlgorithm alg, ByteView key, ByteView iv,
+      bool encrypt) const override {
+    return NewCryptoppCbc(alg, key, iv, encrypt);
+  }
+
   absl::StatusOr<std::unique_ptr<KeyAgreement>> NewKeyAgreement(
       KexGroup group) const override {
     return NewCryptoppKeyAgreement(group, *rng_);
@@ -102,12 +108,15 @@ class CryptoppProvider final : public CryptoProvider {
     });
   }
 
-  absl::StatusOr<Bytes> LegacyMd5Fingerprint(
-      ByteView public_key_blob) const override {
+  absl::Status DerivePublicKey(PrivateKey* key) const override {
+    return CryptoppDerivePublicKey(key);
+  }
+
+  absl::StatusOr<Bytes> LegacyMd5(ByteView data) const override {
     Bytes out(CryptoPP::Weak::MD5::DIGESTSIZE);
     absl::Status s = Guard("MD5", [&] {
-      CryptoPP::Weak::MD5().CalculateDigest(out.data(), public_key_blob.data(),
-                                            public_key_blob.size());
+      CryptoPP::Weak::MD5().CalculateDigest(out.data(), data.data(),
+                                            data.size());
       return absl::OkStatus();
     });
     if (!s.ok()) return s;

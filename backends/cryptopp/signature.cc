@@ -477,6 +477,45 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> NewCryptoppSigner(
       });
 }
 
+absl::Status CryptoppDerivePublicKey(PrivateKey* key) {
+  return Guard("public key derivation", [&]() -> absl::Status {
+    switch (key->public_key.type) {
+      case KeyType::kEd25519: {
+        if (key->ed25519_seed.size() != kEd25519KeySize) {
+          return absl::InvalidArgumentError("an Ed25519 seed is 32 bytes");
+        }
+        CryptoPP::ed25519Signer signer(key->ed25519_seed.data());
+        const auto& derived = static_cast<const CryptoPP::ed25519PrivateKey&>(
+            signer.GetPrivateKey());
+        key->public_key.ed25519.assign(
+            derived.GetPublicKeyBytePtr(),
+            derived.GetPublicKeyBytePtr() + kEd25519KeySize);
+        return absl::OkStatus();
+      }
+      case KeyType::kEcdsaP256:
+      case KeyType::kEcdsaP384:
+      case KeyType::kEcdsaP521: {
+        const KeyType type = key->public_key.type;
+        if (key->ec_scalar.size() != EcFieldSize(type)) {
+          return absl::InvalidArgumentError(
+              "the EC scalar is not of the curve's size");
+        }
+        const EcParams params(CurveOid(type));
+        const Integer x(key->ec_scalar.data(), key->ec_scalar.size());
+        if (x.IsZero() || x >= params.GetSubgroupOrder()) {
+          return absl::InvalidArgumentError("invalid EC private scalar");
+        }
+        key->public_key.ec_point =
+            EncodeEcPoint(params, params.ExponentiateBase(x));
+        return absl::OkStatus();
+      }
+      case KeyType::kRsa:
+        break;
+    }
+    return absl::InvalidArgumentError("an RSA key carries its public half");
+  });
+}
+
 absl::StatusOr<PrivateKey> GenerateCryptoppKey(KeyType type, size_t rsa_bits,
                                                RandomSource& rng) {
   return Guard("key generation",

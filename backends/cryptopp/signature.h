@@ -21,6 +21,7 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> NewCryptoppSigner(
     const PrivateKey& key, SignatureAlgorithm alg,
     std::shared_ptr<RandomSource> rng);
 
+absl::Status CryptoppDerivePublicKey(PrivateKey* key);
 absl::StatusOr<PrivateKey> GenerateCryptoppKey(KeyType type, size_t rsa_bits,
                                                RandomSource& rng);
 

@@ -4,10 +4,12 @@
 #include <initializer_list>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "backends/cryptopp/util.h"
 #include "core/base/secure_buffer.h"
 #include "crypto++/aes.h"
 #include "crypto++/chacha.h"
+#include "crypto++/des.h"
 #include "crypto++/gcm.h"
 #include "crypto++/hmac.h"
 #include "crypto++/modes.h"
@@ -131,6 +133,44 @@ class CryptoppAesCtr final : public StreamCipher {
  private:
   CryptoPP::CTR_Mode<CryptoPP::AES>::Encryption ctr_;
 };
+
+// --- CBC (legacy)
+// -------------------------------------------------------------
+
+// `Mode` is CBC_Mode<Cipher>::Encryption or ::Decryption; Crypto++'s CBC
+// mode objects take whole blocks without padding and keep the chaining
+// value between calls.
+template <typename Mode>
+class CryptoppCbc final : public CbcCipher {
+ public:
+  CryptoppCbc(ByteView key, ByteView iv) {
+    mode_.SetKeyWithIV(key.data(), key.size(), iv.data(), iv.size());
+  }
+
+  absl::Status Crypt(ByteView in, uint8_t* out) override {
+    if (in.size() % mode_.MandatoryBlockSize() != 0) {
+      return absl::InvalidArgumentError("CBC input is not whole blocks");
+    }
+    if (in.empty()) return absl::OkStatus();
+    return Guard("CBC", [&] {
+      mode_.ProcessData(out, in.data(), in.size());
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  Mode mode_;
+};
+
+template <typename Cipher>
+std::unique_ptr<CbcCipher> MakeCbc(ByteView key, ByteView iv, bool encrypt) {
+  if (encrypt) {
+    return std::make_unique<
+        CryptoppCbc<typename CryptoPP::CBC_Mode<Cipher>::Encryption>>(key, iv);
+  }
+  return std::make_unique<
+      CryptoppCbc<typename CryptoPP::CBC_Mode<Cipher>::Decryption>>(key, iv);
+}
 
 // --- AES-GCM ----------------------------------------------------------------
 
@@ -280,6 +320,24 @@ absl::StatusOr<std::unique_ptr<StreamCipher>> NewCryptoppAesCtr(ByteView key,
   return Guard("AES-CTR key setup",
                [&]() -> absl::StatusOr<std::unique_ptr<StreamCipher>> {
                  return std::make_unique<CryptoppAesCtr>(key, iv);
+               });
+}
+
+absl::StatusOr<std::unique_ptr<CbcCipher>> NewCryptoppCbc(CbcAlgorithm alg,
+                                                          ByteView key,
+                                                          ByteView iv,
+                                                          bool encrypt) {
+  if (key.size() != CbcKeySize(alg) || iv.size() != CbcBlockSize(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CBC needs a ", CbcKeySize(alg), "-byte key and a ",
+                     CbcBlockSize(alg), "-byte IV"));
+  }
+  return Guard("CBC key setup",
+               [&]() -> absl::StatusOr<std::unique_ptr<CbcCipher>> {
+                 if (alg == CbcAlgorithm::kTripleDes) {
+                   return MakeCbc<CryptoPP::DES_EDE3>(key, iv, encrypt);
+                 }
+                 return MakeCbc<CryptoPP::AES>(key, iv, encrypt);
                });
 }
 

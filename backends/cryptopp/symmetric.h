@@ -23,6 +23,10 @@ absl::StatusOr<std::unique_ptr<StreamCipher>> NewCryptoppAesCtr(ByteView key,
                                                                 ByteView iv);
 absl::StatusOr<std::unique_ptr<Aead>> NewCryptoppAesGcm(ByteView key);
 absl::StatusOr<std::unique_ptr<ChaCha20>> NewCryptoppChaCha20(ByteView key);
+absl::StatusOr<std::unique_ptr<CbcCipher>> NewCryptoppCbc(CbcAlgorithm alg,
+                                                          ByteView key,
+                                                          ByteView iv,
+                                                          bool encrypt);
 
 }  // namespace parley::crypto::cryptopp_backend
 

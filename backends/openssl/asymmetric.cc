@@ -580,6 +580,42 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> NewOsslSigner(
       new PkeySigner(alg, std::move(pkey), raw_size));
 }
 
+absl::Status OsslDerivePublicKey(PrivateKey* key) {
+  switch (key->public_key.type) {
+    case KeyType::kEd25519: {
+      if (key->ed25519_seed.size() != 32) {
+        return absl::InvalidArgumentError("an Ed25519 seed is 32 bytes");
+      }
+      PkeyPtr k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                             key->ed25519_seed.data(), 32));
+      Bytes pub(32);
+      size_t len = pub.size();
+      if (!k || EVP_PKEY_get_raw_public_key(k.get(), pub.data(), &len) != 1 ||
+          len != pub.size()) {
+        return OpenSslError("Ed25519 public key",
+                            absl::StatusCode::kInvalidArgument);
+      }
+      key->public_key.ed25519 = std::move(pub);
+      return absl::OkStatus();
+    }
+    case KeyType::kEcdsaP256:
+    case KeyType::kEcdsaP384:
+    case KeyType::kEcdsaP521: {
+      const char* curve = CurveName(key->public_key.type);
+      if (key->ec_scalar.size() != FieldSize(curve)) {
+        return absl::InvalidArgumentError(
+            "the EC scalar is not of the curve's size");
+      }
+      PARLEY_ASSIGN_OR_RETURN(key->public_key.ec_point,
+                              EcPublicFromScalar(curve, key->ec_scalar));
+      return absl::OkStatus();
+    }
+    case KeyType::kRsa:
+      break;
+  }
+  return absl::InvalidArgumentError("an RSA key carries its public half");
+}
+
 absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits) {
   PrivateKey out;
   out.public_key.type = type;

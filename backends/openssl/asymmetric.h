@@ -19,6 +19,7 @@ absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewOsslVerifier(
 absl::StatusOr<std::unique_ptr<PublicKeySign>> NewOsslSigner(
     const PrivateKey& key, SignatureAlgorithm alg);
 absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits);
+absl::Status OsslDerivePublicKey(PrivateKey* key);
 
 }  // namespace parley::crypto::openssl_backend
 

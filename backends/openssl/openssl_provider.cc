@@ -47,6 +47,11 @@ class OpenSslProvider : public CryptoProvider {
       ByteView key) const override {
     return NewOsslChaCha20(fetched_, key);
   }
+  absl::StatusOr<std::unique_ptr<CbcCipher>> NewCbc(
+      CbcAlgorithm alg, ByteView key, ByteView iv,
+      bool encrypt) const override {
+    return NewOsslCbc(fetched_, alg, key, iv, encrypt);
+  }
   absl::StatusOr<std::unique_ptr<KeyAgreement>> NewKeyAgreement(
       KexGroup group) const override {
     return NewOsslKeyAgreement(group, ByteView());
@@ -81,15 +86,17 @@ class OpenSslProvider : public CryptoProvider {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<Bytes> LegacyMd5Fingerprint(
-      ByteView public_key_blob) const override {
+  absl::Status DerivePublicKey(PrivateKey* key) const override {
+    return OsslDerivePublicKey(key);
+  }
+  absl::StatusOr<Bytes> LegacyMd5(ByteView data) const override {
     Bytes out(16);
     unsigned int n = 0;
     // The default provider's MD5, fetched for this call only.
     EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
     if (md5 == nullptr) return OpenSslError("EVP_MD_fetch(MD5)");
-    const int ok = EVP_Digest(public_key_blob.data(), public_key_blob.size(),
-                              out.data(), &n, md5, nullptr);
+    const int ok =
+        EVP_Digest(data.data(), data.size(), out.data(), &n, md5, nullptr);
     EVP_MD_free(md5);
     if (ok != 1 || n != out.size()) return OpenSslError("EVP_Digest(MD5)");
     return out;

@@ -149,6 +149,22 @@ class OsslAesCtr : public StreamCipher {
   CipherCtxPtr ctx_;
 };
 
+class OsslCbc : public CbcCipher {
+ public:
+  OsslCbc(CipherCtxPtr ctx, size_t block)
+      : ctx_(std::move(ctx)), block_(block) {}
+  absl::Status Crypt(ByteView in, uint8_t* out) override {
+    if (in.size() % block_ != 0) {
+      return absl::InvalidArgumentError("CBC input is not whole blocks");
+    }
+    return CipherUpdate(ctx_.get(), in.data(), in.size(), out);
+  }
+
+ private:
+  CipherCtxPtr ctx_;
+  size_t block_;
+};
+
 class OsslAesGcm : public Aead {
  public:
   OsslAesGcm(CipherCtxPtr enc, CipherCtxPtr dec)
@@ -274,6 +290,11 @@ Fetched::Fetched() {
     aes_gcm[i] = EVP_CIPHER_fetch(nullptr, gcm[i], nullptr);
   }
   chacha20 = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+  const char* cbc_names[] = {"AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+                             "DES-EDE3-CBC"};
+  for (int i = 0; i < 4; ++i) {
+    cbc[i] = EVP_CIPHER_fetch(nullptr, cbc_names[i], nullptr);
+  }
   hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   poly1305 = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
   ClearOpenSslErrors();  // a missing algorithm is reported when used
@@ -289,6 +310,7 @@ Fetched::~Fetched() {
     EVP_CIPHER_free(aes_gcm[i]);
   }
   EVP_CIPHER_free(chacha20);
+  for (EVP_CIPHER* c : cbc) EVP_CIPHER_free(c);
   EVP_MAC_free(hmac);
   EVP_MAC_free(poly1305);
 }
@@ -361,6 +383,25 @@ absl::StatusOr<std::unique_ptr<StreamCipher>> NewOsslAesCtr(const Fetched& f,
   auto ctx = KeyedCipher(f.aes_ctr[i], key, iv.data(), 1);
   if (!ctx.ok()) return ctx.status();
   return std::unique_ptr<StreamCipher>(new OsslAesCtr(std::move(*ctx)));
+}
+
+absl::StatusOr<std::unique_ptr<CbcCipher>> NewOsslCbc(const Fetched& f,
+                                                      CbcAlgorithm alg,
+                                                      ByteView key, ByteView iv,
+                                                      bool encrypt) {
+  if (key.size() != CbcKeySize(alg) || iv.size() != CbcBlockSize(alg)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CBC needs a ", CbcKeySize(alg), "-byte key and a ",
+                     CbcBlockSize(alg), "-byte IV"));
+  }
+  auto ctx = KeyedCipher(f.cbc[static_cast<int>(alg)], key, iv.data(),
+                         encrypt ? 1 : 0);
+  if (!ctx.ok()) return ctx.status();
+  if (EVP_CIPHER_CTX_set_padding(ctx->get(), 0) != 1) {
+    return OpenSslError("EVP_CIPHER_CTX_set_padding");
+  }
+  return std::unique_ptr<CbcCipher>(
+      new OsslCbc(std::move(*ctx), CbcBlockSize(alg)));
 }
 
 absl::StatusOr<std::unique_ptr<Aead>> NewOsslAesGcm(const Fetched& f,

@@ -30,6 +30,7 @@ struct Fetched {
   EVP_CIPHER* aes_ctr[3] = {};  // 128, 192, 256
   EVP_CIPHER* aes_gcm[3] = {};
   EVP_CIPHER* chacha20 = nullptr;
+  EVP_CIPHER* cbc[4] = {};  // CbcAlgorithm order
   EVP_MAC* hmac = nullptr;
   EVP_MAC* poly1305 = nullptr;
 };
@@ -47,6 +48,10 @@ absl::StatusOr<std::unique_ptr<Aead>> NewOsslAesGcm(const Fetched& f,
                                                     ByteView key);
 absl::StatusOr<std::unique_ptr<ChaCha20>> NewOsslChaCha20(const Fetched& f,
                                                           ByteView key);
+absl::StatusOr<std::unique_ptr<CbcCipher>> NewOsslCbc(const Fetched& f,
+                                                      CbcAlgorithm alg,
+                                                      ByteView key, ByteView iv,
+                                                      bool encrypt);
 
 }  // namespace parley::crypto::openssl_backend
 

@@ -836,7 +836,7 @@ const char* SessionHandle::HostKeyHash(int hash_type) {
       slot = &host_key_sha256_;
       break;
     case LIBSSH2_HOSTKEY_HASH_MD5: {
-      auto md5 = engine_->provider().LegacyMd5Fingerprint(
+      auto md5 = engine_->provider().LegacyMd5(
           engine_->transport().host_key().blob);
       if (!md5.ok()) {
         SetError(LIBSSH2_ERROR_HASH_CALC, md5.status().message());

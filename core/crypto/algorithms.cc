@@ -1,5 +1,7 @@
 #include "core/crypto/algorithms.h"
 
+#include "core/crypto/cipher.h"
+
 namespace parley::crypto {
 
 size_t DigestSize(HashAlgorithm alg) {
@@ -177,6 +179,23 @@ AlgorithmLists OpenSshDefaultAlgorithms() {
                "hmac-sha2-512",
                "hmac-sha1"};
   return lists;
+}
+
+size_t CbcKeySize(CbcAlgorithm alg) {
+  switch (alg) {
+    case CbcAlgorithm::kAes128:
+      return 16;
+    case CbcAlgorithm::kAes192:
+    case CbcAlgorithm::kTripleDes:
+      return 24;
+    case CbcAlgorithm::kAes256:
+      return 32;
+  }
+  return 0;
+}
+
+size_t CbcBlockSize(CbcAlgorithm alg) {
+  return alg == CbcAlgorithm::kTripleDes ? 8 : 16;
 }
 
 }  // namespace parley::crypto

@@ -33,6 +33,26 @@ class ChaCha20 {
                              uint8_t* out) = 0;
 };
 
+// Block ciphers in CBC mode (NIST SP 800-38A section 6.2) for legacy uses
+// only: the aes*-cbc and 3des-cbc SSH ciphers (RFC 4253 section 6.3), which
+// are never offered unless named, and the encryption of PEM private key
+// files (PKCS#8 PBES2, OpenSSL's DEK-Info).
+enum class CbcAlgorithm { kAes128, kAes192, kAes256, kTripleDes };
+
+// Key size in bytes (16, 24, 32; 24 for three-key 3DES) and block size (16;
+// 8 for 3DES).
+size_t CbcKeySize(CbcAlgorithm alg);
+size_t CbcBlockSize(CbcAlgorithm alg);
+
+// One direction of a CBC cipher, without padding: every call takes whole
+// blocks, and the chaining value carries across calls. `in` and `out` may
+// be the same buffer. Not thread-safe.
+class CbcCipher {
+ public:
+  virtual ~CbcCipher() = default;
+  virtual absl::Status Crypt(ByteView in, uint8_t* out) = 0;
+};
+
 }  // namespace parley::crypto
 
 #endif  // PARLEY_CORE_CRYPTO_CIPHER_H_

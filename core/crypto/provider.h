@@ -53,6 +53,9 @@ class CryptoProvider {
       ByteView key) const = 0;
   virtual absl::StatusOr<std::unique_ptr<ChaCha20>> NewChaCha20(
       ByteView key) const = 0;
+  // CBC for legacy uses (cipher.h); key CbcKeySize(), iv CbcBlockSize().
+  virtual absl::StatusOr<std::unique_ptr<CbcCipher>> NewCbc(
+      CbcAlgorithm alg, ByteView key, ByteView iv, bool encrypt) const = 0;
 
   // A fresh ephemeral key pair from the provider's CSPRNG.
   virtual absl::StatusOr<std::unique_ptr<KeyAgreement>> NewKeyAgreement(
@@ -66,6 +69,11 @@ class CryptoProvider {
       const PublicKey& key, SignatureAlgorithm alg) const = 0;
   virtual absl::StatusOr<std::unique_ptr<PublicKeySign>> NewSigner(
       const PrivateKey& key, SignatureAlgorithm alg) const = 0;
+  // Fills in key->public_key from the private half, for key formats that
+  // leave it out: the Ed25519 public key from the seed, the EC point from
+  // the scalar (key->public_key.type says which). kInvalidArgument for an
+  // invalid private value; RSA keys always carry their public half.
+  virtual absl::Status DerivePublicKey(PrivateKey* key) const = 0;
   // A new key pair; `rsa_bits` is used for KeyType::kRsa only.
   virtual absl::StatusOr<PrivateKey> GenerateKey(KeyType type,
                                                  size_t rsa_bits) const = 0;
@@ -73,12 +81,12 @@ class CryptoProvider {
   // Fills `out` from the backend's CSPRNG.
   virtual absl::Status RandomBytes(MutableByteView out) const = 0;
 
-  // MD5 of a public-key blob, for one use only: the legacy host-key
-  // fingerprint libssh2_hostkey_hash(LIBSSH2_HOSTKEY_HASH_MD5) returns.
-  // MD5 is broken; nothing else in Parley may hash with it, which is why it
-  // is not a HashAlgorithm.
-  virtual absl::StatusOr<Bytes> LegacyMd5Fingerprint(
-      ByteView public_key_blob) const = 0;
+  // MD5, for two legacy formats only: the host-key fingerprint
+  // libssh2_hostkey_hash(LIBSSH2_HOSTKEY_HASH_MD5) returns, and the key
+  // derivation of OpenSSL's DEK-Info encrypted PEM files. MD5 is broken;
+  // nothing else in Parley may hash with it, which is why it is not a
+  // HashAlgorithm.
+  virtual absl::StatusOr<Bytes> LegacyMd5(ByteView data) const = 0;
 };
 
 // Shorthand used by protocol code: one-shot digest.

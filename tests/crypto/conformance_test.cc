@@ -64,8 +64,8 @@ TEST_P(ConformanceTest, HashVectors) {
 }
 
 // RFC 1321 appendix A.5 test suite (MD5 is only for the legacy host-key
-// fingerprint of libssh2_hostkey_hash).
-TEST_P(ConformanceTest, LegacyMd5FingerprintVectors) {
+// fingerprint of libssh2_hostkey_hash and DEK-Info PEM files).
+TEST_P(ConformanceTest, LegacyMd5Vectors) {
   const struct {
     const char* message;
     const char* digest_hex;
@@ -77,11 +77,94 @@ TEST_P(ConformanceTest, LegacyMd5FingerprintVectors) {
   };
   for (const auto& v : kVectors) {
     const std::string m = v.message;
-    auto d = p().LegacyMd5Fingerprint(
+    auto d = p().LegacyMd5(
         ByteView(reinterpret_cast<const uint8_t*>(m.data()), m.size()));
     ASSERT_TRUE(d.ok()) << d.status();
     EXPECT_EQ(ToHex(*d), v.digest_hex) << '"' << m << '"';
   }
+}
+
+// NIST SP 800-38A appendix F.2.1, F.2.3 and F.2.5 (CBC-AES128/192/256),
+// in two calls so that the chaining value must carry over; and
+// NIST SP 800-67 rev. 1 appendix B (three-key TDEA), one block per fresh
+// cipher with a zero IV, which makes CBC's first block the ECB example.
+TEST_P(ConformanceTest, CbcVectors) {
+  const char* plain =
+      "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+      "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+  const struct {
+    CbcAlgorithm alg;
+    const char* key;
+    const char* cipher;
+  } kAes[] = {
+      {CbcAlgorithm::kAes128, "2b7e151628aed2a6abf7158809cf4f3c",
+       "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2"
+       "73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7"},
+      {CbcAlgorithm::kAes192,
+       "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+       "4f021db243bc633d7178183a9fa071e8b4d9ada9ad7dedf4e5e738763f69145a"
+       "571b242012fb7ae07fa9baac3df102e008b0e27988598881d920a9e64f5615cd"},
+      {CbcAlgorithm::kAes256,
+       "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+       "f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d"
+       "39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b"},
+  };
+  const Bytes iv = H("000102030405060708090a0b0c0d0e0f");
+  for (const auto& v : kAes) {
+    for (bool encrypt : {true, false}) {
+      auto c = p().NewCbc(v.alg, H(v.key), iv, encrypt);
+      ASSERT_TRUE(c.ok()) << c.status();
+      const Bytes in = H(encrypt ? plain : v.cipher);
+      Bytes out(in.size());
+      ASSERT_TRUE((*c)->Crypt(ByteView(in).first(32), out.data()).ok());
+      ASSERT_TRUE((*c)->Crypt(ByteView(in).subspan(32), out.data() + 32).ok());
+      EXPECT_EQ(ToHex(out), encrypt ? v.cipher : plain)
+          << "SP 800-38A, key " << v.key << (encrypt ? "" : " (decrypt)");
+      // Part of a block is refused.
+      EXPECT_FALSE((*c)->Crypt(ByteView(in).first(5), out.data()).ok());
+    }
+  }
+  const Bytes key3 = H("0123456789abcdef23456789abcdef01456789abcdef0123");
+  const struct {
+    const char* plain;
+    const char* cipher;
+  } kTdea[] = {{"5468652071756663", "a826fd8ce53b855f"},
+               {"6b2062726f776e20", "cce21c8112256fe6"},
+               {"666f78206a756d70", "68d5c05dd9b6b900"}};
+  for (const auto& v : kTdea) {
+    for (bool encrypt : {true, false}) {
+      auto c = p().NewCbc(CbcAlgorithm::kTripleDes, key3, Bytes(8, 0), encrypt);
+      ASSERT_TRUE(c.ok()) << c.status();
+      const Bytes in = H(encrypt ? v.plain : v.cipher);
+      Bytes out(8);
+      ASSERT_TRUE((*c)->Crypt(in, out.data()).ok());
+      EXPECT_EQ(ToHex(out), encrypt ? v.cipher : v.plain) << "SP 800-67";
+    }
+  }
+  EXPECT_FALSE(p().NewCbc(CbcAlgorithm::kAes128, Bytes(24, 1), iv, true).ok());
+  EXPECT_FALSE(
+      p().NewCbc(CbcAlgorithm::kTripleDes, key3, Bytes(16, 0), true).ok());
+}
+
+// Formats that omit the public half (PKCS#8 Ed25519, SEC1 without its
+// point) get it back from the private half.
+TEST_P(ConformanceTest, DerivePublicKey) {
+  for (KeyType type : {KeyType::kEd25519, KeyType::kEcdsaP256,
+                       KeyType::kEcdsaP384, KeyType::kEcdsaP521}) {
+    absl::StatusOr<PrivateKey> key = p().GenerateKey(type, 0);
+    ASSERT_TRUE(key.ok()) << key.status();
+    PrivateKey stripped = *key;
+    stripped.public_key = PublicKey();
+    stripped.public_key.type = type;
+    ASSERT_TRUE(p().DerivePublicKey(&stripped).ok());
+    EXPECT_TRUE(stripped.public_key == key->public_key);
+  }
+  PrivateKey bad;
+  bad.public_key.type = KeyType::kEcdsaP256;
+  bad.ec_scalar = SecureBuffer(32);  // zero is not a private key
+  EXPECT_FALSE(p().DerivePublicKey(&bad).ok());
+  bad.public_key.type = KeyType::kRsa;
+  EXPECT_FALSE(p().DerivePublicKey(&bad).ok());
 }
 
 TEST_P(ConformanceTest, HmacVectors) {
