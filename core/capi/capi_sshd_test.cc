@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "core/base/clock.h"
 #include "gtest/gtest.h"
 #include "tests/sshd/sshd_test_macros.h"
@@ -1588,6 +1589,84 @@ TEST_P(CapiSshdTest, SecurityKeyFunctionsSayTheyAreNotSupported) {
       LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);
   EXPECT_EQ(sig, nullptr);
   EXPECT_EQ(sig_len, 0u);
+}
+
+// Private keys in PEM as libssh2 users have them: ssh-keygen -m PEM (RSA,
+// DEK-Info encrypted), ssh-keygen -m PKCS8 (encrypted ECDSA) and openssl's
+// PBES2 Ed25519 (from memory), each a step of a three-key login.
+TEST_P(CapiSshdTest, PemAndPkcs8PrivateKeys) {
+  const std::string dir = TmpDir() + "/capi_pem_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  const std::string rsa = dir + "/id_rsa_pem", p8 = dir + "/id_p8",
+                    ed = dir + "/id_ed_p8";
+  for (const std::string& f : {rsa, p8, ed}) {
+    unlink(f.c_str());
+    unlink((f + ".pub").c_str());
+  }
+  ASSERT_EQ(system(("/usr/bin/ssh-keygen -q -m PEM -t rsa -b 2048 -C '' "
+                    "-N rsa-pass -f " +
+                    rsa)
+                       .c_str()),
+            0);
+  ASSERT_EQ(system(("/usr/bin/ssh-keygen -q -m PKCS8 -t ecdsa -b 384 -C '' "
+                    "-N p8-pass -f " +
+                    p8)
+                       .c_str()),
+            0);
+  ASSERT_EQ(system(("openssl genpkey -algorithm ed25519 -out " + ed +
+                    ".plain && openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + ed +
+                    ".plain -out " + ed +
+                    " -passout pass:ed-pass && openssl pkey -in " + ed +
+                    ".plain -pubout -outform DER | tail -c 32 > " + ed + ".raw")
+                       .c_str()),
+            0);
+  auto read = [](const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  // The Ed25519 public key line, built from openssl's raw key (RFC 8709
+  // section 4: string "ssh-ed25519", string key).
+  const std::string raw = read(ed + ".raw");
+  ASSERT_EQ(raw.size(), 32u);
+  std::string blob = std::string("\0\0\0\x0bssh-ed25519\0\0\0\x20", 19) + raw;
+  const std::string ed_pub = "ssh-ed25519 " + absl::Base64Escape(blob);
+  std::string rsa_pub = read(rsa + ".pub"), p8_pub = read(p8 + ".pub");
+  rsa_pub.erase(rsa_pub.find_last_not_of("\n") + 1);
+  p8_pub.erase(p8_pub.find_last_not_of("\n") + 1);
+  ASSERT_EQ(read(rsa).rfind("-----BEGIN RSA PRIVATE KEY-----", 0), 0u);
+  ASSERT_EQ(read(p8).rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0), 0u);
+
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {rsa_pub, p8_pub, ed_pub}, ""});
+  so.authentication_methods = "publickey,publickey,publickey";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                rsa.c_str(), "wrong"),
+            LIBSSH2_ERROR_KEYFILE_AUTH_FAILED);
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                rsa.c_str(), "rsa-pass"),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 1);
+  EXPECT_EQ(
+      libssh2_userauth_publickey_fromfile(
+          session_, "alice", (p8 + ".pub").c_str(), p8.c_str(), "p8-pass"),
+      LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  EXPECT_EQ(parley_userauth_partial_success(session_), 1);
+  const std::string ed_text = read(ed);
+  ASSERT_EQ(libssh2_userauth_publickey_frommemory(
+                session_, "alice", 5, ed_pub.data(), ed_pub.size(),
+                ed_text.data(), ed_text.size(), "ed-pass"),
+            0)
+      << LastError(session_);
+  EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
+  EXPECT_TRUE(server.WaitForLog("Accepted publickey for alice").ok());
 }
 
 // A C program written against libssh2's documented API (c_program.c),

@@ -17,6 +17,7 @@
 #include "core/crypto/ssh_keys.h"
 #include "core/keys/key_file.h"
 #include "core/keys/openssh_key.h"
+#include "core/keys/private_key.h"
 #include "core/plugin/configured.h"
 #include "core/wire/writer.h"
 
@@ -341,8 +342,8 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
         source.key_file != nullptr
             ? keys::LoadPrivateKeyFile(source.key_file, View(passphrase),
                                        provider)
-            : keys::ParseOpenSshPrivateKey(source.key_text.value_or(""),
-                                           View(passphrase), provider);
+            : keys::ParsePrivateKey(source.key_text.value_or(""),
+                                    View(passphrase), provider);
     if (!key.ok()) {
       // A missing or wrong passphrase is KEYFILE_AUTH_FAILED; an unreadable,
       // malformed or unsupported file is FILE.

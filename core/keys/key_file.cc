@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/status_macros.h"
+#include "core/keys/private_key.h"
 
 namespace parley::keys {
 namespace {
@@ -113,8 +114,10 @@ absl::StatusOr<crypto::PrivateKey> LoadPrivateKeyFile(
     const crypto::CryptoProvider& provider, const OpenSshKeyOptions& options,
     std::string* comment) {
   PARLEY_ASSIGN_OR_RETURN(SecureBuffer contents, ReadKeyFile(path));
-  return ParseOpenSshPrivateKey(AsString(View(contents)), passphrase, provider,
-                                options, comment);
+  PrivateKeyOptions all;
+  all.openssh = options;
+  return ParsePrivateKey(AsString(View(contents)), passphrase, provider, all,
+                         comment);
 }
 
 }  // namespace parley::keys

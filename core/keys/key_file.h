@@ -1,5 +1,6 @@
 // Reading private key files from disk, with OpenSSH's refusal of key files
-// that other users could read. The parsing itself is openssh_key.h.
+// that other users could read. The parsing itself is private_key.h
+// (OpenSSH's format or PEM).
 #ifndef PARLEY_CORE_KEYS_KEY_FILE_H_
 #define PARLEY_CORE_KEYS_KEY_FILE_H_
 
@@ -16,7 +17,7 @@ namespace parley::keys {
 // Key files larger than this are refused (OpenSSH's limit too).
 inline constexpr size_t kMaxKeyFileSize = 1 << 20;
 
-// Reads `path` and parses it with ParseOpenSshPrivateKey. Before parsing:
+// Reads `path` and parses it with ParsePrivateKey. Before parsing:
 // - the file must be a regular file (symbolic links are followed, as
 //   OpenSSH does for ~/.ssh/id_*) of at most kMaxKeyFileSize bytes;
 // - it must not be accessible by group or others (any of mode 077):

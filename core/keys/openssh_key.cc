@@ -18,7 +18,7 @@
 #include "core/crypto/mac.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/keys/bcrypt_pbkdf.h"
-#include "core/keys/internal/bignum.h"
+#include "core/keys/internal/key_checks.h"
 #include "core/wire/reader.h"
 
 namespace parley::keys {
@@ -89,22 +89,6 @@ absl::Status Field(absl::Status s, absl::string_view field) {
 absl::Status WrongPassphrase() {
   return absl::UnauthenticatedError(
       "incorrect passphrase: the private key did not decrypt");
-}
-
-crypto::SignatureAlgorithm SelfTestAlgorithm(KeyType type) {
-  switch (type) {
-    case KeyType::kEd25519:
-      return crypto::SignatureAlgorithm::kEd25519;
-    case KeyType::kEcdsaP256:
-      return crypto::SignatureAlgorithm::kEcdsaP256Sha256;
-    case KeyType::kEcdsaP384:
-      return crypto::SignatureAlgorithm::kEcdsaP384Sha384;
-    case KeyType::kEcdsaP521:
-      return crypto::SignatureAlgorithm::kEcdsaP521Sha512;
-    case KeyType::kRsa:
-      break;
-  }
-  return crypto::SignatureAlgorithm::kRsaSha256;
 }
 
 // A helpful error for text that is not an OpenSSH private key file.
@@ -295,63 +279,15 @@ absl::Status ReadRsa(wire::Reader* r, const PublicKey& outer, PrivateKey* key) {
     return Malformed(
         "the private key's public half differs from the file's public key");
   }
-  if (d.empty() || iqmp.empty() || p.size() > n.size() || q.size() > n.size() ||
-      p.size() + q.size() < n.size()) {
-    return Malformed("RSA private values are zero or of impossible sizes");
-  }
-  // OpenSSL's signer can recover from a wrong CRT result on its own (it
-  // checks and falls back to d), so a self-test signature alone would not
-  // catch inconsistent primes; check them here for every backend.
-  if (!internal::MagnitudesEqual(View(internal::Multiply(p, q)), n)) {
-    return Malformed("RSA primes do not multiply to the modulus");
-  }
-  PARLEY_ASSIGN_OR_RETURN(SecureBuffer qinv, internal::Mod(iqmp, p));
-  PARLEY_ASSIGN_OR_RETURN(
-      SecureBuffer check,
-      internal::Mod(View(internal::Multiply(View(qinv), q)), p));
-  if (check.size() != 1 || check[0] != 1) {
-    return Malformed("RSA iqmp is not the inverse of q modulo p");
-  }
-  // The CRT exponents the format leaves out: d mod (p-1), d mod (q-1).
-  PARLEY_ASSIGN_OR_RETURN(SecureBuffer p1, internal::SubtractOne(p));
-  PARLEY_ASSIGN_OR_RETURN(SecureBuffer q1, internal::SubtractOne(q));
-  if (p1.empty() || q1.empty()) return Malformed("RSA prime is 1");
-  PARLEY_ASSIGN_OR_RETURN(key->rsa_dp, internal::Mod(d, View(p1)));
-  PARLEY_ASSIGN_OR_RETURN(key->rsa_dq, internal::Mod(d, View(q1)));
-  key->public_key.type = KeyType::kRsa;
-  key->public_key.rsa_n = outer.rsa_n;
-  key->public_key.rsa_e = outer.rsa_e;
-  key->rsa_d = ToSecureBuffer(d);
-  key->rsa_p = ToSecureBuffer(p);
-  key->rsa_q = ToSecureBuffer(q);
-  key->rsa_qinv = std::move(qinv);
+  absl::Status s = internal::CompleteRsaKey(n, e, d, iqmp, p, q, key);
+  if (!s.ok()) return Malformed(s.message());
   return absl::OkStatus();
 }
 
-// Signs with the provider's signer and verifies under the public key, so a
-// key whose halves disagree is never returned.
 absl::Status SelfTest(const CryptoProvider& provider, const PrivateKey& key) {
-  static constexpr char kMessage[] = "Parley private key self-test";
-  const ByteView message = AsBytes(kMessage);
-  const crypto::SignatureAlgorithm alg = SelfTestAlgorithm(key.public_key.type);
-  absl::StatusOr<std::unique_ptr<crypto::PublicKeySign>> signer =
-      provider.NewSigner(key, alg);
-  if (!signer.ok()) {
-    if (absl::IsInvalidArgument(signer.status())) {
-      return Malformed(absl::StrCat("inconsistent private key: ",
-                                    signer.status().message()));
-    }
-    return signer.status();
-  }
-  PARLEY_ASSIGN_OR_RETURN(Bytes signature, (*signer)->Sign(message));
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::PublicKeyVerify> verifier,
-                          provider.NewVerifier(key.public_key, alg));
-  if (!verifier->Verify(message, signature).ok()) {
-    return Malformed(
-        "the private key does not match its public key (self-test signature "
-        "did not verify)");
-  }
-  return absl::OkStatus();
+  absl::Status s = internal::SelfTest(provider, key);
+  if (absl::IsInvalidArgument(s)) return Malformed(s.message());
+  return s;
 }
 
 absl::StatusOr<PrivateKey> ParsePrivateSection(ByteView plain,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/crypto/dh_groups.h"
+#include "core/crypto/pbkdf2.h"
 #include "core/crypto/provider.h"
 #include "gtest/gtest.h"
 #include "tests/crypto/backend_fixture.h"
@@ -144,6 +145,44 @@ TEST_P(ConformanceTest, CbcVectors) {
   EXPECT_FALSE(p().NewCbc(CbcAlgorithm::kAes128, Bytes(24, 1), iv, true).ok());
   EXPECT_FALSE(
       p().NewCbc(CbcAlgorithm::kTripleDes, key3, Bytes(16, 0), true).ok());
+}
+
+// RFC 6070 (PBKDF2-HMAC-SHA1) and RFC 7914 section 11 (PBKDF2-HMAC-SHA256).
+TEST_P(ConformanceTest, Pbkdf2Vectors) {
+  const struct {
+    HashAlgorithm prf;
+    const char* password;
+    const char* salt;
+    uint32_t iterations;
+    const char* key_hex;
+  } kVectors[] = {
+      {HashAlgorithm::kSha1, "password", "salt", 1,
+       "0c60c80f961f0e71f3a9b524af6012062fe037a6"},
+      {HashAlgorithm::kSha1, "password", "salt", 4096,
+       "4b007901b765489abead49d926f721d065a429c1"},
+      {HashAlgorithm::kSha1, "passwordPASSWORDpassword",
+       "saltSALTsaltSALTsaltSALTsaltSALTsalt", 4096,
+       "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"},
+      {HashAlgorithm::kSha256, "passwd", "salt", 1,
+       "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+       "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"},
+  };
+  for (const auto& v : kVectors) {
+    const std::string password = v.password, salt = v.salt;
+    const size_t length = std::strlen(v.key_hex) / 2;
+    auto key = Pbkdf2Hmac(
+        p(), v.prf,
+        ByteView(reinterpret_cast<const uint8_t*>(password.data()),
+                 password.size()),
+        ByteView(reinterpret_cast<const uint8_t*>(salt.data()), salt.size()),
+        v.iterations, length);
+    ASSERT_TRUE(key.ok()) << key.status();
+    EXPECT_EQ(ToHex(ByteView(key->data(), key->size())), v.key_hex)
+        << v.password << " / " << v.iterations;
+  }
+  EXPECT_FALSE(
+      Pbkdf2Hmac(p(), HashAlgorithm::kSha1, ByteView(), ByteView(), 0, 16)
+          .ok());
 }
 
 // Formats that omit the public half (PKCS#8 Ed25519, SEC1 without its
