@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "core/base/clock.h"
 #include "gtest/gtest.h"
 #include "tests/sshd/sshd_test_macros.h"
@@ -1667,6 +1668,90 @@ TEST_P(CapiSshdTest, PemAndPkcs8PrivateKeys) {
       << LastError(session_);
   EXPECT_EQ(libssh2_userauth_authenticated(session_), 1);
   EXPECT_TRUE(server.WaitForLog("Accepted publickey for alice").ok());
+}
+
+// Legacy algorithms (aes*-cbc, 3des-cbc, hmac-sha1-96, hmac-md5(-96),
+// diffie-hellman-group14-sha1, ssh-rsa host keys) against an sshd that
+// offers only those: never offered by default (the handshake fails), used
+// when named with libssh2_session_method_pref, as sshd's log confirms.
+TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
+  SshdOptions so = Alice();
+  so.log_level = "DEBUG1";
+  so.host_key_types = {KeyType::kRsa3072};
+  so.extra_config = {"Ciphers aes128-cbc,aes192-cbc,aes256-cbc,3des-cbc",
+                     "MACs hmac-sha1-96,hmac-md5,hmac-md5-96",
+                     "KexAlgorithms diffie-hellman-group14-sha1",
+                     "HostKeyAlgorithms ssh-rsa"};
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  struct Session {
+    LIBSSH2_SESSION* s = nullptr;
+    int sock = -1;
+    ~Session() {
+      if (s != nullptr) {
+        libssh2_session_disconnect(s, "done");
+        libssh2_session_free(s);
+      }
+      if (sock >= 0) close(sock);
+    }
+  };
+  auto start = [&](Session& x, const char* cipher, const char* mac,
+                   bool name_all) {
+    x.sock = ConnectTo(server.port());
+    x.s = libssh2_session_init();
+    EXPECT_EQ(parley_session_set_crypto_backend(x.s, GetParam().c_str()), 0);
+    if (name_all) {
+      EXPECT_EQ(libssh2_session_method_pref(x.s, LIBSSH2_METHOD_KEX,
+                                            "diffie-hellman-group14-sha1"),
+                0);
+      EXPECT_EQ(
+          libssh2_session_method_pref(x.s, LIBSSH2_METHOD_HOSTKEY, "ssh-rsa"),
+          0);
+      for (int t : {LIBSSH2_METHOD_CRYPT_CS, LIBSSH2_METHOD_CRYPT_SC}) {
+        EXPECT_EQ(libssh2_session_method_pref(x.s, t, cipher), 0);
+      }
+      for (int t : {LIBSSH2_METHOD_MAC_CS, LIBSSH2_METHOD_MAC_SC}) {
+        EXPECT_EQ(libssh2_session_method_pref(x.s, t, mac), 0);
+      }
+    }
+    return libssh2_session_handshake(x.s, x.sock);
+  };
+  {
+    Session x;
+    EXPECT_EQ(start(x, nullptr, nullptr, false), LIBSSH2_ERROR_KEX_FAILURE)
+        << LastError(x.s);
+  }
+  const char* kCiphers[] = {"aes128-cbc", "aes192-cbc", "aes256-cbc",
+                            "3des-cbc"};
+  const char* kMacs[] = {"hmac-sha1-96", "hmac-md5", "hmac-md5-96", "hmac-md5"};
+  for (int i = 0; i < 4; ++i) {
+    Session x;
+    ASSERT_EQ(start(x, kCiphers[i], kMacs[i], true), 0) << LastError(x.s);
+    EXPECT_STREQ(libssh2_session_methods(x.s, LIBSSH2_METHOD_CRYPT_CS),
+                 kCiphers[i]);
+    EXPECT_STREQ(libssh2_session_methods(x.s, LIBSSH2_METHOD_MAC_SC), kMacs[i]);
+    EXPECT_STREQ(libssh2_session_methods(x.s, LIBSSH2_METHOD_HOSTKEY),
+                 "ssh-rsa");
+    ASSERT_EQ(libssh2_userauth_password(x.s, "alice", "secret"), 0)
+        << LastError(x.s);
+    LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(x.s);
+    ASSERT_NE(ch, nullptr) << LastError(x.s);
+    // Enough data for many packets through the legacy cipher and MAC.
+    ASSERT_EQ(libssh2_channel_exec(ch, "head -c 200000 /dev/zero | tr '\\0' x"),
+              0);
+    std::string out = ReadAll(x.s, ch);
+    EXPECT_EQ(out.size(), 200000u);
+    EXPECT_EQ(out.find_first_not_of('x'), std::string::npos);
+    EXPECT_EQ(libssh2_channel_free(ch), 0);
+    EXPECT_TRUE(server
+                    .WaitForLog(absl::StrCat("kex: client->server cipher: ",
+                                             kCiphers[i], " MAC: ", kMacs[i]))
+                    .ok())
+        << server.LogTail(30);
+  }
+  EXPECT_TRUE(
+      server.WaitForLog("kex: algorithm: diffie-hellman-group14-sha1").ok());
+  EXPECT_TRUE(server.WaitForLog("kex: host key algorithm: ssh-rsa").ok());
 }
 
 // A C program written against libssh2's documented API (c_program.c),

@@ -338,8 +338,20 @@ TEST(CapiTest, MethodPreferences) {
                                         "nonsense,curve25519-sha256"),
             0);
   EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_MAC_SC,
-                                        "hmac-md5,umac-64@openssh.com"),
+                                        "umac-64@openssh.com,hmac-ripemd160"),
             LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);
+  // Legacy algorithms are accepted when named (and never offered unless).
+  EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_MAC_SC,
+                                        "hmac-md5,umac-64@openssh.com"),
+            0);
+  EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_CRYPT_CS,
+                                        "3des-cbc,aes256-cbc"),
+            0);
+  EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_KEX,
+                                        "diffie-hellman-group14-sha1"),
+            0);
+  EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, "ssh-rsa"),
+            0);
   EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_COMP_CS, "none"), 0);
   EXPECT_EQ(libssh2_session_method_pref(s, LIBSSH2_METHOD_COMP_CS, "zlib"),
             LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);

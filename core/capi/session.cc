@@ -74,6 +74,22 @@ int BackendError(const absl::Status& s) {
 }
 
 // The list of `lists` that method type `t` selects, or null.
+// What libssh2_session_method_pref accepts and supported_algs lists: the
+// backend's algorithms (OpenSSH's defaults when none is loaded yet), then
+// the legacy ones, which are used only when named.
+crypto::AlgorithmLists SupportedAlgorithms(const crypto::CryptoProvider* p) {
+  crypto::AlgorithmLists lists =
+      p != nullptr ? p->Algorithms() : crypto::OpenSshDefaultAlgorithms();
+  const crypto::AlgorithmLists legacy = crypto::LegacyAlgorithms();
+  lists.kex.insert(lists.kex.end(), legacy.kex.begin(), legacy.kex.end());
+  lists.host_key.insert(lists.host_key.end(), legacy.host_key.begin(),
+                        legacy.host_key.end());
+  lists.cipher.insert(lists.cipher.end(), legacy.cipher.begin(),
+                      legacy.cipher.end());
+  lists.mac.insert(lists.mac.end(), legacy.mac.begin(), legacy.mac.end());
+  return lists;
+}
+
 std::vector<std::string>* ListFor(crypto::AlgorithmLists& lists, int t) {
   switch (t) {
     case LIBSSH2_METHOD_KEX:
@@ -428,7 +444,7 @@ int SessionHandle::MethodPref(int method_type, const char* prefs) {
     default:
       break;
   }
-  crypto::AlgorithmLists known = crypto::OpenSshDefaultAlgorithms();
+  crypto::AlgorithmLists known = SupportedAlgorithms(nullptr);
   std::vector<std::string>* known_list = ListFor(known, method_type);
   std::vector<std::string>* pref_list = ListFor(prefs_, method_type);
   if (known_list == nullptr || pref_list == nullptr) {
@@ -490,7 +506,7 @@ int SessionHandle::SupportedAlgs(int method_type, const char*** algs) {
   } else {
     const crypto::CryptoProvider* p = Provider();
     if (p == nullptr) return err_code_;
-    crypto::AlgorithmLists lists = p->Algorithms();
+    crypto::AlgorithmLists lists = SupportedAlgorithms(p);
     std::vector<std::string>* list = ListFor(lists, method_type);
     if (list == nullptr) {
       return SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
@@ -836,8 +852,8 @@ const char* SessionHandle::HostKeyHash(int hash_type) {
       slot = &host_key_sha256_;
       break;
     case LIBSSH2_HOSTKEY_HASH_MD5: {
-      auto md5 = engine_->provider().LegacyMd5(
-          engine_->transport().host_key().blob);
+      auto md5 =
+          engine_->provider().LegacyMd5(engine_->transport().host_key().blob);
       if (!md5.ok()) {
         SetError(LIBSSH2_ERROR_HASH_CALC, md5.status().message());
         return nullptr;

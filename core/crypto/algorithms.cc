@@ -181,6 +181,15 @@ AlgorithmLists OpenSshDefaultAlgorithms() {
   return lists;
 }
 
+AlgorithmLists LegacyAlgorithms() {
+  AlgorithmLists lists;
+  lists.kex = {"diffie-hellman-group14-sha1"};
+  lists.host_key = {"ssh-rsa"};
+  lists.cipher = {"aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc"};
+  lists.mac = {"hmac-sha1-96", "hmac-md5", "hmac-md5-96"};
+  return lists;
+}
+
 size_t CbcKeySize(CbcAlgorithm alg) {
   switch (alg) {
     case CbcAlgorithm::kAes128:

@@ -70,6 +70,14 @@ struct AlgorithmLists {
 // out). The OpenSSL backend uses this order; a backend may reorder it.
 AlgorithmLists OpenSshDefaultAlgorithms();
 
+// Legacy algorithms for old servers, never offered unless an application
+// names them (libssh2_session_method_pref, the CLI's -o lists): CBC ciphers
+// (RFC 4253 section 6.3), truncated and MD5 MACs (section 6.4, RFC 2104),
+// diffie-hellman-group14-sha1 (RFC 8268), ssh-rsa with SHA-1 (RFC 4253
+// section 6.6). Every backend implements them (they are built on NewCbc,
+// HMAC-SHA1 and LegacyMd5).
+AlgorithmLists LegacyAlgorithms();
+
 }  // namespace parley::crypto
 
 #endif  // PARLEY_CORE_CRYPTO_ALGORITHMS_H_

@@ -16,6 +16,11 @@ constexpr SshCipherInfo kCiphers[] = {
     {"aes128-ctr", SshCipherKind::kAesCtr, 16, 16, 16, 0},
     {"aes192-ctr", SshCipherKind::kAesCtr, 24, 16, 16, 0},
     {"aes256-ctr", SshCipherKind::kAesCtr, 32, 16, 16, 0},
+    // Legacy (LegacyAlgorithms()): RFC 4253 section 6.3.
+    {"aes128-cbc", SshCipherKind::kCbc, 16, 16, 16, 0, CbcAlgorithm::kAes128},
+    {"aes192-cbc", SshCipherKind::kCbc, 24, 16, 16, 0, CbcAlgorithm::kAes192},
+    {"aes256-cbc", SshCipherKind::kCbc, 32, 16, 16, 0, CbcAlgorithm::kAes256},
+    {"3des-cbc", SshCipherKind::kCbc, 24, 8, 8, 0, CbcAlgorithm::kTripleDes},
 };
 
 constexpr SshMacInfo kMacs[] = {
@@ -25,6 +30,80 @@ constexpr SshMacInfo kMacs[] = {
     {"hmac-sha2-256", HashAlgorithm::kSha256, 32, 32, false},
     {"hmac-sha2-512", HashAlgorithm::kSha512, 64, 64, false},
     {"hmac-sha1", HashAlgorithm::kSha1, 20, 20, false},
+    // Legacy (LegacyAlgorithms()): RFC 4253 section 6.4, RFC 2104.
+    {"hmac-sha1-96", HashAlgorithm::kSha1, 20, 12, false},
+    {"hmac-md5", HashAlgorithm::kSha1, 16, 16, false, true},
+    {"hmac-md5-96", HashAlgorithm::kSha1, 16, 12, false, true},
+};
+
+// A CBC cipher as the packet codec's StreamCipher (the same call shape).
+class CbcPacketCipher : public StreamCipher {
+ public:
+  explicit CbcPacketCipher(std::unique_ptr<CbcCipher> cbc)
+      : cbc_(std::move(cbc)) {}
+  absl::Status Crypt(ByteView in, uint8_t* out) override {
+    return cbc_->Crypt(in, out);
+  }
+
+ private:
+  std::unique_ptr<CbcCipher> cbc_;
+};
+
+// A MAC whose tag is the first `size` bytes of another's.
+class TruncatedMac : public Mac {
+ public:
+  TruncatedMac(std::unique_ptr<Mac> full, size_t size)
+      : full_(std::move(full)), size_(size) {}
+  size_t tag_size() const override { return size_; }
+  absl::Status Compute(std::initializer_list<ByteView> parts,
+                       MutableByteView tag) override {
+    uint8_t computed[64];
+    const size_t n = full_->tag_size();
+    if (n > sizeof(computed) || tag.size() < size_ || size_ > n) {
+      return absl::InvalidArgumentError("truncated MAC of the wrong size");
+    }
+    absl::Status s = full_->Compute(parts, MutableByteView(computed, n));
+    if (s.ok()) std::memcpy(tag.data(), computed, size_);
+    SecureWipe(computed, sizeof(computed));
+    return s;
+  }
+
+ private:
+  std::unique_ptr<Mac> full_;
+  size_t size_;
+};
+
+// HMAC-MD5 (RFC 2104) on the provider's one-shot LegacyMd5: every tag
+// hashes a copy of the message, which is acceptable for a legacy MAC.
+class LegacyHmacMd5 : public Mac {
+ public:
+  static constexpr size_t kBlock = 64;
+  LegacyHmacMd5(const CryptoProvider& provider, ByteView key)
+      : provider_(provider), ipad_(kBlock, 0x36), opad_(kBlock, 0x5c) {
+    for (size_t i = 0; i < key.size() && i < kBlock; ++i) {
+      ipad_[i] ^= key[i];
+      opad_[i] ^= key[i];
+    }
+  }
+  size_t tag_size() const override { return 16; }
+  absl::Status Compute(std::initializer_list<ByteView> parts,
+                       MutableByteView tag) override {
+    if (tag.size() < 16) return absl::InvalidArgumentError("tag too small");
+    SecureBuffer inner = ipad_;
+    for (ByteView part : parts)
+      inner.insert(inner.end(), part.begin(), part.end());
+    PARLEY_ASSIGN_OR_RETURN(Bytes h, provider_.LegacyMd5(View(inner)));
+    SecureBuffer outer = opad_;
+    outer.insert(outer.end(), h.begin(), h.end());
+    SecureWipe(h.data(), h.size());
+    PARLEY_ASSIGN_OR_RETURN(Bytes t, provider_.LegacyMd5(View(outer)));
+    std::memcpy(tag.data(), t.data(), 16);
+    return absl::OkStatus();
+  }
+
+ private:
+  const CryptoProvider& provider_;
+  SecureBuffer ipad_, opad_;
 };
 
 class OpenSshAesGcm : public PacketAead {
@@ -176,6 +255,48 @@ const SshMacInfo* FindSshMac(absl::string_view name) {
     if (name == m.name) return &m;
   }
   return nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<StreamCipher>> NewSshPacketCipher(
+    const CryptoProvider& provider, const SshCipherInfo& info, ByteView key,
+    ByteView iv, bool encrypt) {
+  if (key.size() != info.key_size || iv.size() != info.iv_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(info.name, ": wrong key or IV length"));
+  }
+  switch (info.kind) {
+    case SshCipherKind::kAesCtr:
+      return provider.NewAesCtr(key, iv);
+    case SshCipherKind::kCbc: {
+      PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<CbcCipher> cbc,
+                              provider.NewCbc(info.cbc, key, iv, encrypt));
+      return std::unique_ptr<StreamCipher>(new CbcPacketCipher(std::move(cbc)));
+    }
+    case SshCipherKind::kAesGcm:
+    case SshCipherKind::kChaChaPoly:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(info.name, " is an AEAD cipher"));
+}
+
+absl::StatusOr<std::unique_ptr<Mac>> NewSshMac(const CryptoProvider& provider,
+                                               const SshMacInfo& info,
+                                               ByteView key) {
+  std::unique_ptr<Mac> mac;
+  if (info.md5) {
+    // RFC 2104 section 2: a key longer than the block is hashed first.
+    Bytes hashed;
+    if (key.size() > LegacyHmacMd5::kBlock) {
+      PARLEY_ASSIGN_OR_RETURN(hashed, provider.LegacyMd5(key));
+      key = hashed;
+    }
+    mac = std::make_unique<LegacyHmacMd5>(provider, key);
+  } else {
+    PARLEY_ASSIGN_OR_RETURN(mac, provider.NewHmac(info.hash, key));
+  }
+  if (mac->tag_size() == info.tag_size) return mac;
+  return std::unique_ptr<Mac>(new TruncatedMac(std::move(mac), info.tag_size));
 }
 
 absl::StatusOr<std::unique_ptr<PacketAead>> PacketAead::New(

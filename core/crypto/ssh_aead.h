@@ -24,7 +24,7 @@
 
 namespace parley::crypto {
 
-enum class SshCipherKind { kAesCtr, kAesGcm, kChaChaPoly };
+enum class SshCipherKind { kAesCtr, kAesGcm, kChaChaPoly, kCbc };
 
 struct SshCipherInfo {
   const char* name;
@@ -33,6 +33,7 @@ struct SshCipherInfo {
   size_t iv_size;
   size_t block_size;  // packet alignment (RFC 4253 section 6)
   size_t tag_size;    // 0 for ciphers that need a separate MAC
+  CbcAlgorithm cbc = CbcAlgorithm::kAes128;  // for kCbc
 };
 
 struct SshMacInfo {
@@ -41,11 +42,25 @@ struct SshMacInfo {
   size_t key_size;
   size_t tag_size;
   bool encrypt_then_mac;  // *-etm@openssh.com
+  bool md5 = false;       // HMAC-MD5 (`hash` unused), from LegacyMd5
 };
 
 // nullptr when the name is not one Parley implements.
 const SshCipherInfo* FindSshCipher(absl::string_view name);
 const SshMacInfo* FindSshMac(absl::string_view name);
+
+// The cipher of a non-AEAD SSH cipher (CTR, or CBC in the direction
+// `encrypt` says) behind one interface: whole packets or their first block
+// then the rest, the state carried across calls.
+absl::StatusOr<std::unique_ptr<StreamCipher>> NewSshPacketCipher(
+    const CryptoProvider& provider, const SshCipherInfo& info, ByteView key,
+    ByteView iv, bool encrypt);
+// The MAC of `info`: HMAC, truncated to the tag size where the name says
+// (hmac-sha1-96, hmac-md5-96); HMAC-MD5 built on the provider's LegacyMd5
+// (RFC 2104).
+absl::StatusOr<std::unique_ptr<Mac>> NewSshMac(const CryptoProvider& provider,
+                                               const SshMacInfo& info,
+                                               ByteView key);
 
 // An AEAD packet protection for one direction of one set of keys.
 class PacketAead {

@@ -28,6 +28,8 @@ constexpr KexMethod kMethods[] = {
      HashAlgorithm::kSha512},
     {"diffie-hellman-group18-sha512", KexGroup::kModp8192,
      HashAlgorithm::kSha512},
+    // Legacy (crypto::LegacyAlgorithms()): RFC 4253 section 8.2.
+    {"diffie-hellman-group14-sha1", KexGroup::kModp2048, HashAlgorithm::kSha1},
 };
 
 bool Contains(const std::vector<std::string>& v, absl::string_view s) {

@@ -25,7 +25,8 @@ bool LengthOutside(const PacketProtection* p) {
 
 absl::StatusOr<std::unique_ptr<PacketProtection>> PacketProtection::New(
     const crypto::CryptoProvider& provider, const std::string& cipher,
-    const std::string& mac, ByteView key, ByteView iv, ByteView mac_key) {
+    const std::string& mac, ByteView key, ByteView iv, ByteView mac_key,
+    bool encrypt) {
   std::unique_ptr<PacketProtection> p(new PacketProtection());
   p->cipher_ = crypto::FindSshCipher(cipher);
   if (p->cipher_ == nullptr) {
@@ -40,9 +41,11 @@ absl::StatusOr<std::unique_ptr<PacketProtection>> PacketProtection::New(
   if (p->mac_info_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("unknown MAC ", mac));
   }
-  PARLEY_ASSIGN_OR_RETURN(p->stream_, provider.NewAesCtr(key, iv));
+  PARLEY_ASSIGN_OR_RETURN(
+      p->stream_,
+      crypto::NewSshPacketCipher(provider, *p->cipher_, key, iv, encrypt));
   PARLEY_ASSIGN_OR_RETURN(p->mac_,
-                          provider.NewHmac(p->mac_info_->hash, mac_key));
+                          crypto::NewSshMac(provider, *p->mac_info_, mac_key));
   return p;
 }
 
@@ -53,11 +56,13 @@ absl::StatusOr<Protections> NewProtections(
   PARLEY_ASSIGN_OR_RETURN(
       std::unique_ptr<PacketProtection> c2s,
       PacketProtection::New(provider, a.cipher_c2s, a.mac_c2s, View(k.key_c2s),
-                            View(k.iv_c2s), View(k.mac_c2s)));
+                            View(k.iv_c2s), View(k.mac_c2s),
+                            /*encrypt=*/client));
   PARLEY_ASSIGN_OR_RETURN(
       std::unique_ptr<PacketProtection> s2c,
       PacketProtection::New(provider, a.cipher_s2c, a.mac_s2c, View(k.key_s2c),
-                            View(k.iv_s2c), View(k.mac_s2c)));
+                            View(k.iv_s2c), View(k.mac_s2c),
+                            /*encrypt=*/!client));
   p.send = std::move(client ? c2s : s2c);
   p.receive = std::move(client ? s2c : c2s);
   return p;

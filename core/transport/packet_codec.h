@@ -32,9 +32,11 @@ inline constexpr uint32_t kMaxPacketLength = 256 * 1024;
 class PacketProtection {
  public:
   // `cipher` and `mac` are SSH names; `mac` is ignored for AEAD ciphers.
+  // `encrypt`: for sending (CBC ciphers differ by direction).
   static absl::StatusOr<std::unique_ptr<PacketProtection>> New(
       const crypto::CryptoProvider& provider, const std::string& cipher,
-      const std::string& mac, ByteView key, ByteView iv, ByteView mac_key);
+      const std::string& mac, ByteView key, ByteView iv, ByteView mac_key,
+      bool encrypt);
 
   const crypto::SshCipherInfo& cipher() const { return *cipher_; }
   const crypto::SshMacInfo* mac() const { return mac_info_; }

@@ -23,6 +23,11 @@ const Combo kCombos[] = {
     {"aes128-ctr", "hmac-sha2-256"},
     {"aes256-ctr", "hmac-sha2-512"},
     {"aes192-ctr", "hmac-sha1"},
+    // Legacy (named only): CBC and truncated / MD5 MACs.
+    {"aes128-cbc", "hmac-sha1-96"},
+    {"aes192-cbc", "hmac-md5"},
+    {"aes256-cbc", "hmac-md5-96"},
+    {"3des-cbc", "hmac-sha2-256"},
 };
 
 class PacketCodecTest : public ::testing::Test {
@@ -30,13 +35,13 @@ class PacketCodecTest : public ::testing::Test {
   std::unique_ptr<crypto::CryptoProvider> provider_ =
       crypto::openssl_backend::NewOpenSslProvider();
 
-  std::unique_ptr<PacketProtection> Make(const Combo& c) {
+  std::unique_ptr<PacketProtection> Make(const Combo& c, bool encrypt) {
     const crypto::SshCipherInfo* ci = crypto::FindSshCipher(c.cipher);
     const crypto::SshMacInfo* mi = crypto::FindSshMac(c.mac);
     Bytes key(ci->key_size, 0x11), iv(ci->iv_size, 0x22);
     Bytes mac_key(mi ? mi->key_size : 0, 0x33);
-    auto p =
-        PacketProtection::New(*provider_, c.cipher, c.mac, key, iv, mac_key);
+    auto p = PacketProtection::New(*provider_, c.cipher, c.mac, key, iv,
+                                   mac_key, encrypt);
     EXPECT_TRUE(p.ok()) << p.status();
     return std::move(*p);
   }
@@ -48,8 +53,8 @@ TEST_F(PacketCodecTest, RoundTripEveryMode) {
       PacketWriter w(provider_.get());
       PacketReader r;
       if (with_keys) {
-        w.SetProtection(Make(c));
-        r.SetProtection(Make(c));
+        w.SetProtection(Make(c, true));
+        r.SetProtection(Make(c, false));
       }
       Bytes wire;
       std::vector<Bytes> sent;
@@ -88,12 +93,12 @@ TEST_F(PacketCodecTest, RoundTripEveryMode) {
 TEST_F(PacketCodecTest, TamperingIsDetected) {
   for (const Combo& c : kCombos) {
     PacketWriter w(provider_.get());
-    w.SetProtection(Make(c));
+    w.SetProtection(Make(c, true));
     Bytes wire;
     ASSERT_TRUE(w.Write(Bytes(100, 7), &wire).ok());
     for (size_t byte : {size_t{6}, size_t{50}, wire.size() - 1}) {
       PacketReader r;
-      r.SetProtection(Make(c));
+      r.SetProtection(Make(c, false));
       Bytes bad = wire;
       bad[byte] ^= 0x01;
       r.Feed(bad);
@@ -107,7 +112,7 @@ TEST_F(PacketCodecTest, TamperingIsDetected) {
 
 TEST_F(PacketCodecTest, PaddingHidesSecretLengths) {
   PacketWriter w(provider_.get());
-  w.SetProtection(Make(kCombos[0]));
+  w.SetProtection(Make(kCombos[0], true));
   Bytes a, b;
   ASSERT_TRUE(w.Write(Bytes(10, 1), &a, 128).ok());
   ASSERT_TRUE(w.Write(Bytes(70, 1), &b, 128).ok());
@@ -140,7 +145,7 @@ TEST_F(PacketCodecTest, MalformedPlainPackets) {
 
 TEST_F(PacketCodecTest, HugeLengthIsRefusedBeforeBuffering) {
   PacketReader r;
-  r.SetProtection(Make(kCombos[3]));  // etm: length in clear
+  r.SetProtection(Make(kCombos[3], false));  // etm: length in clear
   Bytes in = {0x10, 0, 0, 0};
   r.Feed(in);
   Bytes payload;

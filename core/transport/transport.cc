@@ -67,8 +67,26 @@ absl::Status Transport::Start() {
     return Error(ErrorKind::kBadUse, absl::InvalidArgumentError(
                                          "transport needs a crypto provider"));
   }
-  const crypto::AlgorithmLists supported = options_.provider->Algorithms();
+  // The backend's algorithms, and the legacy ones when named (they are
+  // never in a default list).
+  crypto::AlgorithmLists supported = options_.provider->Algorithms();
+  const crypto::AlgorithmLists legacy = crypto::LegacyAlgorithms();
+  for (auto [to, from] : {std::make_pair(&supported.kex, &legacy.kex),
+                          std::make_pair(&supported.host_key, &legacy.host_key),
+                          std::make_pair(&supported.cipher, &legacy.cipher),
+                          std::make_pair(&supported.mac, &legacy.mac)}) {
+    to->insert(to->end(), from->begin(), from->end());
+  }
   crypto::AlgorithmLists& a = options_.algorithms;
+  if (a.kex.empty()) a.kex = options_.provider->Algorithms().kex;
+  if (a.host_key.empty()) a.host_key = options_.provider->Algorithms().host_key;
+  if (a.cipher.empty()) a.cipher = options_.provider->Algorithms().cipher;
+  if (a.mac.empty()) a.mac = options_.provider->Algorithms().mac;
+  // Naming ssh-rsa opts in to SHA-1 host-key signatures.
+  if (std::find(a.host_key.begin(), a.host_key.end(), "ssh-rsa") !=
+      a.host_key.end()) {
+    options_.allow_rsa_sha1 = true;
+  }
   a.kex = Filter(a.kex, supported.kex);
   a.host_key = Filter(a.host_key, supported.host_key);
   a.cipher = Filter(a.cipher, supported.cipher);

@@ -7,6 +7,7 @@
 #include "core/crypto/dh_groups.h"
 #include "core/crypto/pbkdf2.h"
 #include "core/crypto/provider.h"
+#include "core/crypto/ssh_aead.h"
 #include "gtest/gtest.h"
 #include "tests/crypto/backend_fixture.h"
 #include "tests/crypto/kat_vectors.h"
@@ -145,6 +146,41 @@ TEST_P(ConformanceTest, CbcVectors) {
   EXPECT_FALSE(p().NewCbc(CbcAlgorithm::kAes128, Bytes(24, 1), iv, true).ok());
   EXPECT_FALSE(
       p().NewCbc(CbcAlgorithm::kTripleDes, key3, Bytes(16, 0), true).ok());
+}
+
+// The legacy SSH MACs: RFC 2202 sections 2 and 3 (HMAC-MD5 test cases 1,
+// 2 and 6; HMAC-SHA1 test case 1 truncated to 96 bits for hmac-sha1-96).
+TEST_P(ConformanceTest, LegacySshMacVectors) {
+  const struct {
+    const char* name;
+    std::string key;
+    std::string data;
+    const char* tag_hex;
+  } kVectors[] = {
+      {"hmac-md5", std::string(16, '\x0b'), "Hi There",
+       "9294727a3638bb1c13f48ef8158bfc9d"},
+      {"hmac-md5", "Jefe", "what do ya want for nothing?",
+       "750c783e6ab0b503eaa86e310a5db738"},
+      {"hmac-md5", std::string(80, '\xaa'),
+       "Test Using Larger Than Block-Size Key - Hash Key First",
+       "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"},
+      {"hmac-md5-96", std::string(16, '\x0b'), "Hi There",
+       "9294727a3638bb1c13f48ef8"},
+      {"hmac-sha1-96", std::string(20, '\x0b'), "Hi There",
+       "b617318655057264e28bc0b6"},
+  };
+  for (const auto& v : kVectors) {
+    const SshMacInfo* info = FindSshMac(v.name);
+    ASSERT_NE(info, nullptr) << v.name;
+    auto mac = NewSshMac(p(), *info, AsBytes(v.key));
+    ASSERT_TRUE(mac.ok()) << mac.status();
+    Bytes tag((*mac)->tag_size());
+    ASSERT_TRUE((*mac)->Compute({AsBytes(v.data)}, MutableByteView(tag)).ok());
+    EXPECT_EQ(ToHex(tag), v.tag_hex) << v.name;
+    EXPECT_TRUE((*mac)->Verify({AsBytes(v.data)}, tag).ok());
+    tag[0] ^= 1;
+    EXPECT_FALSE((*mac)->Verify({AsBytes(v.data)}, tag).ok());
+  }
 }
 
 // RFC 6070 (PBKDF2-HMAC-SHA1) and RFC 7914 section 11 (PBKDF2-HMAC-SHA256).
