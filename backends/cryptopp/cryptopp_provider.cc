@@ -85,6 +85,11 @@ class CryptoppProvider final : public CryptoProvider {
     return NewCryptoppKeyAgreementFromPrivate(group, private_key);
   }
 
+  absl::StatusOr<std::unique_ptr<KeyAgreement>> NewDhKeyAgreement(
+      ByteView p, ByteView g) const override {
+    return NewCryptoppDhKeyAgreement(p, g, *rng_);
+  }
+
   absl::StatusOr<std::unique_ptr<PublicKeyVerify>> NewVerifier(
       const PublicKey& key, SignatureAlgorithm alg) const override {
     return NewCryptoppVerifier(key, alg);

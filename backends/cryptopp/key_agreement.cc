@@ -96,10 +96,10 @@ class DomainKeyAgreement final : public KeyAgreement {
 // SecBlock, so the exponent is wiped when the object goes away.
 class ModpKeyAgreement final : public KeyAgreement {
  public:
-  ModpKeyAgreement(KexGroup group, const ModpGroup& params, Integer p,
-                   Integer x, Bytes public_value)
+  ModpKeyAgreement(KexGroup group, ByteView prime, Integer p, Integer x,
+                   Bytes public_value)
       : group_(group),
-        params_(params),
+        prime_(prime.begin(), prime.end()),
         p_(std::move(p)),
         x_(std::move(x)),
         public_value_(std::move(public_value)) {}
@@ -109,7 +109,7 @@ class ModpKeyAgreement final : public KeyAgreement {
 
   absl::StatusOr<SecureBuffer> ComputeSharedSecret(
       ByteView peer_public) const override {
-    PARLEY_RETURN_IF_ERROR(CheckDhPublicValue(params_, peer_public));
+    PARLEY_RETURN_IF_ERROR(CheckDhPublicValue(prime_, peer_public));
     return Guard("DH key agreement", [&]() -> absl::StatusOr<SecureBuffer> {
       const Integer z =
           CryptoPP::ModularExponentiation(ToInteger(peer_public), x_, p_);
@@ -119,7 +119,7 @@ class ModpKeyAgreement final : public KeyAgreement {
 
  private:
   const KexGroup group_;
-  const ModpGroup& params_;
+  const Bytes prime_;
   const Integer p_;
   const Integer x_;
   const Bytes public_value_;
@@ -153,14 +153,19 @@ std::unique_ptr<KeyAgreement> FinishDomainKeyAgreement(
                                               std::move(public_value));
 }
 
+std::unique_ptr<KeyAgreement> FinishModpPair(KexGroup group, ByteView prime,
+                                             const Integer& g, Integer x) {
+  Integer p = ToInteger(prime);
+  Bytes public_value = EncodeMinimal(CryptoPP::ModularExponentiation(g, x, p));
+  return std::make_unique<ModpKeyAgreement>(
+      group, prime, std::move(p), std::move(x), std::move(public_value));
+}
+
 std::unique_ptr<KeyAgreement> FinishModpKeyAgreement(KexGroup group,
                                                      const ModpGroup& params,
                                                      Integer x) {
-  Integer p = ToInteger(params.prime);
-  Bytes public_value = EncodeMinimal(
-      CryptoPP::ModularExponentiation(Integer(long{params.generator}), x, p));
-  return std::make_unique<ModpKeyAgreement>(
-      group, params, std::move(p), std::move(x), std::move(public_value));
+  return FinishModpPair(group, params.prime, Integer(long{params.generator}),
+                        std::move(x));
 }
 
 absl::Status UnknownGroup() {
@@ -189,6 +194,22 @@ absl::StatusOr<std::unique_ptr<KeyAgreement>> NewCryptoppKeyAgreement(
         return FinishDomainKeyAgreement(group, std::move(domain),
                                         std::move(private_key));
       });
+}
+
+absl::StatusOr<std::unique_ptr<KeyAgreement>> NewCryptoppDhKeyAgreement(
+    ByteView p, ByteView g, RandomSource& rng) {
+  while (!p.empty() && p[0] == 0) p.remove_prefix(1);
+  if (p.empty()) return absl::InvalidArgumentError("empty DH prime");
+  PARLEY_RETURN_IF_ERROR(CheckDhPublicValue(p, g));
+  return Guard("key generation",
+               [&]() -> absl::StatusOr<std::unique_ptr<KeyAgreement>> {
+                 const size_t bits = ServerChosenExponentBits(8 * p.size());
+                 Integer x;
+                 x.Randomize(rng, bits);
+                 x.SetBit(bits - 1);
+                 return FinishModpPair(KexGroup::kModpServerChosen, p,
+                                       ToInteger(g), std::move(x));
+               });
 }
 
 absl::StatusOr<std::unique_ptr<KeyAgreement>>

@@ -23,6 +23,9 @@ absl::StatusOr<std::unique_ptr<KeyAgreement>> NewCryptoppKeyAgreement(
 // [2, p-2].
 absl::StatusOr<std::unique_ptr<KeyAgreement>>
 NewCryptoppKeyAgreementFromPrivate(KexGroup group, ByteView private_key);
+// A pair in a server-chosen group (CryptoProvider::NewDhKeyAgreement).
+absl::StatusOr<std::unique_ptr<KeyAgreement>> NewCryptoppDhKeyAgreement(
+    ByteView p, ByteView g, RandomSource& rng);
 
 }  // namespace parley::crypto::cryptopp_backend
 

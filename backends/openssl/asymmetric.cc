@@ -204,10 +204,10 @@ class PkeyAgreement : public KeyAgreement {
 // (constant-time modular exponentiation with the secret exponent).
 class ModpAgreement : public KeyAgreement {
  public:
-  ModpAgreement(KexGroup group, const ModpGroup& params, SecretBnPtr x,
+  ModpAgreement(KexGroup group, ByteView prime, SecretBnPtr x,
                 Bytes public_value)
       : group_(group),
-        params_(params),
+        prime_(prime.begin(), prime.end()),
         x_(std::move(x)),
         public_(std::move(public_value)) {}
 
@@ -216,8 +216,8 @@ class ModpAgreement : public KeyAgreement {
 
   absl::StatusOr<SecureBuffer> ComputeSharedSecret(
       ByteView peer_public) const override {
-    PARLEY_RETURN_IF_ERROR(CheckDhPublicValue(params_, peer_public));
-    BnPtr p = BnFromBytes(params_.prime);
+    PARLEY_RETURN_IF_ERROR(CheckDhPublicValue(prime_, peer_public));
+    BnPtr p = BnFromBytes(prime_);
     BnPtr y = BnFromBytes(peer_public);
     SecretBnPtr k(BN_secure_new());
     BnCtxPtr ctx(BN_CTX_secure_new());
@@ -226,7 +226,7 @@ class ModpAgreement : public KeyAgreement {
                                   ctx.get(), nullptr) != 1) {
       return OpenSslError("DH shared secret");
     }
-    SecureBuffer out(params_.prime.size());
+    SecureBuffer out(prime_.size());
     if (!BnToPadded(k.get(), MutableByteView(out))) {
       return absl::InternalError("DH shared secret does not fit");
     }
@@ -235,32 +235,36 @@ class ModpAgreement : public KeyAgreement {
 
  private:
   KexGroup group_;
-  const ModpGroup& params_;
+  Bytes prime_;
   SecretBnPtr x_;
   Bytes public_;
 };
 
-absl::StatusOr<std::unique_ptr<KeyAgreement>> NewModp(KexGroup group,
-                                                      ByteView private_key) {
-  const ModpGroup& params = *FindModpGroup(group);
+// A pair in the group (p, g): x of `exponent_bits` random bits (top bit
+// set) unless `private_key` gives it, y = g^x mod p.
+absl::StatusOr<std::unique_ptr<KeyAgreement>> NewModpPair(
+    KexGroup group, ByteView prime, ByteView generator, size_t exponent_bits,
+    ByteView private_key) {
   SecureBuffer x_bytes;
   if (private_key.empty()) {
-    x_bytes.resize((params.exponent_bits + 7) / 8);
+    x_bytes.resize((exponent_bits + 7) / 8);
     if (RAND_priv_bytes(x_bytes.data(), static_cast<int>(x_bytes.size())) !=
         1) {
       return OpenSslError("RAND_priv_bytes");
     }
-    x_bytes[0] |= 0x80;  // full-size exponent
+    // Exactly exponent_bits bits: clear the bits above, set the top one.
+    const size_t excess = 8 * x_bytes.size() - exponent_bits;
+    x_bytes[0] &= static_cast<uint8_t>(0xff >> excess);
+    x_bytes[0] |= static_cast<uint8_t>(0x80 >> excess);
   } else {
     x_bytes.assign(private_key.begin(), private_key.end());
   }
   SecretBnPtr x = SecretBnFromBytes(View(x_bytes));
-  BnPtr p = BnFromBytes(params.prime);
-  BnPtr g(BN_new());
+  BnPtr p = BnFromBytes(prime);
+  BnPtr g = BnFromBytes(generator);
   BnPtr y(BN_new());
   BnCtxPtr ctx(BN_CTX_secure_new());
-  if (!x || !p || !g || !y || !ctx ||
-      BN_set_word(g.get(), params.generator) != 1) {
+  if (!x || !p || !g || !y || !ctx) {
     return OpenSslError("DH key generation");
   }
   if (BN_is_zero(x.get()) || BN_cmp(x.get(), p.get()) >= 0) {
@@ -271,7 +275,15 @@ absl::StatusOr<std::unique_ptr<KeyAgreement>> NewModp(KexGroup group,
     return OpenSslError("DH key generation");
   }
   return std::unique_ptr<KeyAgreement>(
-      new ModpAgreement(group, params, std::move(x), BnToBytes(y.get())));
+      new ModpAgreement(group, prime, std::move(x), BnToBytes(y.get())));
+}
+
+absl::StatusOr<std::unique_ptr<KeyAgreement>> NewModp(KexGroup group,
+                                                      ByteView private_key) {
+  const ModpGroup& params = *FindModpGroup(group);
+  const uint8_t generator = params.generator;
+  return NewModpPair(group, params.prime, ByteView(&generator, 1),
+                     params.exponent_bits, private_key);
 }
 
 // ---------------------------------------------------------------------------
@@ -578,6 +590,16 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> NewOsslSigner(
   }
   return std::unique_ptr<PublicKeySign>(
       new PkeySigner(alg, std::move(pkey), raw_size));
+}
+
+absl::StatusOr<std::unique_ptr<KeyAgreement>> NewOsslDhKeyAgreement(
+    ByteView p, ByteView g) {
+  while (!p.empty() && p[0] == 0) p.remove_prefix(1);
+  if (p.empty()) return absl::InvalidArgumentError("empty DH prime");
+  PARLEY_RETURN_IF_ERROR(CheckDhPublicValue(p, g));
+  const size_t bits = 8 * p.size();
+  return NewModpPair(KexGroup::kModpServerChosen, p, g,
+                     ServerChosenExponentBits(bits), ByteView());
 }
 
 absl::Status OsslDerivePublicKey(PrivateKey* key) {

@@ -20,6 +20,8 @@ absl::StatusOr<std::unique_ptr<PublicKeySign>> NewOsslSigner(
     const PrivateKey& key, SignatureAlgorithm alg);
 absl::StatusOr<PrivateKey> OsslGenerateKey(KeyType type, size_t rsa_bits);
 absl::Status OsslDerivePublicKey(PrivateKey* key);
+absl::StatusOr<std::unique_ptr<KeyAgreement>> NewOsslDhKeyAgreement(ByteView p,
+                                                                    ByteView g);
 
 }  // namespace parley::crypto::openssl_backend
 

@@ -56,6 +56,10 @@ class OpenSslProvider : public CryptoProvider {
       KexGroup group) const override {
     return NewOsslKeyAgreement(group, ByteView());
   }
+  absl::StatusOr<std::unique_ptr<KeyAgreement>> NewDhKeyAgreement(
+      ByteView p, ByteView g) const override {
+    return NewOsslDhKeyAgreement(p, g);
+  }
   absl::StatusOr<std::unique_ptr<KeyAgreement>> NewKeyAgreementFromPrivate(
       KexGroup group, ByteView private_key) const override {
     if (private_key.empty()) {

@@ -1671,7 +1671,8 @@ TEST_P(CapiSshdTest, PemAndPkcs8PrivateKeys) {
 }
 
 // Legacy algorithms (aes*-cbc, 3des-cbc, hmac-sha1-96, hmac-md5(-96),
-// diffie-hellman-group14-sha1, ssh-rsa host keys) against an sshd that
+// diffie-hellman-group14-sha1, group exchange with SHA-256 and SHA-1 (the
+// group from sshd's moduli), ssh-rsa host keys) against an sshd that
 // offers only those: never offered by default (the handshake fails), used
 // when named with libssh2_session_method_pref, as sshd's log confirms.
 TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
@@ -1680,7 +1681,9 @@ TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
   so.host_key_types = {KeyType::kRsa3072};
   so.extra_config = {"Ciphers aes128-cbc,aes192-cbc,aes256-cbc,3des-cbc",
                      "MACs hmac-sha1-96,hmac-md5,hmac-md5-96",
-                     "KexAlgorithms diffie-hellman-group14-sha1",
+                     "KexAlgorithms diffie-hellman-group14-sha1,"
+                     "diffie-hellman-group-exchange-sha256,"
+                     "diffie-hellman-group-exchange-sha1",
                      "HostKeyAlgorithms ssh-rsa"};
   SshdServer server(so);
   PARLEY_START_SSHD_OR_SKIP(server);
@@ -1695,15 +1698,13 @@ TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
       if (sock >= 0) close(sock);
     }
   };
-  auto start = [&](Session& x, const char* cipher, const char* mac,
-                   bool name_all) {
+  auto start = [&](Session& x, const char* kex, const char* cipher,
+                   const char* mac, bool name_all) {
     x.sock = ConnectTo(server.port());
     x.s = libssh2_session_init();
     EXPECT_EQ(parley_session_set_crypto_backend(x.s, GetParam().c_str()), 0);
     if (name_all) {
-      EXPECT_EQ(libssh2_session_method_pref(x.s, LIBSSH2_METHOD_KEX,
-                                            "diffie-hellman-group14-sha1"),
-                0);
+      EXPECT_EQ(libssh2_session_method_pref(x.s, LIBSSH2_METHOD_KEX, kex), 0);
       EXPECT_EQ(
           libssh2_session_method_pref(x.s, LIBSSH2_METHOD_HOSTKEY, "ssh-rsa"),
           0);
@@ -1718,15 +1719,22 @@ TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
   };
   {
     Session x;
-    EXPECT_EQ(start(x, nullptr, nullptr, false), LIBSSH2_ERROR_KEX_FAILURE)
+    EXPECT_EQ(start(x, nullptr, nullptr, nullptr, false),
+              LIBSSH2_ERROR_KEX_FAILURE)
         << LastError(x.s);
   }
   const char* kCiphers[] = {"aes128-cbc", "aes192-cbc", "aes256-cbc",
                             "3des-cbc"};
   const char* kMacs[] = {"hmac-sha1-96", "hmac-md5", "hmac-md5-96", "hmac-md5"};
+  const char* kKex[] = {"diffie-hellman-group14-sha1",
+                        "diffie-hellman-group-exchange-sha256",
+                        "diffie-hellman-group-exchange-sha1",
+                        "diffie-hellman-group-exchange-sha256"};
   for (int i = 0; i < 4; ++i) {
     Session x;
-    ASSERT_EQ(start(x, kCiphers[i], kMacs[i], true), 0) << LastError(x.s);
+    ASSERT_EQ(start(x, kKex[i], kCiphers[i], kMacs[i], true), 0)
+        << LastError(x.s);
+    EXPECT_STREQ(libssh2_session_methods(x.s, LIBSSH2_METHOD_KEX), kKex[i]);
     EXPECT_STREQ(libssh2_session_methods(x.s, LIBSSH2_METHOD_CRYPT_CS),
                  kCiphers[i]);
     EXPECT_STREQ(libssh2_session_methods(x.s, LIBSSH2_METHOD_MAC_SC), kMacs[i]);
@@ -1749,8 +1757,10 @@ TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
                     .ok())
         << server.LogTail(30);
   }
-  EXPECT_TRUE(
-      server.WaitForLog("kex: algorithm: diffie-hellman-group14-sha1").ok());
+  for (const char* kex : kKex) {
+    EXPECT_TRUE(server.WaitForLog(absl::StrCat("kex: algorithm: ", kex)).ok())
+        << kex;
+  }
   EXPECT_TRUE(server.WaitForLog("kex: host key algorithm: ssh-rsa").ok());
 }
 

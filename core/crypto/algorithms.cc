@@ -48,6 +48,8 @@ absl::string_view KexGroupName(KexGroup group) {
       return "modp4096";
     case KexGroup::kModp8192:
       return "modp8192";
+    case KexGroup::kModpServerChosen:
+      return "modp-server-chosen";
   }
   return "unknown";
 }
@@ -183,7 +185,9 @@ AlgorithmLists OpenSshDefaultAlgorithms() {
 
 AlgorithmLists LegacyAlgorithms() {
   AlgorithmLists lists;
-  lists.kex = {"diffie-hellman-group14-sha1"};
+  lists.kex = {"diffie-hellman-group-exchange-sha256",
+               "diffie-hellman-group14-sha1",
+               "diffie-hellman-group-exchange-sha1"};
   lists.host_key = {"ssh-rsa"};
   lists.cipher = {"aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc"};
   lists.mac = {"hmac-sha1-96", "hmac-md5", "hmac-md5-96"};

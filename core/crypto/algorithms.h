@@ -27,6 +27,9 @@ enum class KexGroup {
   kModp2048,
   kModp4096,
   kModp8192,
+  // A group the server chose (RFC 4419 group exchange); see
+  // CryptoProvider::NewDhKeyAgreement.
+  kModpServerChosen,
 };
 absl::string_view KexGroupName(KexGroup group);
 
@@ -73,7 +76,8 @@ AlgorithmLists OpenSshDefaultAlgorithms();
 // Legacy algorithms for old servers, never offered unless an application
 // names them (libssh2_session_method_pref, the CLI's -o lists): CBC ciphers
 // (RFC 4253 section 6.3), truncated and MD5 MACs (section 6.4, RFC 2104),
-// diffie-hellman-group14-sha1 (RFC 8268), ssh-rsa with SHA-1 (RFC 4253
+// diffie-hellman-group14-sha1 (RFC 8268), group exchange with SHA-256 and
+// SHA-1 (RFC 4419), ssh-rsa with SHA-1 (RFC 4253
 // section 6.6). Every backend implements them (they are built on NewCbc,
 // HMAC-SHA1 and LegacyMd5).
 AlgorithmLists LegacyAlgorithms();

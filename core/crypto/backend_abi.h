@@ -22,7 +22,8 @@
 namespace parley::crypto {
 
 // 2: CryptoProvider::LegacyMd5Fingerprint.
-// 3: NewCbc, DerivePublicKey; LegacyMd5Fingerprint became LegacyMd5.
+// 3: NewCbc, DerivePublicKey, NewDhKeyAgreement; LegacyMd5Fingerprint
+//    became LegacyMd5.
 inline constexpr uint32_t kBackendAbiVersion = 3;
 inline constexpr char kBackendAbiVersionSymbol[] =
     "parley_crypto_backend_abi_version";

@@ -1,8 +1,10 @@
 #include "core/crypto/dh_groups.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace parley::crypto {
@@ -127,8 +129,15 @@ const ModpGroup* FindModpGroup(KexGroup group) {
 }
 
 absl::Status CheckDhPublicValue(const ModpGroup& group, ByteView y) {
+  return CheckDhPublicValue(group.prime, y);
+}
+
+absl::Status CheckDhPublicValue(ByteView p, ByteView y) {
   while (!y.empty() && y[0] == 0) y.remove_prefix(1);
-  const ByteView p = group.prime;
+  while (!p.empty() && p[0] == 0) p.remove_prefix(1);
+  if (p.empty() || (p.back() & 1) == 0) {
+    return absl::InternalError("DH prime is empty or even");
+  }
   if (y.size() > p.size()) {
     return absl::InvalidArgumentError("DH public value is larger than p");
   }
@@ -137,16 +146,63 @@ absl::Status CheckDhPublicValue(const ModpGroup& group, ByteView y) {
     return absl::InvalidArgumentError("DH public value is below 2");
   }
   if (y.size() < p.size()) return absl::OkStatus();
-  // Same length as p: need y <= p - 2. p is odd, so p - 2 differs from p
-  // only in the last byte (whose value is >= 2 for these primes: 0xff).
-  if (p.empty()) return absl::InternalError("empty DH prime");
+  // Same length as p: need y <= p - 2, computed with borrows (p is odd, so
+  // p - 2 >= 1 and never needs a borrow past the number).
   Bytes p_minus_2(p.begin(), p.end());
-  uint8_t& last = p_minus_2[p_minus_2.size() - 1];
-  last = static_cast<uint8_t>(last - 2);
+  unsigned borrow = 2;
+  for (size_t i = p_minus_2.size(); i-- > 0 && borrow != 0;) {
+    const unsigned v = p_minus_2[i];
+    p_minus_2[i] = static_cast<uint8_t>(v - borrow);
+    borrow = v < borrow ? 1 : 0;
+  }
   if (CompareEqualLength(y.data(), p_minus_2.data(), p.size()) > 0) {
     return absl::InvalidArgumentError("DH public value is above p-2");
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+size_t BitLength(ByteView v) {
+  while (!v.empty() && v[0] == 0) v.remove_prefix(1);
+  if (v.empty()) return 0;
+  size_t bits = 8 * (v.size() - 1);
+  for (uint8_t top = v[0]; top != 0; top >>= 1) ++bits;
+  return bits;
+}
+
+}  // namespace
+
+absl::Status CheckServerChosenGroup(ByteView p, ByteView g, uint32_t min_bits,
+                                    uint32_t max_bits) {
+  const size_t bits = BitLength(p);
+  if (bits < min_bits || bits > max_bits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the server's DH group has a ", bits, "-bit prime; ",
+                     min_bits, " to ", max_bits, " bits were asked for"));
+  }
+  if ((p.back() & 1) == 0) {
+    return absl::InvalidArgumentError("the server's DH prime is even");
+  }
+  // The generator is checked like a public value: 2 <= g <= p-2.
+  absl::Status s = CheckDhPublicValue(p, g);
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the server's DH generator is out of range: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+size_t ServerChosenExponentBits(size_t p_bits) {
+  size_t strength = 200;  // 8192 bits and more
+  if (p_bits < 3072) {
+    strength = 112;
+  } else if (p_bits < 7680) {
+    strength = 128;
+  } else if (p_bits < 8192) {
+    strength = 192;
+  }
+  return std::min(2 * strength, p_bits - 1);
 }
 
 }  // namespace parley::crypto

@@ -24,6 +24,20 @@ const ModpGroup* FindModpGroup(KexGroup group);
 // kInvalidArgument. Rejects 0, 1 and p-1, which would force the shared secret
 // into a subgroup of order at most 2.
 absl::Status CheckDhPublicValue(const ModpGroup& group, ByteView y);
+// The same for any odd prime `p` (big-endian, no leading zeros).
+absl::Status CheckDhPublicValue(ByteView p, ByteView y);
+
+// A group a server chose for group exchange (RFC 4419 section 3): p of
+// `min_bits` to `max_bits` bits, odd, and 2 <= g <= p-2 (magnitudes
+// without leading zeros). kInvalidArgument saying what is wrong. p is not
+// tested for primality (neither does OpenSSH's client): the server's own
+// security rests on it.
+absl::Status CheckServerChosenGroup(ByteView p, ByteView g, uint32_t min_bits,
+                                    uint32_t max_bits);
+// The private exponent size Parley uses in a server-chosen group of
+// `p_bits` bits: twice the group's security strength (NIST SP 800-57 part
+// 1 table 2), as for the fixed groups.
+size_t ServerChosenExponentBits(size_t p_bits);
 
 }  // namespace parley::crypto
 

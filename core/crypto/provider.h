@@ -60,6 +60,12 @@ class CryptoProvider {
   // A fresh ephemeral key pair from the provider's CSPRNG.
   virtual absl::StatusOr<std::unique_ptr<KeyAgreement>> NewKeyAgreement(
       KexGroup group) const = 0;
+  // An ephemeral pair in a group the server chose (RFC 4419): p and g as
+  // big-endian magnitudes, already checked with CheckServerChosenGroup();
+  // the private exponent has ServerChosenExponentBits() bits. Its group()
+  // is kModpServerChosen; peer values are checked against this p.
+  virtual absl::StatusOr<std::unique_ptr<KeyAgreement>> NewDhKeyAgreement(
+      ByteView p, ByteView g) const = 0;
   // A key pair from a given private value (known-answer tests; X25519 and
   // NIST curves take the raw scalar).
   virtual absl::StatusOr<std::unique_ptr<KeyAgreement>>

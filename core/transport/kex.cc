@@ -28,8 +28,12 @@ constexpr KexMethod kMethods[] = {
      HashAlgorithm::kSha512},
     {"diffie-hellman-group18-sha512", KexGroup::kModp8192,
      HashAlgorithm::kSha512},
-    // Legacy (crypto::LegacyAlgorithms()): RFC 4253 section 8.2.
+    // Legacy (crypto::LegacyAlgorithms()): RFC 4253 section 8.2, RFC 4419.
     {"diffie-hellman-group14-sha1", KexGroup::kModp2048, HashAlgorithm::kSha1},
+    {"diffie-hellman-group-exchange-sha256", KexGroup::kModpServerChosen,
+     HashAlgorithm::kSha256, true},
+    {"diffie-hellman-group-exchange-sha1", KexGroup::kModpServerChosen,
+     HashAlgorithm::kSha1, true},
 };
 
 bool Contains(const std::vector<std::string>& v, absl::string_view s) {
@@ -87,7 +91,7 @@ absl::StatusOr<KexInit> KexInit::Parse(ByteView payload) {
 
 bool KexMethod::finite_field() const {
   return group == KexGroup::kModp2048 || group == KexGroup::kModp4096 ||
-         group == KexGroup::kModp8192;
+         group == KexGroup::kModp8192 || group_exchange;
 }
 
 absl::StatusOr<Bytes> ExchangeHash(const crypto::CryptoProvider& provider,
@@ -100,6 +104,16 @@ absl::StatusOr<Bytes> ExchangeHash(const crypto::CryptoProvider& provider,
   w.WriteString(in.client_kexinit);
   w.WriteString(in.server_kexinit);
   w.WriteString(in.host_key_blob);
+  if (method.group_exchange) {
+    if (in.gex == nullptr) {
+      return absl::InternalError("group exchange hash without its group");
+    }
+    w.WriteU32(in.gex->min);
+    w.WriteU32(in.gex->n);
+    w.WriteU32(in.gex->max);
+    w.WriteMpint(in.gex->p);
+    w.WriteMpint(in.gex->g);
+  }
   if (method.finite_field()) {
     w.WriteMpint(in.client_public);
     w.WriteMpint(in.server_public);

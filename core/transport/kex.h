@@ -41,6 +41,8 @@ struct KexMethod {
   const char* name;
   crypto::KexGroup group;
   crypto::HashAlgorithm hash;
+  // RFC 4419: the server chooses the group (`group` unused).
+  bool group_exchange = false;
   // Finite-field DH (RFC 4253 section 8): public values travel as mpints,
   // not strings.
   bool finite_field() const;
@@ -66,21 +68,30 @@ struct Negotiated {
 absl::StatusOr<Negotiated> Negotiate(const KexInit& client,
                                      const KexInit& server);
 
+// Group exchange (RFC 4419 section 3): what the client asked for and the
+// group the server sent.
+struct GexParameters {
+  uint32_t min = 0, n = 0, max = 0;
+  ByteView p, g;
+};
+
 // What the exchange hash covers, in both roles.
 struct ExchangeHashInput {
-  absl::string_view client_version;  // V_C, without CR LF
-  absl::string_view server_version;  // V_S
-  ByteView client_kexinit;           // I_C (payloads)
-  ByteView server_kexinit;           // I_S
-  ByteView host_key_blob;            // K_S
-  ByteView client_public;            // Q_C or e
-  ByteView server_public;            // Q_S or f
-  ByteView shared_secret_mpint;      // K, already an mpint
+  absl::string_view client_version;    // V_C, without CR LF
+  absl::string_view server_version;    // V_S
+  ByteView client_kexinit;             // I_C (payloads)
+  ByteView server_kexinit;             // I_S
+  ByteView host_key_blob;              // K_S
+  ByteView client_public;              // Q_C or e
+  ByteView server_public;              // Q_S or f
+  ByteView shared_secret_mpint;        // K, already an mpint
+  const GexParameters* gex = nullptr;  // group exchange only
 };
 
 // H = HASH(V_C || V_S || I_C || I_S || K_S || Q_C || Q_S || K) with the
 // encodings of RFC 4253 section 8, RFC 5656 section 4 and RFC 8731
-// section 3 (mpints for finite-field DH, strings for the curves).
+// section 3 (mpints for finite-field DH, strings for the curves); for
+// group exchange, min || n || max || p || g follow K_S (RFC 4419 section 3).
 absl::StatusOr<Bytes> ExchangeHash(const crypto::CryptoProvider& provider,
                                    const KexMethod& method,
                                    const ExchangeHashInput& in);

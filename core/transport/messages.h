@@ -18,6 +18,11 @@ enum : uint8_t {
   kMsgNewKeys = 21,
   kMsgKexEcdhInit = 30,   // also KEXDH_INIT
   kMsgKexEcdhReply = 31,  // also KEXDH_REPLY
+  // RFC 4419 section 5 (group exchange; 31 is also KEX_DH_GEX_GROUP).
+  kMsgKexDhGexGroup = 31,
+  kMsgKexDhGexInit = 32,
+  kMsgKexDhGexReply = 33,
+  kMsgKexDhGexRequest = 34,
   kMsgUserauthRequest = 50,
   kMsgUserauthFailure = 51,
   kMsgUserauthSuccess = 52,

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/status_macros.h"
+#include "core/crypto/dh_groups.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/transport/messages.h"
 #include "core/wire/reader.h"
@@ -40,6 +41,8 @@ const char* Transport::StateName(State s) {
       return "version";
     case State::kKexInit:
       return "kexinit";
+    case State::kGexGroup:
+      return "gex-group";
     case State::kKexReply:
       return "kex-reply";
     case State::kHostKeyCheck:
@@ -184,9 +187,9 @@ absl::Status Transport::SendKexInit() {
 }
 
 bool Transport::in_kex() const {
-  return state_ == State::kKexInit || state_ == State::kKexReply ||
-         state_ == State::kHostKeyCheck || state_ == State::kNewKeys ||
-         state_ == State::kVersion;
+  return state_ == State::kKexInit || state_ == State::kGexGroup ||
+         state_ == State::kKexReply || state_ == State::kHostKeyCheck ||
+         state_ == State::kNewKeys || state_ == State::kVersion;
 }
 
 size_t Transport::send_room() const {
@@ -390,11 +393,16 @@ absl::Status Transport::HandlePacket(Bytes& payload) {
     return SendUnimplemented();
   }
   if (IsKexMethodMessage(t)) {
-    if (ignore_next_kex_packet_ && state_ == State::kKexReply) {
+    if (ignore_next_kex_packet_ &&
+        (state_ == State::kKexReply || state_ == State::kGexGroup)) {
       ignore_next_kex_packet_ = false;
       return absl::OkStatus();
     }
-    if (state_ == State::kKexReply && t == kMsgKexEcdhReply) {
+    if (state_ == State::kGexGroup && t == kMsgKexDhGexGroup) {
+      return HandleGexGroup(payload);
+    }
+    if (state_ == State::kKexReply &&
+        t == (method_->group_exchange ? kMsgKexDhGexReply : kMsgKexEcdhReply)) {
       return HandleKexReply(payload);
     }
     return absl::InvalidArgumentError(
@@ -460,9 +468,26 @@ absl::Status Transport::HandleKexInit(ByteView payload) {
     }
   }
   method_ = FindKexMethod(negotiated_.kex);
+  ignore_next_kex_packet_ = negotiated_.ignore_guessed_packet;
+  if (method_->group_exchange) {
+    // RFC 4419 section 3: min || n || max. OpenSSH's client asks for 2048
+    // to 8192 bits, preferring a size that matches the cipher; 3072 bits
+    // match the 128-bit ciphers Parley offers first.
+    gex_ = GexParameters();
+    gex_.min = 2048;
+    gex_.n = 3072;
+    gex_.max = 8192;
+    Bytes request;
+    wire::Writer w(&request);
+    w.WriteU8(kMsgKexDhGexRequest);
+    w.WriteU32(gex_.min);
+    w.WriteU32(gex_.n);
+    w.WriteU32(gex_.max);
+    state_ = State::kGexGroup;
+    return WritePacket(request);
+  }
   PARLEY_ASSIGN_OR_RETURN(agreement_,
                           options_.provider->NewKeyAgreement(method_->group));
-  ignore_next_kex_packet_ = negotiated_.ignore_guessed_packet;
   Bytes init;
   wire::Writer w(&init);
   w.WriteU8(kMsgKexEcdhInit);
@@ -471,6 +496,42 @@ absl::Status Transport::HandleKexInit(ByteView payload) {
   } else {
     w.WriteString(agreement_->public_value());
   }
+  state_ = State::kKexReply;
+  return WritePacket(init);
+}
+
+absl::Status Transport::HandleGexGroup(ByteView payload) {
+  // RFC 4419 section 3: mpint p, mpint g.
+  wire::Reader r(payload.subspan(1));
+  ByteView p, g;
+  absl::Status parsed = r.ReadMpint(&p);
+  if (parsed.ok()) parsed = r.ReadMpint(&g);
+  if (parsed.ok()) parsed = r.ExpectEnd();
+  if (!parsed.ok()) {
+    return Fail(parsed, kDisconnectProtocolError, ErrorKind::kKeyExchange);
+  }
+  absl::Status group = crypto::CheckServerChosenGroup(p, g, gex_.min, gex_.max);
+  if (group.ok()) {
+    absl::StatusOr<std::unique_ptr<crypto::KeyAgreement>> a =
+        options_.provider->NewDhKeyAgreement(p, g);
+    if (a.ok()) {
+      agreement_ = *std::move(a);
+    } else {
+      group = a.status();
+    }
+  }
+  if (!group.ok()) {
+    return Fail(std::move(group), kDisconnectKeyExchangeFailed,
+                ErrorKind::kKeyExchange);
+  }
+  gex_p_.assign(p.begin(), p.end());
+  gex_g_.assign(g.begin(), g.end());
+  gex_.p = gex_p_;
+  gex_.g = gex_g_;
+  Bytes init;
+  wire::Writer w(&init);
+  w.WriteU8(kMsgKexDhGexInit);
+  w.WriteMpint(agreement_->public_value());
   state_ = State::kKexReply;
   return WritePacket(init);
 }
@@ -519,6 +580,7 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   hin.client_public = agreement_->public_value();
   hin.server_public = q_s;
   hin.shared_secret_mpint = View(k_mpint);
+  if (method_->group_exchange) hin.gex = &gex_;
   absl::StatusOr<Bytes> h = ExchangeHash(*options_.provider, *method_, hin);
   if (!h.ok()) return kex_failed(h.status());
 

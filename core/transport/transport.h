@@ -125,6 +125,7 @@ class Transport {
     kIdle,          // before Start()
     kVersion,       // waiting for the server's version line
     kKexInit,       // our KEXINIT sent, waiting for the server's
+    kGexGroup,      // group exchange: request sent, waiting for the group
     kKexReply,      // KEX init sent, waiting for the server's reply
     kHostKeyCheck,  // reply verified; waiting for the host-key decision
     kNewKeys,       // our NEWKEYS sent, waiting for the server's
@@ -226,6 +227,7 @@ class Transport {
   absl::Status HandlePacket(Bytes& payload);
   absl::Status HandleKexInit(ByteView payload);
   absl::Status HandleKexReply(ByteView payload);
+  absl::Status HandleGexGroup(ByteView payload);
   absl::Status HandleNewKeys();
   absl::Status HandleExtInfo(ByteView payload);
   absl::Status SendKexInit();
@@ -257,6 +259,9 @@ class Transport {
   Negotiated negotiated_;
   const KexMethod* method_ = nullptr;
   std::unique_ptr<crypto::KeyAgreement> agreement_;
+  // Group exchange: what we asked for, and the group the server sent.
+  GexParameters gex_;
+  Bytes gex_p_, gex_g_;
   std::unique_ptr<PacketProtection> pending_in_;
   bool ignore_next_kex_packet_ = false;
   uint64_t packets_received_ = 0;

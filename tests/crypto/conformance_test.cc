@@ -221,6 +221,26 @@ TEST_P(ConformanceTest, Pbkdf2Vectors) {
           .ok());
 }
 
+// Group exchange: two pairs in a server-chosen group (here RFC 3526 group
+// 14's prime with generator 5) agree; values outside [2, p-2] are refused.
+TEST_P(ConformanceTest, ServerChosenDhGroup) {
+  const ModpGroup& g14 = *FindModpGroup(KexGroup::kModp2048);
+  const Bytes g = {5};
+  auto a = p().NewDhKeyAgreement(g14.prime, g);
+  auto b = p().NewDhKeyAgreement(g14.prime, g);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ((*a)->group(), KexGroup::kModpServerChosen);
+  auto ka = (*a)->ComputeSharedSecret((*b)->public_value());
+  auto kb = (*b)->ComputeSharedSecret((*a)->public_value());
+  ASSERT_TRUE(ka.ok() && kb.ok());
+  EXPECT_EQ(View(*ka), View(*kb));
+  EXPECT_EQ(ka->size(), g14.prime.size());
+  EXPECT_FALSE((*a)->ComputeSharedSecret(Bytes{1}).ok());
+  EXPECT_FALSE((*a)->ComputeSharedSecret(g14.prime).ok());
+  EXPECT_FALSE(p().NewDhKeyAgreement(g14.prime, Bytes{1}).ok());
+}
+
 // Formats that omit the public half (PKCS#8 Ed25519, SEC1 without its
 // point) get it back from the private half.
 TEST_P(ConformanceTest, DerivePublicKey) {

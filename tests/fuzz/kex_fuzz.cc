@@ -7,9 +7,14 @@
 // ones the client reads: EXT_INFO, IGNORE, DEBUG, DISCONNECT, KEXINIT and
 // whatever else they say.
 //
-// Input: byte 0 = method (bits 0-1: curve25519, ECDH P-256, DH group 14)
-// and mode (bit 7); then mode 0: the reply's fields (after the type byte);
-// mode 1: (uint16 length, payload) records.
+// Method 3 is group exchange (RFC 4419) in mode 0: the input is the group
+// the server sends (uint16 length of p, p, then g), which the client must
+// check before computing in it.
+//
+// Input: byte 0 = method (bits 0-1: curve25519, ECDH P-256, DH group 14,
+// group exchange) and mode (bit 7); then mode 0: the reply's fields (after
+// the type byte) or the group; mode 1: (uint16 length, payload) records.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -30,10 +35,11 @@ using transport::testing::Stage;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  static const char* const kMethods[] = {"curve25519-sha256",
-                                         "ecdh-sha2-nistp256",
-                                         "diffie-hellman-group14-sha256"};
-  const std::string method = kMethods[(data[0] & 3) % 3];
+  static const char* const kMethods[] = {
+      "curve25519-sha256", "ecdh-sha2-nistp256",
+      "diffie-hellman-group14-sha256", "diffie-hellman-group-exchange-sha256"};
+  const std::string method = kMethods[data[0] & 3];
+  const bool gex = (data[0] & 3) == 3;
   const bool after_keys = (data[0] & 0x80) != 0;
   const ByteView rest(data + 1, size - 1);
 
@@ -47,8 +53,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s.provider = c.provider;
   s.host_keys = {parley::session::testing::TestKey()};
   s.algorithms.kex = {method};
-  s.on_stage = [rest, after_keys](FakeServer& srv, Stage stage) {
-    if (!after_keys && stage == Stage::kBeforeKexReply) {
+  if (gex && !after_keys && rest.size() >= 2) {
+    const size_t p_len =
+        std::min((size_t{rest[0]} << 8) | rest[1], rest.size() - 2);
+    s.gex_group =
+        std::make_pair(Bytes(rest.begin() + 2, rest.begin() + 2 + p_len),
+                       Bytes(rest.begin() + 2 + p_len, rest.end()));
+  }
+  s.on_stage = [rest, after_keys, gex](FakeServer& srv, Stage stage) {
+    if (!after_keys && !gex && stage == Stage::kBeforeKexReply) {
       Bytes reply{transport::kMsgKexEcdhReply};
       reply.insert(reply.end(), rest.begin(), rest.end());
       (void)srv.SendPacket(reply);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/base/secure_buffer.h"
 #include "core/base/status_macros.h"
+#include "core/crypto/dh_groups.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/transport/messages.h"
 #include "core/wire/reader.h"
@@ -49,6 +50,8 @@ const char* FakeServer::StateName(State s) {
       return "idle";
     case State::kKexInit:
       return "kexinit";
+    case State::kGexRequest:
+      return "gex-request";
     case State::kKexDhInit:
       return "kex-dh-init";
     case State::kNewKeys:
@@ -267,7 +270,8 @@ absl::Status FakeServer::HandlePacket(Bytes& payload) {
         absl::StrCat("client's first packet is message ", t, ", not KEXINIT"));
   }
   if (strict_ && kex_count_ == 0 && t != kMsgKexInit && t != kMsgNewKeys &&
-      t != kMsgKexEcdhInit && t != kMsgDisconnect) {
+      t != kMsgKexEcdhInit && t != kMsgKexDhGexRequest &&
+      t != kMsgKexDhGexInit && t != kMsgDisconnect) {
     return absl::InvalidArgumentError(absl::StrCat(
         "client broke strict KEX: message ", t, " in the initial exchange"));
   }
@@ -295,8 +299,16 @@ absl::Status FakeServer::HandlePacket(Bytes& payload) {
         return absl::InvalidArgumentError("unexpected NEWKEYS from the client");
       }
       return HandleNewKeys();
+    case kMsgKexDhGexRequest:
+      if (state_ != State::kGexRequest) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unexpected GEX request in state ", StateName(state_)));
+      }
+      return HandleGexRequest(payload);
     case kMsgKexEcdhInit:
-      if (state_ != State::kKexDhInit) {
+    case kMsgKexDhGexInit:
+      if (state_ != State::kKexDhInit ||
+          t != (method_->group_exchange ? kMsgKexDhGexInit : kMsgKexEcdhInit)) {
         return absl::InvalidArgumentError(
             absl::StrCat("unexpected KEX init in state ", StateName(state_)));
       }
@@ -342,8 +354,35 @@ absl::Status FakeServer::HandleKexInit(ByteView payload) {
   client_kexinit_ = std::move(client);
   method_ = FindKexMethod(negotiated_.kex);
   if (method_ == nullptr) return absl::InternalError("no KEX method");
-  state_ = State::kKexDhInit;
+  state_ = method_->group_exchange ? State::kGexRequest : State::kKexDhInit;
   return absl::OkStatus();
+}
+
+absl::Status FakeServer::HandleGexRequest(ByteView payload) {
+  // RFC 4419 section 3: min, n, max; answered with the group.
+  wire::Reader r(payload.subspan(1));
+  PARLEY_RETURN_IF_ERROR(r.ReadU32(&gex_.min));
+  PARLEY_RETURN_IF_ERROR(r.ReadU32(&gex_.n));
+  PARLEY_RETURN_IF_ERROR(r.ReadU32(&gex_.max));
+  PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
+  if (options_.gex_group.has_value()) {
+    gex_p_ = options_.gex_group->first;
+    gex_g_ = options_.gex_group->second;
+  } else {
+    const crypto::ModpGroup& g14 =
+        *crypto::FindModpGroup(crypto::KexGroup::kModp2048);
+    gex_p_.assign(g14.prime.begin(), g14.prime.end());
+    gex_g_ = {g14.generator};
+  }
+  gex_.p = gex_p_;
+  gex_.g = gex_g_;
+  Bytes group;
+  wire::Writer w(&group);
+  w.WriteU8(kMsgKexDhGexGroup);
+  w.WriteMpint(gex_p_);
+  w.WriteMpint(gex_g_);
+  state_ = State::kKexDhInit;
+  return WritePacket(group);
 }
 
 absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
@@ -378,8 +417,11 @@ absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
   }
   host_key_blob_ = crypto::EncodePublicKeyBlob(host_key->public_key);
 
-  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<crypto::KeyAgreement> agreement,
-                          options_.provider->NewKeyAgreement(method_->group));
+  PARLEY_ASSIGN_OR_RETURN(
+      std::unique_ptr<crypto::KeyAgreement> agreement,
+      method_->group_exchange
+          ? options_.provider->NewDhKeyAgreement(gex_p_, gex_g_)
+          : options_.provider->NewKeyAgreement(method_->group));
   PARLEY_ASSIGN_OR_RETURN(SecureBuffer shared,
                           agreement->ComputeSharedSecret(q_c));
   SecureBuffer k_mpint;
@@ -396,6 +438,7 @@ absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
   hin.client_public = q_c;
   hin.server_public = agreement->public_value();
   hin.shared_secret_mpint = View(k_mpint);
+  if (method_->group_exchange) hin.gex = &gex_;
   PARLEY_ASSIGN_OR_RETURN(Bytes h,
                           ExchangeHash(*options_.provider, *method_, hin));
 
@@ -406,7 +449,7 @@ absl::Status FakeServer::HandleKexDhInit(ByteView payload) {
       Bytes sig, crypto::SignSsh(*options_.provider, signing_key, sig_alg, h));
   Bytes reply;
   wire::Writer w(&reply);
-  w.WriteU8(kMsgKexEcdhReply);
+  w.WriteU8(method_->group_exchange ? kMsgKexDhGexReply : kMsgKexEcdhReply);
   w.WriteString(ByteView(host_key_blob_));
   if (dh) {
     w.WriteMpint(agreement->public_value());

@@ -93,6 +93,9 @@ struct FakeServerOptions {
   // prefix) and the keys derived from it (tests that prove the client
   // wipes its copies).
   std::function<void(ByteView k_mpint, const DerivedKeys&)> on_keys;
+  // Group exchange (RFC 4419): the group to send (p, g as magnitudes);
+  // unset: RFC 3526 group 14 with generator 2, whatever was asked.
+  absl::optional<std::pair<Bytes, Bytes>> gex_group;
 };
 
 class FakeServer {
@@ -100,7 +103,8 @@ class FakeServer {
   enum class State {
     kIdle,         // before Start()
     kKexInit,      // waiting for the client's KEXINIT
-    kKexDhInit,    // waiting for the client's KEX(EC)DH_INIT
+    kGexRequest,   // group exchange: waiting for the client's request
+    kKexDhInit,    // waiting for the client's KEX(EC)DH_INIT or GEX_INIT
     kNewKeys,      // our NEWKEYS sent, waiting for the client's
     kEstablished,  // keys in place in both directions
     kClosed,       // failed, or the client disconnected
@@ -177,6 +181,7 @@ class FakeServer {
   absl::Status HandlePacket(Bytes& payload);
   absl::Status HandleKexInit(ByteView payload);
   absl::Status HandleKexDhInit(ByteView payload);
+  absl::Status HandleGexRequest(ByteView payload);
   absl::Status HandleNewKeys();
   void HandleAfterClose(ByteView payload);
   absl::Status ParseDisconnect(ByteView payload);
@@ -203,6 +208,8 @@ class FakeServer {
   Bytes i_c_, i_s_;
   Negotiated negotiated_;
   const KexMethod* method_ = nullptr;
+  GexParameters gex_;
+  Bytes gex_p_, gex_g_;
   std::unique_ptr<PacketProtection> pending_in_;
   bool strict_ = false;
   bool client_ext_info_ = false;

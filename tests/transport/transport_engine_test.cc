@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "backends/openssl/openssl_provider.h"
+#include "core/crypto/dh_groups.h"
 #include "core/crypto/ssh_aead.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/transport/messages.h"
@@ -240,7 +241,9 @@ class KexMethodTest : public EngineTest,
 TEST_P(KexMethodTest, Handshake) {
   TransportOptions c = ClientOptions();
   c.algorithms.kex = {GetParam()};
-  Connect(std::move(c), ServerOptions());
+  FakeServerOptions s = ServerOptions();
+  s.algorithms.kex = {GetParam()};  // the legacy ones only when named
+  Connect(std::move(c), std::move(s));
   ExpectEstablished();
   EXPECT_EQ(client_->negotiated().kex, GetParam());
   EXPECT_EQ(server_->negotiated().kex, GetParam());
@@ -256,8 +259,46 @@ INSTANTIATE_TEST_SUITE_P(
                       "ecdh-sha2-nistp256", "ecdh-sha2-nistp384",
                       "ecdh-sha2-nistp521", "diffie-hellman-group14-sha256",
                       "diffie-hellman-group16-sha512",
-                      "diffie-hellman-group18-sha512"),
+                      "diffie-hellman-group18-sha512",
+                      "diffie-hellman-group14-sha1",
+                      "diffie-hellman-group-exchange-sha256",
+                      "diffie-hellman-group-exchange-sha1"),
     [](const auto& info) { return ParamName(info.param); });
+
+// Group exchange: a server's group outside what was asked (too small, too
+// large, an even "prime", a generator of 1 or p-1) ends the exchange
+// before anything is computed in it.
+TEST_F(EngineTest, GroupExchangeRefusesBadGroups) {
+  const crypto::ModpGroup& g14 =
+      *crypto::FindModpGroup(crypto::KexGroup::kModp2048);
+  const crypto::ModpGroup& g18 =
+      *crypto::FindModpGroup(crypto::KexGroup::kModp8192);
+  const Bytes p14(g14.prime.begin(), g14.prime.end());
+  Bytes p18_bigger(g18.prime.begin(), g18.prime.end());
+  p18_bigger.insert(p18_bigger.begin(), 1);             // 8193 bits
+  const Bytes p_small(p14.begin(), p14.begin() + 128);  // 1024 bits
+  Bytes even = p14;
+  even.back() ^= 1;
+  Bytes pm1 = p14;
+  pm1.back() -= 1;
+  const std::pair<Bytes, Bytes> kBad[] = {{p_small, Bytes{2}},
+                                          {p18_bigger, Bytes{2}},
+                                          {even, Bytes{2}},
+                                          {p14, Bytes{1}},
+                                          {p14, pm1}};
+  for (const auto& group : kBad) {
+    TransportOptions c = ClientOptions();
+    c.algorithms.kex = {"diffie-hellman-group-exchange-sha256"};
+    FakeServerOptions s = ServerOptions();
+    s.algorithms.kex = c.algorithms.kex;
+    s.gex_group = group;
+    Connect(std::move(c), std::move(s));
+    EXPECT_TRUE(client_->closed());
+    EXPECT_EQ(KindOf(client_->error()), ErrorKind::kKeyExchange)
+        << client_->error();
+    EXPECT_FALSE(client_->established());
+  }
+}
 
 class HostKeyTest : public EngineTest,
                     public ::testing::WithParamInterface<const char*> {};
@@ -269,6 +310,7 @@ TEST_P(HostKeyTest, Handshake) {
   c.algorithms.host_key = {GetParam()};
   FakeServerOptions s = ServerOptions();
   s.host_keys = AllHostKeys();
+  s.algorithms.host_key = {GetParam()};
   Connect(std::move(c), std::move(s));
   ExpectEstablished();
   EXPECT_EQ(client_->negotiated().host_key, GetParam());
@@ -282,14 +324,12 @@ TEST_P(HostKeyTest, Handshake) {
   ExpectMessagesFlow();
 }
 
-INSTANTIATE_TEST_SUITE_P(AllHostKeys, HostKeyTest,
-                         ::testing::Values("ssh-ed25519", "ecdsa-sha2-nistp256",
-                                           "ecdsa-sha2-nistp384",
-                                           "ecdsa-sha2-nistp521",
-                                           "rsa-sha2-256", "rsa-sha2-512"),
-                         [](const auto& info) {
-                           return ParamName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllHostKeys, HostKeyTest,
+    ::testing::Values("ssh-ed25519", "ecdsa-sha2-nistp256",
+                      "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                      "rsa-sha2-256", "rsa-sha2-512", "ssh-rsa"),
+    [](const auto& info) { return ParamName(info.param); });
 
 struct CipherCase {
   const char* cipher;
@@ -303,7 +343,10 @@ class CipherTest : public EngineTest,
     TransportOptions c = ClientOptions();
     c.algorithms.cipher = {cc.cipher};
     if (*cc.mac != '\0') c.algorithms.mac = {cc.mac};
-    Connect(std::move(c), ServerOptions());
+    FakeServerOptions s = ServerOptions();
+    s.algorithms.cipher = c.algorithms.cipher;  // legacy ones when named
+    if (*cc.mac != '\0') s.algorithms.mac = c.algorithms.mac;
+    Connect(std::move(c), std::move(s));
   }
 };
 
@@ -352,7 +395,11 @@ INSTANTIATE_TEST_SUITE_P(
                       CipherCase{"aes256-gcm@openssh.com", ""},
                       CipherCase{"aes128-ctr", "hmac-sha2-256-etm@openssh.com"},
                       CipherCase{"aes256-ctr", "hmac-sha2-512"},
-                      CipherCase{"aes192-ctr", "hmac-sha1"}),
+                      CipherCase{"aes192-ctr", "hmac-sha1"},
+                      // Legacy, named: CBC with encrypt-and-MAC.
+                      CipherCase{"aes128-cbc", "hmac-sha1-96"},
+                      CipherCase{"aes256-cbc", "hmac-md5"},
+                      CipherCase{"3des-cbc", "hmac-md5-96"}),
     [](const auto& info) {
       return ParamName(std::string(info.param.cipher) + "_" + info.param.mac);
     });
@@ -661,6 +708,7 @@ TEST_P(BadSignatureTest, FailsBeforeNewKeys) {
   c.algorithms.host_key = {GetParam()};
   FakeServerOptions s = ServerOptions();
   s.host_keys = AllHostKeys();
+  s.algorithms.host_key = {GetParam()};
   s.signing_key_override = HostKey(crypto::KeyTypeFor(alg), /*index=*/1);
   Connect(std::move(c), std::move(s));
   EXPECT_TRUE(client_->closed());
@@ -674,14 +722,12 @@ TEST_P(BadSignatureTest, FailsBeforeNewKeys) {
   ExpectClientSentDisconnect(kDisconnectKeyExchangeFailed);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllHostKeys, BadSignatureTest,
-                         ::testing::Values("ssh-ed25519", "ecdsa-sha2-nistp256",
-                                           "ecdsa-sha2-nistp384",
-                                           "ecdsa-sha2-nistp521",
-                                           "rsa-sha2-256", "rsa-sha2-512"),
-                         [](const auto& info) {
-                           return ParamName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllHostKeys, BadSignatureTest,
+    ::testing::Values("ssh-ed25519", "ecdsa-sha2-nistp256",
+                      "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                      "rsa-sha2-256", "rsa-sha2-512", "ssh-rsa"),
+    [](const auto& info) { return ParamName(info.param); });
 
 // A valid signature by the right key but with another algorithm than the
 // negotiated one (rsa-sha2-256 or ssh-rsa for rsa-sha2-512) is refused.
