@@ -26,8 +26,8 @@ absl::Status PublicKeyLogin::Start(TimePoint) {
   }
   if (signer_->query_first() && !hostbased_.has_value()) {
     state_ = State::kQuery;
-    return auth_->StartPublicKeyQuery(user_, algorithm_,
-                                      signer_->public_key_blob());
+    return auth_->StartPublicKeyQuery(
+        user_, algorithm_, signer_->public_key_blob(), signer_->certified());
   }
   state_ = State::kSign;
   return absl::OkStatus();
@@ -59,7 +59,7 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::SignAndSend(TimePoint now) {
   }
   absl::Status sent = auth_->StartPublicKeySigned(
       user_, algorithm_, signer_->public_key_blob(), signature,
-      hostbased_.has_value() ? &*hostbased_ : nullptr);
+      hostbased_.has_value() ? &*hostbased_ : nullptr, signer_->certified());
   if (!sent.ok()) {
     state_ = State::kFinished;
     return sent;
@@ -85,7 +85,8 @@ absl::StatusOr<AttemptWait> PublicKeyLogin::Poll(TimePoint now) {
       request_ = SignRequest();
       request_.data = auth_->PublicKeySignedData(
           user_, algorithm_, signer_->public_key_blob(),
-          hostbased_.has_value() ? &*hostbased_ : nullptr);
+          hostbased_.has_value() ? &*hostbased_ : nullptr,
+          signer_->certified());
       request_.algorithm = algorithm_;
       request_.waker = context_.waker;
       woken_ = false;

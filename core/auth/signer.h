@@ -42,6 +42,10 @@ class Signer {
   // (the engine picks the first the server accepts). Default: every
   // algorithm of the key's type, rsa-sha2-512 before rsa-sha2-256 for RSA.
   virtual std::vector<crypto::SignatureAlgorithm> algorithms() const;
+  // public_key_blob() is an OpenSSH certificate of public_key(): requests
+  // name the -cert-v01@openssh.com form of the algorithm (the signature
+  // stays the plain key's). Default: false.
+  virtual bool certified() const { return false; }
   // Ask the server whether it would accept the key before signing (a query
   // without signature, RFC 4252 section 7): worth a round trip when signing
   // is costly or asks the user (agents, tokens). Default: false.
@@ -58,6 +62,35 @@ class Signer {
   }
   // The attempt ended while a signature was in progress: drop it.
   virtual void Abort() {}
+};
+
+// Presents an OpenSSH certificate for another signer's key (which signs):
+// the certificate's blob in place of the plain key's.
+class CertifiedSigner : public Signer {
+ public:
+  CertifiedSigner(std::shared_ptr<Signer> inner, Bytes certificate_blob)
+      : inner_(std::move(inner)), blob_(std::move(certificate_blob)) {}
+  const crypto::PublicKey& public_key() const override {
+    return inner_->public_key();
+  }
+  const Bytes& public_key_blob() const override { return blob_; }
+  bool certified() const override { return true; }
+  std::vector<crypto::SignatureAlgorithm> algorithms() const override {
+    return inner_->algorithms();
+  }
+  bool query_first() const override { return inner_->query_first(); }
+  absl::StatusOr<SignResult> Sign(const SignRequest& request,
+                                  Bytes* signature) override {
+    return inner_->Sign(request, signature);
+  }
+  std::chrono::milliseconds retry_after() const override {
+    return inner_->retry_after();
+  }
+  void Abort() override { inner_->Abort(); }
+
+ private:
+  std::shared_ptr<Signer> inner_;
+  Bytes blob_;
 };
 
 // Signs with a private key in memory.

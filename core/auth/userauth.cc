@@ -29,15 +29,23 @@ void WriteRequestHeader(Writer& w, absl::string_view user,
   w.WriteString(method);
 }
 
+// The algorithm name a request carries: the certificate form for an
+// OpenSSH certificate (PROTOCOL.certkeys).
+std::string RequestAlgorithmName(crypto::SignatureAlgorithm algorithm,
+                                 bool certified) {
+  return certified ? crypto::CertificateAlgorithmName(algorithm)
+                   : std::string(crypto::SignatureAlgorithmName(algorithm));
+}
+
 // A publickey request up to its signature (RFC 4252 section 7): the query
 // (`signed` false) or what a signature covers.
 void WritePublicKeyRequest(wire::Writer& w, absl::string_view user,
                            bool with_signature,
                            crypto::SignatureAlgorithm algorithm,
-                           ByteView key_blob) {
+                           ByteView key_blob, bool certified) {
   WriteRequestHeader(w, user, "publickey");
   w.WriteBool(with_signature);
-  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(RequestAlgorithmName(algorithm, certified));
   w.WriteString(key_blob);
 }
 
@@ -45,13 +53,13 @@ void WritePublicKeyRequest(wire::Writer& w, absl::string_view user,
 // sections 7 and 9).
 void WriteSignedRequest(wire::Writer& w, absl::string_view user,
                         crypto::SignatureAlgorithm algorithm, ByteView key_blob,
-                        const HostbasedIdentity* hostbased) {
+                        const HostbasedIdentity* hostbased, bool certified) {
   if (hostbased == nullptr) {
-    WritePublicKeyRequest(w, user, true, algorithm, key_blob);
+    WritePublicKeyRequest(w, user, true, algorithm, key_blob, certified);
     return;
   }
   WriteRequestHeader(w, user, "hostbased");
-  w.WriteString(crypto::SignatureAlgorithmName(algorithm));
+  w.WriteString(RequestAlgorithmName(algorithm, certified));
   w.WriteString(key_blob);
   w.WriteString(hostbased->host);
   w.WriteString(hostbased->local_user);
@@ -188,13 +196,13 @@ crypto::SignatureAlgorithm UserAuth::ChoosePublicKeyAlgorithm(
 
 absl::Status UserAuth::StartPublicKeyQuery(absl::string_view user,
                                            crypto::SignatureAlgorithm algorithm,
-                                           ByteView key_blob) {
+                                           ByteView key_blob, bool certified) {
   Bytes msg;
   wire::Writer w(&msg);
-  WritePublicKeyRequest(w, user, false, algorithm, key_blob);
+  WritePublicKeyRequest(w, user, false, algorithm, key_blob, certified);
   method_ = "publickey";
   query_ = true;
-  query_algorithm_ = std::string(crypto::SignatureAlgorithmName(algorithm));
+  query_algorithm_ = RequestAlgorithmName(algorithm, certified);
   query_blob_.assign(key_blob.begin(), key_blob.end());
   return SendRequest(msg, false);
 }
@@ -202,22 +210,24 @@ absl::Status UserAuth::StartPublicKeyQuery(absl::string_view user,
 Bytes UserAuth::PublicKeySignedData(absl::string_view user,
                                     crypto::SignatureAlgorithm algorithm,
                                     ByteView key_blob,
-                                    const HostbasedIdentity* hostbased) const {
+                                    const HostbasedIdentity* hostbased,
+                                    bool certified) const {
   // RFC 4252 sections 7 and 9: the signature covers the session identifier
   // followed by the request up to the signature.
   Bytes data;
   wire::Writer w(&data);
   w.WriteString(t_->session_id());
-  WriteSignedRequest(w, user, algorithm, key_blob, hostbased);
+  WriteSignedRequest(w, user, algorithm, key_blob, hostbased, certified);
   return data;
 }
 
 absl::Status UserAuth::StartPublicKeySigned(
     absl::string_view user, crypto::SignatureAlgorithm algorithm,
-    ByteView key_blob, ByteView signature, const HostbasedIdentity* hostbased) {
+    ByteView key_blob, ByteView signature, const HostbasedIdentity* hostbased,
+    bool certified) {
   Bytes msg;
   wire::Writer w(&msg);
-  WriteSignedRequest(w, user, algorithm, key_blob, hostbased);
+  WriteSignedRequest(w, user, algorithm, key_blob, hostbased, certified);
   w.WriteString(signature);
   method_ = hostbased == nullptr ? "publickey" : "hostbased";
   query_ = false;

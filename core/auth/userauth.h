@@ -74,19 +74,22 @@ class UserAuth {
   // Publickey (RFC 4252 section 7): a query without signature, answered by
   // PK_OK (kPublicKeyOk) or FAILURE; and the signed request, whose
   // signature covers SignedData().
+  // `certified`: key_blob is an OpenSSH certificate (the request names
+  // the -cert-v01@openssh.com algorithm).
   absl::Status StartPublicKeyQuery(absl::string_view user,
                                    crypto::SignatureAlgorithm algorithm,
-                                   ByteView key_blob);
+                                   ByteView key_blob, bool certified = false);
   // With `hostbased`, the same for a "hostbased" request (RFC 4252
   // section 9; there is no query).
   Bytes PublicKeySignedData(absl::string_view user,
                             crypto::SignatureAlgorithm algorithm,
                             ByteView key_blob,
-                            const HostbasedIdentity* hostbased = nullptr) const;
+                            const HostbasedIdentity* hostbased = nullptr,
+                            bool certified = false) const;
   absl::Status StartPublicKeySigned(
       absl::string_view user, crypto::SignatureAlgorithm algorithm,
       ByteView key_blob, ByteView signature,
-      const HostbasedIdentity* hostbased = nullptr);
+      const HostbasedIdentity* hostbased = nullptr, bool certified = false);
   // The signature algorithm for `signer` with this server: the first of
   // its algorithms that the server's server-sig-algs (RFC 8308) lists; for
   // RSA without such a list, rsa-sha2-256.

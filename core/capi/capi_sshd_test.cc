@@ -1764,6 +1764,91 @@ TEST_P(CapiSshdTest, LegacyAlgorithmsOnlyWhenNamed) {
   EXPECT_TRUE(server.WaitForLog("kex: host key algorithm: ssh-rsa").ok());
 }
 
+// OpenSSH user certificates (ssh-keygen -s) presented in place of the key:
+// sshd trusts only the CA (TrustedUserCAKeys), so the plain key is
+// refused; an ECDSA certificate from a file, an RSA one from memory
+// (rsa-sha2-*-cert-v01), an expired one refused by the server, and one for
+// another key refused before anything is sent.
+TEST_P(CapiSshdTest, UserCertificatesFromFileAndMemory) {
+  const std::string dir = TmpDir() + "/capi_cert_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  auto sh = [](const std::string& command) {
+    return system((command + " </dev/null >/dev/null 2>&1").c_str());
+  };
+  for (const char* f : {"ca", "ec", "rsa", "old"}) {
+    for (const char* suffix : {"", ".pub", "-cert.pub"}) {
+      unlink((dir + "/" + f + suffix).c_str());
+    }
+  }
+  ASSERT_EQ(sh("ssh-keygen -q -t ed25519 -N '' -C '' -f " + dir + "/ca"), 0);
+  ASSERT_EQ(sh("ssh-keygen -q -t ecdsa -b 256 -N '' -C '' -f " + dir + "/ec"),
+            0);
+  ASSERT_EQ(sh("ssh-keygen -q -t rsa -b 2048 -N '' -C '' -f " + dir + "/rsa"),
+            0);
+  ASSERT_EQ(sh("cp " + dir + "/ec " + dir + "/old && cp " + dir + "/ec.pub " +
+               dir + "/old.pub"),
+            0);
+  for (const char* f : {"ec", "rsa"}) {
+    ASSERT_EQ(sh("ssh-keygen -q -s " + dir + "/ca -I alice-" + f +
+                 " -n alice -V -5m:+1h " + dir + "/" + f + ".pub"),
+              0);
+  }
+  ASSERT_EQ(sh("ssh-keygen -q -s " + dir + "/ca -I alice-old -n alice -V " +
+               "20200101:20200102 " + dir + "/old.pub"),
+            0);
+  SshdOptions so = Alice();
+  so.extra_config = {"TrustedUserCAKeys " + dir + "/ca.pub"};
+  so.authentication_methods = "publickey";
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  const std::string ec = dir + "/ec", rsa = dir + "/rsa", old = dir + "/old";
+  // The plain key is not authorized; the expired certificate is refused by
+  // the server; a certificate for another key never leaves the client.
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                ec.c_str(), nullptr),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_EQ(
+      libssh2_userauth_publickey_fromfile(
+          session_, "alice", (old + "-cert.pub").c_str(), old.c_str(), nullptr),
+      LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+      << LastError(session_);
+  EXPECT_EQ(
+      libssh2_userauth_publickey_fromfile(
+          session_, "alice", (rsa + "-cert.pub").c_str(), ec.c_str(), nullptr),
+      LIBSSH2_ERROR_FILE);
+  EXPECT_NE(LastError(session_).find("not for the private key"),
+            std::string::npos);
+  ASSERT_EQ(
+      libssh2_userauth_publickey_fromfile(
+          session_, "alice", (ec + "-cert.pub").c_str(), ec.c_str(), nullptr),
+      0)
+      << LastError(session_);
+  EXPECT_TRUE(server.WaitForLog("ID alice-ec (serial 0) CA").ok())
+      << server.LogTail();
+  libssh2_session_disconnect(session_, "next");
+  libssh2_session_free(session_);
+  session_ = nullptr;
+  close(sock_);
+
+  // An RSA certificate from memory: rsa-sha2-512-cert-v01@openssh.com.
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  std::ifstream cert_file(rsa + "-cert.pub"), key_file(rsa);
+  std::stringstream cert_text, key_text;
+  cert_text << cert_file.rdbuf();
+  key_text << key_file.rdbuf();
+  const std::string c = cert_text.str(), k = key_text.str();
+  ASSERT_EQ(libssh2_userauth_publickey_frommemory(session_, "alice", 5,
+                                                  c.data(), c.size(), k.data(),
+                                                  k.size(), nullptr),
+            0)
+      << LastError(session_);
+  EXPECT_TRUE(server.WaitForLog("ID alice-rsa (serial 0) CA").ok())
+      << server.LogTail();
+  EXPECT_TRUE(server.WaitForLog("RSA-CERT").ok()) << server.LogTail();
+}
+
 // A C program written against libssh2's documented API (c_program.c),
 // compiled by the system's C compiler and linked with libparley.so.
 TEST_P(CapiSshdTest, CProgramLinkedWithLibparley) {

@@ -15,6 +15,7 @@
 #include "core/base/file.h"
 #include "core/capi/internal.h"
 #include "core/crypto/ssh_keys.h"
+#include "core/keys/certificate.h"
 #include "core/keys/key_file.h"
 #include "core/keys/openssh_key.h"
 #include "core/keys/private_key.h"
@@ -369,6 +370,23 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
     }
     absl::string_view line = absl::StripAsciiWhitespace(pub_text);
     line = line.substr(0, line.find('\n'));
+    // An OpenSSH certificate (id_*-cert.pub) is presented in place of the
+    // key: it must certify the private key.
+    absl::optional<Bytes> certificate;
+    if (keys::IsCertificateName(line.substr(0, line.find_first_of(" \t")))) {
+      absl::StatusOr<keys::Certificate> cert = keys::ParseCertificateLine(line);
+      if (!cert.ok()) {
+        return SetError(LIBSSH2_ERROR_FILE,
+                        absl::StrCat("Unable to parse the certificate: ",
+                                     cert.status().message()));
+      }
+      if (!(cert->key == key->public_key)) {
+        return SetError(LIBSSH2_ERROR_FILE,
+                        "the certificate is not for the private key");
+      }
+      certificate = std::move(cert->blob);
+      line = absl::string_view();
+    }
     if (!line.empty()) {
       absl::StatusOr<crypto::PublicKey> pub = keys::ParsePublicKeyLine(line);
       if (!pub.ok()) {
@@ -383,6 +401,10 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
     }
     signer = std::make_shared<auth::KeySigner>(engine_->options().provider,
                                                *std::move(key));
+    if (certificate.has_value()) {
+      signer = std::make_shared<auth::CertifiedSigner>(std::move(signer),
+                                                       *std::move(certificate));
+    }
   }
   const std::string u(user);
   const int rc =

@@ -183,6 +183,10 @@ AlgorithmLists OpenSshDefaultAlgorithms() {
   return lists;
 }
 
+std::string CertificateAlgorithmName(SignatureAlgorithm alg) {
+  return std::string(SignatureAlgorithmName(alg)) + "-cert-v01@openssh.com";
+}
+
 AlgorithmLists LegacyAlgorithms() {
   AlgorithmLists lists;
   lists.kex = {"diffie-hellman-group-exchange-sha256",

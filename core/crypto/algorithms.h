@@ -49,6 +49,10 @@ enum class SignatureAlgorithm {
 };
 
 absl::string_view SignatureAlgorithmName(SignatureAlgorithm alg);
+// The OpenSSH certificate form of a signature algorithm
+// (PROTOCOL.certkeys): rsa-sha2-256 -> rsa-sha2-256-cert-v01@openssh.com,
+// ssh-ed25519 -> ssh-ed25519-cert-v01@openssh.com, ...
+std::string CertificateAlgorithmName(SignatureAlgorithm alg);
 bool SignatureAlgorithmFromName(absl::string_view name,
                                 SignatureAlgorithm* out);
 KeyType KeyTypeFor(SignatureAlgorithm alg);

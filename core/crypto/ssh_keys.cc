@@ -41,16 +41,10 @@ bool PadTo(ByteView v, size_t size, Bytes* out) {
 
 }  // namespace
 
-absl::StatusOr<PublicKey> ParsePublicKeyBlob(ByteView blob) {
-  wire::Reader r(blob);
-  absl::string_view type_name;
-  PARLEY_RETURN_IF_ERROR(r.ReadString(&type_name));
+absl::Status ReadPublicKeyFields(wire::Reader& r, KeyType type,
+                                 PublicKey* out) {
   PublicKey key;
-  if (!KeyTypeFromName(type_name, &key.type)) {
-    return absl::UnimplementedError(
-        absl::StrCat("unsupported public key type \"",
-                     absl::CHexEscape(type_name.substr(0, 64)), "\""));
-  }
+  key.type = type;
   switch (key.type) {
     case KeyType::kEd25519: {
       ByteView pk;
@@ -91,6 +85,22 @@ absl::StatusOr<PublicKey> ParsePublicKeyBlob(ByteView blob) {
       break;
     }
   }
+  *out = std::move(key);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PublicKey> ParsePublicKeyBlob(ByteView blob) {
+  wire::Reader r(blob);
+  absl::string_view type_name;
+  PARLEY_RETURN_IF_ERROR(r.ReadString(&type_name));
+  KeyType type;
+  if (!KeyTypeFromName(type_name, &type)) {
+    return absl::UnimplementedError(
+        absl::StrCat("unsupported public key type \"",
+                     absl::CHexEscape(type_name.substr(0, 64)), "\""));
+  }
+  PublicKey key;
+  PARLEY_RETURN_IF_ERROR(ReadPublicKeyFields(r, type, &key));
   PARLEY_RETURN_IF_ERROR(r.ExpectEnd());
   return key;
 }

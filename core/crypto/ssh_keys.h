@@ -12,6 +12,7 @@
 #include "core/base/bytes.h"
 #include "core/crypto/provider.h"
 #include "core/crypto/signature.h"
+#include "core/wire/reader.h"
 
 namespace parley::crypto {
 
@@ -19,6 +20,10 @@ namespace parley::crypto {
 // Checks field lengths, curve names, point format, and RSA sizes; trailing
 // bytes are an error. Unknown key types are kUnimplemented.
 absl::StatusOr<PublicKey> ParsePublicKeyBlob(ByteView blob);
+// The fields of a key of `type` after its type name (RFC 4253 section 6.6,
+// RFC 5656 section 3.1, RFC 8709 section 4), as they also appear inside an
+// OpenSSH certificate, checked as ParsePublicKeyBlob checks them.
+absl::Status ReadPublicKeyFields(wire::Reader& r, KeyType type, PublicKey* key);
 Bytes EncodePublicKeyBlob(const PublicKey& key);
 
 struct ParsedSignature {
