@@ -187,6 +187,18 @@ std::string CertificateAlgorithmName(SignatureAlgorithm alg) {
   return std::string(SignatureAlgorithmName(alg)) + "-cert-v01@openssh.com";
 }
 
+std::vector<std::string> CertificateHostKeyAlgorithms() {
+  std::vector<std::string> out;
+  for (SignatureAlgorithm alg :
+       {SignatureAlgorithm::kEd25519, SignatureAlgorithm::kEcdsaP256Sha256,
+        SignatureAlgorithm::kEcdsaP384Sha384,
+        SignatureAlgorithm::kEcdsaP521Sha512, SignatureAlgorithm::kRsaSha512,
+        SignatureAlgorithm::kRsaSha256}) {
+    out.push_back(CertificateAlgorithmName(alg));
+  }
+  return out;
+}
+
 AlgorithmLists LegacyAlgorithms() {
   AlgorithmLists lists;
   lists.kex = {"diffie-hellman-group-exchange-sha256",

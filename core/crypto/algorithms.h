@@ -86,6 +86,13 @@ AlgorithmLists OpenSshDefaultAlgorithms();
 // HMAC-SHA1 and LegacyMd5).
 AlgorithmLists LegacyAlgorithms();
 
+// The host-key algorithms of OpenSSH host certificates
+// (PROTOCOL.certkeys), in OpenSSH's order. Offered only when named: the
+// CLI and the C++ API put them first for a host that a known_hosts
+// `@cert-authority` line covers, as OpenSSH does; libssh2 programs, which
+// check plain keys themselves, never see them unless they ask.
+std::vector<std::string> CertificateHostKeyAlgorithms();
+
 }  // namespace parley::crypto
 
 #endif  // PARLEY_CORE_CRYPTO_ALGORITHMS_H_

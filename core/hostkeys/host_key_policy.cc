@@ -1,11 +1,16 @@
 #include "core/hostkeys/host_key_policy.h"
 
+#include <algorithm>
+#include <ctime>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/base/status_macros.h"
 #include "core/crypto/ssh_keys.h"
+#include "core/keys/certificate.h"
+#include "core/wire/reader.h"
 
 namespace parley::hostkeys {
 namespace {
@@ -123,6 +128,62 @@ absl::Status Remember(const HostKeyVerifyOptions& options,
 
 }  // namespace
 
+absl::Status CheckHostCertificateAuthority(
+    absl::Span<const KnownHostsFile> files,
+    const crypto::CryptoProvider& provider, absl::string_view host,
+    uint16_t port, const keys::Certificate& cert, uint64_t now) {
+  const std::string name = HostPortName(absl::AsciiStrToLower(host), port);
+  const Bytes plain = crypto::EncodePublicKeyBlob(cert.key);
+  auto same = [](const Bytes& a, const Bytes& b) { return a == b; };
+  // A revoked CA or certified key is refused whatever else says.
+  for (const KnownHostsFile& file : files) {
+    for (const KnownHostsEntry& e : file.entries) {
+      if (e.marker == KnownHostsMarker::kRevoked &&
+          (same(e.key_blob, cert.signature_key) || same(e.key_blob, plain))) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "the host certificate of ", name, " or its CA is revoked (",
+            file.path, ":", e.line_number, ")"));
+      }
+    }
+  }
+  for (const KnownHostsFile& file : files) {
+    for (const KnownHostsEntry& e : file.entries) {
+      if (e.marker != KnownHostsMarker::kCertAuthority ||
+          !same(e.key_blob, cert.signature_key)) {
+        continue;
+      }
+      PARLEY_ASSIGN_OR_RETURN(bool matches,
+                              EntryMatchesHost(e, provider, name));
+      if (!matches) continue;
+      absl::Status ok =
+          keys::CheckHostCertificate(provider, cert, e.key_blob, host, now);
+      if (!ok.ok()) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            ok.message(), " (CA from ", file.path, ":", e.line_number, ")"));
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no @cert-authority line for ", name, " names its CA"));
+}
+
+absl::StatusOr<bool> HasCertificateAuthority(
+    const HostKeyVerifyOptions& options, const crypto::CryptoProvider& provider,
+    absl::string_view host, uint16_t port) {
+  const std::string name = HostPortName(absl::AsciiStrToLower(host), port);
+  for (const std::string& path : options.known_hosts_files) {
+    PARLEY_ASSIGN_OR_RETURN(KnownHostsFile file, LoadKnownHosts(path));
+    for (const KnownHostsEntry& e : file.entries) {
+      if (e.marker != KnownHostsMarker::kCertAuthority) continue;
+      PARLEY_ASSIGN_OR_RETURN(bool matches,
+                              EntryMatchesHost(e, provider, name));
+      if (matches) return true;
+    }
+  }
+  return false;
+}
+
 absl::Status VerifyHostKey(const HostKeyVerifyOptions& options,
                            const crypto::CryptoProvider& provider,
                            absl::string_view host, uint16_t port,
@@ -147,6 +208,27 @@ absl::Status VerifyHostKey(const HostKeyVerifyOptions& options,
                                  ": ignoring line: ", bad.reason));
     }
     files.push_back(std::move(file));
+  }
+
+  // A host certificate: trusted through its CA, refused if a CA for the
+  // host names it but it fails a check; with no CA for it, its plain key
+  // is checked as any host key (as OpenSSH's client does).
+  Bytes plain_blob;
+  {
+    wire::Reader r(key_blob);
+    absl::string_view type;
+    if (r.ReadString(&type).ok() && keys::IsCertificateName(type)) {
+      PARLEY_ASSIGN_OR_RETURN(keys::Certificate cert,
+                              keys::ParseCertificate(key_blob));
+      const uint64_t now = options.now
+                               ? options.now()
+                               : static_cast<uint64_t>(std::time(nullptr));
+      absl::Status by_ca =
+          CheckHostCertificateAuthority(files, provider, host, port, cert, now);
+      if (by_ca.ok() || !absl::IsNotFound(by_ca)) return by_ca;
+      plain_blob = crypto::EncodePublicKeyBlob(cert.key);
+      key_blob = plain_blob;
+    }
   }
 
   PARLEY_ASSIGN_OR_RETURN(HostKeyCheck check,

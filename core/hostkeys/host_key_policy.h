@@ -18,10 +18,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "core/base/bytes.h"
 #include "core/crypto/provider.h"
 #include "core/hostkeys/known_hosts.h"
+#include "core/keys/certificate.h"
 
 namespace parley::hostkeys {
 
@@ -71,9 +74,31 @@ struct HostKeyVerifyOptions {
   // lines with unsupported key types are not reported, as in OpenSSH) and
   // about keys added ("Permanently added ...").
   std::function<void(absl::string_view)> on_warning;
+  // Seconds since the epoch, for certificate validity (tests); unset: the
+  // system clock.
+  std::function<uint64_t()> now;
 };
 
-// Decides whether to trust `key_blob` as the host key of `host`:`port`.
+// Host certificates (OpenSSH's *-cert-v01@openssh.com host keys): OK when
+// a `@cert-authority` line whose patterns match `host`:`port` names the
+// certificate's CA and keys::CheckHostCertificate passes (validity at
+// `now`, `host` among the principals, no critical option, the CA's
+// signature); kUnauthenticated when such a CA refuses it or a `@revoked`
+// line carries the CA or the certified key; kNotFound when no CA line
+// names its CA (VerifyHostKey then checks the certified plain key).
+absl::Status CheckHostCertificateAuthority(
+    absl::Span<const KnownHostsFile> files,
+    const crypto::CryptoProvider& provider, absl::string_view host,
+    uint16_t port, const keys::Certificate& cert, uint64_t now);
+// Whether a `@cert-authority` line in `options`' files matches
+// `host`:`port`: then clients offer certificate host-key algorithms
+// first, as OpenSSH does.
+absl::StatusOr<bool> HasCertificateAuthority(
+    const HostKeyVerifyOptions& options, const crypto::CryptoProvider& provider,
+    absl::string_view host, uint16_t port);
+
+// Decides whether to trust `key_blob` as the host key of `host`:`port`
+// (a plain key, or a host certificate: see CheckHostCertificateAuthority).
 // OK means trusted. If `check` is not null it receives the known_hosts
 // lookup result whenever the lookup was made.
 absl::Status VerifyHostKey(const HostKeyVerifyOptions& options,

@@ -8,6 +8,7 @@
 #include "core/base/status_macros.h"
 #include "core/crypto/dh_groups.h"
 #include "core/crypto/ssh_keys.h"
+#include "core/keys/certificate.h"
 #include "core/transport/messages.h"
 #include "core/wire/reader.h"
 #include "core/wire/writer.h"
@@ -70,10 +71,13 @@ absl::Status Transport::Start() {
     return Error(ErrorKind::kBadUse, absl::InvalidArgumentError(
                                          "transport needs a crypto provider"));
   }
-  // The backend's algorithms, and the legacy ones when named (they are
-  // never in a default list).
+  // The backend's algorithms, and the legacy and certificate ones when
+  // named (they are never in a default list).
   crypto::AlgorithmLists supported = options_.provider->Algorithms();
   const crypto::AlgorithmLists legacy = crypto::LegacyAlgorithms();
+  for (const std::string& name : crypto::CertificateHostKeyAlgorithms()) {
+    supported.host_key.push_back(name);
+  }
   for (auto [to, from] : {std::make_pair(&supported.kex, &legacy.kex),
                           std::make_pair(&supported.host_key, &legacy.host_key),
                           std::make_pair(&supported.cipher, &legacy.cipher),
@@ -555,12 +559,23 @@ absl::Status Transport::HandleKexReply(ByteView payload) {
   HostKeyInfo hk;
   hk.algorithm = negotiated_.host_key;
   hk.blob.assign(k_s.begin(), k_s.end());
-  absl::StatusOr<crypto::PublicKey> key = crypto::ParsePublicKeyBlob(k_s);
-  if (!key.ok()) return kex_failed(key.status());
-  hk.key = *key;
   crypto::SignatureAlgorithm sig_alg;
-  if (!crypto::SignatureAlgorithmFromName(hk.algorithm, &sig_alg) ||
-      crypto::KeyTypeFor(sig_alg) != hk.key.type) {
+  if (keys::PlainAlgorithmOfCertificate(hk.algorithm, &sig_alg)) {
+    // A host certificate: the exchange hash is signed by the certified
+    // key with the plain algorithm; the verifier checks the certificate.
+    absl::StatusOr<keys::Certificate> cert = keys::ParseCertificate(k_s);
+    if (!cert.ok()) return kex_failed(cert.status());
+    hk.key = cert->key;
+  } else {
+    absl::StatusOr<crypto::PublicKey> key = crypto::ParsePublicKeyBlob(k_s);
+    if (!key.ok()) return kex_failed(key.status());
+    hk.key = *key;
+    if (!crypto::SignatureAlgorithmFromName(hk.algorithm, &sig_alg)) {
+      return kex_failed(absl::InvalidArgumentError(absl::StrCat(
+          "server host key is not of the negotiated type ", hk.algorithm)));
+    }
+  }
+  if (crypto::KeyTypeFor(sig_alg) != hk.key.type) {
     return kex_failed(absl::InvalidArgumentError(absl::StrCat(
         "server host key is not of the negotiated type ", hk.algorithm)));
   }

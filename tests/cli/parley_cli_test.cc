@@ -40,8 +40,7 @@ class ParleyCliTest : public ::testing::Test {
                         ",state-file=", (dir_ / "step").string(), ",skew=2");
   }
 
-  void StartServer(PamStack stack) {
-    SshdOptions so;
+  void StartServer(PamStack stack, SshdOptions so = SshdOptions()) {
     so.users.push_back({"alice", "secret", {}, kSeedHex});
     so.pam_stack = stack;
     so.extra_config = {"PasswordAuthentication no"};
@@ -287,6 +286,60 @@ TEST_F(ParleyCliTest, TokenKeysWithAPin) {
   int prompts = 0;
   while (std::getline(asked, prompt)) ++prompts;
   EXPECT_EQ(prompts, 1);
+}
+
+// Host certificates: with only a @cert-authority line for the host in
+// known_hosts, parley asks for certificate host keys first and accepts
+// sshd's certificate signed by that CA; an expired certificate, one for
+// another host name, or a CA line for other hosts (the plain key is then
+// unknown) are refused, each saying why.
+TEST_F(ParleyCliTest, HostCertificatesThroughACertAuthority) {
+  const std::string ca = (dir_ / "host_ca").string();
+  auto keygen = RunSubprocess({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519",
+                               "-N", "", "-C", "", "-f", ca});
+  ASSERT_TRUE(keygen.ok() && keygen->exit_code == 0);
+  std::ifstream ca_pub_file(ca + ".pub");
+  std::string ca_pub;
+  std::getline(ca_pub_file, ca_pub);
+  struct Case {
+    const char* name;
+    std::string principals, validity, pattern;
+    int exit_code;
+    const char* says;
+  };
+  const Case kCases[] = {
+      {"valid", "127.0.0.1", "-5m:+1h", "", 0,
+       "host key ssh-ed25519-cert-v01@openssh.com"},
+      {"expired", "127.0.0.1", "20200101:20200102", "", 255, "expired"},
+      {"other host", "db.example", "-5m:+1h", "", 255,
+       "not valid for \"127.0.0.1\""},
+      {"CA for other hosts", "127.0.0.1", "-5m:+1h", "*.example", 255,
+       "known_hosts"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    SshdOptions so;
+    so.host_key_types = {KeyType::kEd25519};
+    so.host_certificate_ca = ca;
+    so.host_certificate_principals = c.principals;
+    so.host_certificate_validity = c.validity;
+    StartServer(PamStack::kPassword, so);
+    PARLEY_START_SSHD_OR_SKIP(*server_);
+    const std::string pattern =
+        c.pattern.empty() ? absl::StrCat("[127.0.0.1]:", server_->port())
+                          : c.pattern;
+    std::ofstream(server_->known_hosts_path())
+        << "@cert-authority " << pattern << " " << ca_pub << "\n";
+    auto r = Parley({"-v", "alice@127.0.0.1", "echo", "in"},
+                    {{"PARLEY_PASSWORD", "secret"}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, c.exit_code) << r->DebugString();
+    EXPECT_TRUE(absl::StrContains(r->stderr_text, c.says)) << r->DebugString();
+    if (c.exit_code == 0) {
+      EXPECT_EQ(r->stdout_text, "in\n");
+    }
+    server_.reset();
+  }
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
-// Public-key and signature blobs (core/crypto/ssh_keys.h) and public-key
-// lines (core/keys/openssh_key.h).
+// Public-key and signature blobs (core/crypto/ssh_keys.h), public-key
+// lines (core/keys/openssh_key.h) and OpenSSH certificates
+// (core/keys/certificate.h).
 #include <string>
 
 #include "core/crypto/ssh_keys.h"
+#include "core/keys/certificate.h"
 #include "core/keys/openssh_key.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -20,7 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (key.ok() && key->type == type) k = *key;
     (void)parley::crypto::ParseSignatureBlob(in, k);
   }
-  (void)parley::keys::ParsePublicKeyLine(
-      std::string(reinterpret_cast<const char*>(data), size));
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  (void)parley::keys::ParsePublicKeyLine(text);
+  (void)parley::keys::ParseCertificate(in);
+  (void)parley::keys::ParseCertificateLine(text);
   return 0;
 }

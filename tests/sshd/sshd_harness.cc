@@ -555,6 +555,21 @@ absl::Status SshdServer::Prepare() {
             work_dir_ / "host_keys" /
                 absl::StrCat("ssh_host_", Info(type).file_id, "_key"),
             options_.ssh_keygen_path));
+    if (!options_.host_certificate_ca.empty()) {
+      PARLEY_ASSIGN_OR_RETURN(
+          SubprocessResult signed_key,
+          RunSubprocess(
+              {options_.ssh_keygen_path, "-q", "-s",
+               options_.host_certificate_ca, "-h", "-I", "parley-test-host",
+               "-n", options_.host_certificate_principals, "-V",
+               options_.host_certificate_validity,
+               key.private_key_path.string() + ".pub"},
+              {}, absl::Seconds(60)));
+      if (signed_key.exit_code != 0) {
+        return absl::InternalError(
+            absl::StrCat("ssh-keygen -s failed: ", signed_key.DebugString()));
+      }
+    }
     host_keys_.push_back(std::move(key));
   }
   PARLEY_RETURN_IF_ERROR(WriteUsersAndPam());
@@ -679,6 +694,10 @@ absl::Status SshdServer::WriteConfig(int port) const {
                   "AddressFamily inet\n");
   for (const KeyPair& key : host_keys_) {
     absl::StrAppend(&config, "HostKey ", key.private_key_path.string(), "\n");
+    if (!options_.host_certificate_ca.empty()) {
+      absl::StrAppend(&config, "HostCertificate ",
+                      key.private_key_path.string(), "-cert.pub\n");
+    }
   }
   absl::StrAppend(&config, "PidFile ", (work_dir_ / "sshd.pid").string(), "\n",
                   "LogLevel ", options_.log_level, "\n");

@@ -145,6 +145,12 @@ struct SshdOptions {
   // keeps the first value of a keyword). Lines from the first "Match" on are
   // placed at the end instead.
   std::vector<std::string> extra_config;
+  // When set (a CA private key file): every host key is certified by it
+  // with `ssh-keygen -s CA -h` for these principals and validity (as -n and
+  // -V take them), and sshd serves the certificates (HostCertificate).
+  std::string host_certificate_ca;
+  std::string host_certificate_principals = "127.0.0.1";
+  std::string host_certificate_validity = "-5m:+1h";
   // sshd's LogLevel. VERBOSE logs each "Accepted <method> for <user>";
   // DEBUG1 also logs the negotiated algorithms ("kex: host key algorithm:").
   std::string log_level = "VERBOSE";

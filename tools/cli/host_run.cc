@@ -173,6 +173,18 @@ void HostRun::Start(client::EventLoop& loop, Done done) {
               << log_prefix_ << "warning: " << Safe(warning) << "\n";
   };
   const crypto::CryptoProvider* provider = settings_.provider.get();
+  // As OpenSSH: host certificates are asked for first when a known_hosts
+  // @cert-authority line covers the host (and HostKeyAlgorithms is not set).
+  if (!options_.host_key_algorithms.has_value()) {
+    absl::StatusOr<bool> ca =
+        hostkeys::HasCertificateAuthority(hk, *provider, hostname_, port_);
+    if (ca.ok() && *ca) {
+      const std::vector<std::string> certs =
+          crypto::CertificateHostKeyAlgorithms();
+      so.algorithms.host_key.insert(so.algorithms.host_key.begin(),
+                                    certs.begin(), certs.end());
+    }
+  }
   so.verify_host_key = [this, hk, provider](const transport::HostKeyInfo& i) {
     absl::StatusOr<std::string> fp =
         crypto::FingerprintSha256(*provider, i.blob);
