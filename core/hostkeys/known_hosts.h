@@ -3,8 +3,8 @@
 //
 // A line is `[marker] hostpatterns keytype base64-key [comment]`:
 // - markers: `@revoked` (the key must never be accepted) and
-//   `@cert-authority` (a CA key for host certificates; kept, but never
-//   matches as a plain host key);
+//   `@cert-authority` (a CA key for host certificates, used by
+//   host_key_policy.h's VerifyHostKey; never matches as a plain host key);
 // - host patterns: a comma list of names with `*` and `?` wildcards and
 //   `!`-negation, compared case-insensitively; `[host]:port` for ports other
 //   than 22; or one hashed name `|1|base64(salt)|base64(HMAC-SHA1(salt,
@@ -158,8 +158,8 @@ absl::StatusOr<HostKeyMatch> MatchHostKey(
 // Looks up `key_blob` for `host`:`port` (port 0 is invalid). Precedence:
 // revoked, then known, then changed, then unknown; across several files a
 // key known in any file is known (as OpenSSH does with its user and system
-// files). @cert-authority lines are ignored: Parley does not accept host
-// certificates. kInvalidArgument for an unparseable key blob or an invalid
+// files). @cert-authority lines are not used here (a plain key never
+// matches them; host certificates are checked by VerifyHostKey). kInvalidArgument for an unparseable key blob or an invalid
 // host name (see FormatKnownHostsLine); provider errors computing hashed
 // names are returned, never treated as "no match".
 absl::StatusOr<HostKeyCheck> CheckHostKey(
