@@ -1849,6 +1849,92 @@ TEST_P(CapiSshdTest, UserCertificatesFromFileAndMemory) {
   EXPECT_TRUE(server.WaitForLog("RSA-CERT").ok()) << server.LogTail();
 }
 
+// SCP both ways against sshd (OpenSSH's scp at the other end): a 300 KB
+// file sent with its mode and times, read back with libssh2_scp_recv2
+// (size, mode, times; reads stop at the file's end), and the remote scp's
+// refusals (a missing file, a directory, a folder that does not exist).
+TEST_P(CapiSshdTest, ScpSendAndReceive) {
+  const std::string dir = TmpDir() + "/capi_scp_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  const std::string remote = dir + "/copied file";
+  unlink(remote.c_str());
+  std::string data(300000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<char>((i * 7919) >> 3);
+  }
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  ASSERT_TRUE(OpenWithPassword(server));
+
+  LIBSSH2_CHANNEL* up = libssh2_scp_send64(
+      session_, remote.c_str(), 0640, static_cast<libssh2_int64_t>(data.size()),
+      1700000000, 1700000100);
+  ASSERT_NE(up, nullptr) << LastError(session_);
+  size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = libssh2_channel_write(
+        up, data.data() + sent, std::min<size_t>(50000, data.size() - sent));
+    ASSERT_GT(n, 0) << LastError(session_);
+    sent += static_cast<size_t>(n);
+  }
+  EXPECT_EQ(libssh2_channel_write(up, "x", 1), LIBSSH2_ERROR_SCP_PROTOCOL);
+  EXPECT_EQ(libssh2_channel_send_eof(up), 0) << LastError(session_);
+  EXPECT_EQ(libssh2_channel_wait_eof(up), 0);
+  EXPECT_EQ(libssh2_channel_wait_closed(up), 0);
+  EXPECT_EQ(libssh2_channel_get_exit_status(up), 0);
+  EXPECT_EQ(libssh2_channel_free(up), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(remote.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(data.size()));
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(st.st_mtime, 1700000000);
+  EXPECT_EQ(st.st_atime, 1700000100);
+  {
+    std::ifstream f(remote, std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(f)),
+                    std::istreambuf_iterator<char>());
+    EXPECT_TRUE(got == data);
+  }
+
+  // Reading the file above may have moved its access time: scp sends the
+  // times it finds.
+  ASSERT_EQ(stat(remote.c_str(), &st), 0);
+  libssh2_struct_stat sb{};
+  LIBSSH2_CHANNEL* down = libssh2_scp_recv2(session_, remote.c_str(), &sb);
+  ASSERT_NE(down, nullptr) << LastError(session_);
+  EXPECT_EQ(sb.st_size, static_cast<off_t>(data.size()));
+  EXPECT_EQ(sb.st_mode & 07777, 0640u);
+  EXPECT_TRUE(S_ISREG(sb.st_mode));
+  EXPECT_EQ(sb.st_mtime, 1700000000);
+  EXPECT_EQ(sb.st_atime, st.st_atime);
+  // Read as programs do: until 0 (the file's end), in odd-sized pieces.
+  std::string got;
+  char buf[7777];
+  ssize_t n;
+  while ((n = libssh2_channel_read(down, buf, sizeof buf)) > 0) {
+    got.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(n, 0) << LastError(session_);
+  EXPECT_TRUE(got == data) << got.size();
+  EXPECT_EQ(libssh2_channel_free(down), 0);
+
+  // Refusals carry the remote scp's message.
+  EXPECT_EQ(libssh2_scp_recv2(session_, (dir + "/missing").c_str(), &sb),
+            nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(session_), LIBSSH2_ERROR_SCP_PROTOCOL);
+  EXPECT_NE(LastError(session_).find("No such file"), std::string::npos)
+      << LastError(session_);
+  EXPECT_EQ(libssh2_scp_recv(session_, dir.c_str(), nullptr), nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(session_), LIBSSH2_ERROR_SCP_PROTOCOL);
+  EXPECT_EQ(
+      libssh2_scp_send(session_, (dir + "/no/such/dir/f").c_str(), 0600, 10),
+      nullptr);
+  EXPECT_EQ(libssh2_session_last_errno(session_), LIBSSH2_ERROR_SCP_PROTOCOL)
+      << LastError(session_);
+  // The session is still good.
+  EXPECT_EQ(Exec("echo still here").out, "still here\n");
+}
+
 // A C program written against libssh2's documented API (c_program.c),
 // compiled by the system's C compiler and linked with libparley.so.
 TEST_P(CapiSshdTest, CProgramLinkedWithLibparley) {

@@ -210,6 +210,12 @@ ssize_t ChannelHandle::Read(int stream_id, char* buf, size_t buflen) {
   }
   const bool err = stream_id == SSH_EXTENDED_DATA_STDERR;
   if (buflen == 0) return 0;
+  // An SCP file: its bytes and no more, then the closing status bytes.
+  if (scp_ == ScpData::kRecv && !err) {
+    if (scp_remaining_ == 0) return FinishScpRecv();
+    buflen = static_cast<size_t>(
+        std::min<int64_t>(static_cast<int64_t>(buflen), scp_remaining_));
+  }
   const channel::Channel* c = engine();
   if (c == nullptr) return ClosedError();
   const bool at_end =
@@ -232,6 +238,13 @@ ssize_t ChannelHandle::Read(int stream_id, char* buf, size_t buflen) {
   // 0 at EOF (libssh2: "no payload data was read").
   const size_t n = session_->connection()->Read(
       id_, err, reinterpret_cast<uint8_t*>(buf), buflen);
+  if (scp_ == ScpData::kRecv && !err) {
+    scp_remaining_ -= static_cast<int64_t>(n);
+    if (n == 0 && scp_remaining_ > 0) {
+      return session_->SetError(LIBSSH2_ERROR_SCP_PROTOCOL,
+                                "the remote scp ended before the whole file");
+    }
+  }
   // Reading may have queued a WINDOW_ADJUST: send it now if the socket
   // takes it (a failure shows at the next call that waits).
   if (session_->pending_output() > 0) (void)session_->PumpOnce();
@@ -246,6 +259,17 @@ ssize_t ChannelHandle::Write(int stream_id, const char* buf, size_t buflen) {
   }
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
   if (buflen == 0) return 0;
+  const bool scp_data =
+      scp_ == ScpData::kSend && stream_id != SSH_EXTENDED_DATA_STDERR;
+  if (scp_data) {
+    if (scp_remaining_ == 0) {
+      return session_->SetError(
+          LIBSSH2_ERROR_SCP_PROTOCOL,
+          "more data than the size given to libssh2_scp_send64");
+    }
+    buflen = static_cast<size_t>(
+        std::min<int64_t>(static_cast<int64_t>(buflen), scp_remaining_));
+  }
   auto check = [this]() -> int {
     const channel::Channel* c = engine();
     if (c == nullptr) return ClosedError();
@@ -278,6 +302,7 @@ ssize_t ChannelHandle::Write(int stream_id, const char* buf, size_t buflen) {
                std::min(buflen, kMaxWriteChunk)),
       stream_id == SSH_EXTENDED_DATA_STDERR);
   if (!n.ok()) return session_->Fail(n.status());
+  if (scp_data) scp_remaining_ -= static_cast<int64_t>(*n);
   // Start sending now; what the socket does not take goes on the next call.
   if (int e = session_->PumpOnce(); e < 0) return e;
   return static_cast<ssize_t>(*n);
@@ -310,10 +335,56 @@ int ChannelHandle::Flush(int stream_id) {
   return static_cast<int>(std::min<size_t>(flushed, INT_MAX));
 }
 
+int ChannelHandle::FinishScpRecv() {
+  if (scp_closed_) return 0;
+  if (int rc = session_->RequireConnected(); rc < 0) return rc;
+  channel::Connection& conn = *session_->connection();
+  // The server's status byte after the data, then ours.
+  const int rc = session_->Run(
+      [&]() -> int {
+        const channel::Channel* c = engine();
+        if (c == nullptr || c->readable(false) > 0 || c->eof_received() ||
+            c->close_received()) {
+          return kStepDone;
+        }
+        return kStepWait;
+      },
+      "reading the SCP status byte");
+  if (rc < 0) return rc;
+  uint8_t status = 1;
+  if (engine() == nullptr || conn.Read(id_, false, &status, 1) != 1 ||
+      status != 0) {
+    scp_closed_ = true;
+    return session_->SetError(
+        LIBSSH2_ERROR_SCP_PROTOCOL,
+        "the remote scp reported an error after the file");
+  }
+  const uint8_t ok = 0;
+  (void)conn.Write(id_, ByteView(&ok, 1), false);
+  if (session_->pending_output() > 0) (void)session_->PumpOnce();
+  scp_closed_ = true;
+  return 0;
+}
+
 int ChannelHandle::SendEof() {
   if (int rc = session_->RequireConnected(); rc < 0) return rc;
   const channel::Channel* c = engine();
   if (ChannelGone(c)) return ClosedError();
+  // An SCP upload ends with a 0 status byte before the EOF.
+  if (scp_ == ScpData::kSend && scp_remaining_ == 0 && !scp_closed_ &&
+      !c->eof_sent()) {
+    channel::Connection& conn = *session_->connection();
+    const int rc = session_->Run(
+        [&]() -> int {
+          const uint8_t ok = 0;
+          absl::StatusOr<size_t> n = conn.Write(id_, ByteView(&ok, 1), false);
+          if (!n.ok()) return session_->Fail(n.status());
+          return *n == 1 ? kStepDone : kStepWait;
+        },
+        "sending the SCP status byte");
+    if (rc < 0) return rc;
+    scp_closed_ = true;
+  }
   absl::Status s = session_->connection()->SendEof(id_);  // idempotent
   if (!s.ok()) {
     return KindOf(s) == ErrorKind::kBadUse ? ClosedError() : session_->Fail(s);

@@ -258,6 +258,11 @@ class SessionHandle {
   LIBSSH2_CHANNEL* OpenDirectStreamlocal(absl::string_view path,
                                          absl::string_view shost, int sport);
 
+  // --- SCP (scp.cc) ---
+  LIBSSH2_CHANNEL* ScpRecv(absl::string_view path, libssh2_struct_stat* sb);
+  LIBSSH2_CHANNEL* ScpSend(absl::string_view path, int mode, int64_t size,
+                           int64_t mtime, int64_t atime);
+
   // --- Remote forwarding and X11 (forward.cc) ---
   LIBSSH2_LISTENER* ForwardListen(absl::string_view host, int port,
                                   int* bound_port, int queue_maxsize);
@@ -319,6 +324,36 @@ class SessionHandle {
   int FinishAuth(const auth::AuthOutcome& outcome, absl::string_view method);
   int FlushDisconnect();
   void NoteIo();
+  // SCP (scp.cc): the header exchange in progress, resumed after EAGAIN.
+  // The header exchange in progress (one per session; resumed after EAGAIN).
+  struct ScpOperation {
+    enum class Phase {
+      kStart,     // exec not sent yet
+      kExec,      // exec request awaiting its reply
+      kSendAck,   // our 0 byte to send (recv), or our header line (send)
+      kReadLine,  // reading the server's next line (recv)
+      kReadAck,   // reading the server's status byte (send)
+      kDone,
+    };
+    bool receiving = true;
+    std::string path;
+    LIBSSH2_CHANNEL* channel = nullptr;
+    Phase phase = Phase::kStart;
+    std::string out;   // bytes still to send
+    std::string line;  // the line being read
+    // Send: the lines to send in turn (times, then the file).
+    std::vector<std::string> headers;
+    size_t next_header = 0;
+    // Recv: what the server announced.
+    int64_t mtime = 0, atime = 0, size = -1;
+    int mode = 0;
+    // Recv: the ack being sent is the last one (after the file line).
+    bool final_ack = false;
+  };
+  int ScpStep(ScpOperation& op);
+  LIBSSH2_CHANNEL* Scp(bool receiving, absl::string_view path,
+                       std::vector<std::string> headers,
+                       absl::string_view command);
 
   uint32_t magic_ = kMagic;
   AllocFn alloc_;
@@ -388,6 +423,7 @@ class SessionHandle {
   // the listeners handed out.
   absl::optional<uint64_t> requesting_forward_;
   std::set<ListenerHandle*> listeners_;
+  std::unique_ptr<ScpOperation> scp_;
   bool broken_ = false;
 
   OwnedBuffer userauth_list_;
@@ -444,6 +480,17 @@ class ChannelHandle {
   bool Closed();
   // libssh2_channel_free: closes if needed; EAGAIN keeps the handle.
   int Free();
+  // SCP channels (scp.cc): reads stop after the announced `size` bytes
+  // (then the closing status bytes are exchanged and reads return 0);
+  // writes may not go past it, and send_eof first sends the closing 0.
+  void ExpectScpRecv(int64_t size) {
+    scp_ = ScpData::kRecv;
+    scp_remaining_ = size;
+  }
+  void ExpectScpSend(int64_t size) {
+    scp_ = ScpData::kSend;
+    scp_remaining_ = size;
+  }
   void Invalidate() { magic_ = 0; }
 
  private:
@@ -459,6 +506,13 @@ class ChannelHandle {
   std::string pending_request_;
   // Window adjustments below LIBSSH2_CHANNEL_MINADJUST, held for the next.
   unsigned long adjust_queue_ = 0;
+  // SCP file data: bytes of the file still to read or write, and whether
+  // the closing status byte was exchanged.
+  enum class ScpData { kNone, kRecv, kSend };
+  ScpData scp_ = ScpData::kNone;
+  int64_t scp_remaining_ = 0;
+  bool scp_closed_ = false;
+  int FinishScpRecv();
 };
 
 // A remote forward the server granted (libssh2_channel_forward_listen_ex).

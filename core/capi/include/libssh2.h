@@ -42,7 +42,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,6 +56,11 @@ extern "C" {
 
 typedef unsigned long long libssh2_uint64_t;
 typedef long long libssh2_int64_t;
+
+/* What libssh2_scp_recv2() fills in. */
+typedef struct stat libssh2_struct_stat;
+typedef off_t libssh2_struct_stat_size;
+#define LIBSSH2_STRUCT_STAT_SIZE_FORMAT "%zd"
 
 typedef int libssh2_socket_t;
 #define LIBSSH2_INVALID_SOCKET (-1)
@@ -810,6 +817,31 @@ LIBSSH2_API int libssh2_channel_wait_eof(LIBSSH2_CHANNEL *channel);
 LIBSSH2_API int libssh2_channel_close(LIBSSH2_CHANNEL *channel);
 LIBSSH2_API int libssh2_channel_wait_closed(LIBSSH2_CHANNEL *channel);
 LIBSSH2_API int libssh2_channel_free(LIBSSH2_CHANNEL *channel);
+
+/* SCP (the remote end is OpenSSH's scp, run with `scp -f` / `scp -t`).
+   libssh2_scp_recv2 returns a channel from which the file's st_size bytes
+   are read (then reads return 0); *sb gets the size, the mode (with
+   S_IFREG) and the times. libssh2_scp_send64 returns a channel to write
+   exactly `size` bytes to, then libssh2_channel_send_eof (which also sends
+   SCP's closing status byte); mtime and atime 0 keep the server's times.
+   A refusal of the remote scp (no such file, permission denied) is
+   LIBSSH2_ERROR_SCP_PROTOCOL with its message. */
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_scp_recv2(LIBSSH2_SESSION *session,
+                                               const char *path,
+                                               libssh2_struct_stat *sb);
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_scp_recv(LIBSSH2_SESSION *session,
+                                              const char *path,
+                                              struct stat *sb);
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_scp_send64(LIBSSH2_SESSION *session,
+                                                const char *path, int mode,
+                                                libssh2_int64_t size,
+                                                time_t mtime, time_t atime);
+LIBSSH2_API LIBSSH2_CHANNEL *libssh2_scp_send_ex(LIBSSH2_SESSION *session,
+                                                 const char *path, int mode,
+                                                 size_t size, long mtime,
+                                                 long atime);
+#define libssh2_scp_send(session, path, mode, size) \
+  libssh2_scp_send_ex(session, path, mode, size, 0, 0)
 
 /* ---- Known hosts ------------------------------------------------------ */
 
