@@ -36,4 +36,15 @@ absl::StatusOr<SignResult> KeySigner::Sign(const SignRequest& request,
   return SignResult::kSigned;
 }
 
+PreferredAlgorithmsSigner::PreferredAlgorithmsSigner(
+    std::shared_ptr<Signer> inner,
+    std::vector<crypto::SignatureAlgorithm> wanted)
+    : ForwardingSigner(std::move(inner)) {
+  const crypto::KeyType type = public_key().type;
+  for (crypto::SignatureAlgorithm a : wanted) {
+    if (crypto::KeyTypeFor(a) == type) algorithms_.push_back(a);
+  }
+  if (algorithms_.empty()) algorithms_ = ForwardingSigner::algorithms();
+}
+
 }  // namespace parley::auth

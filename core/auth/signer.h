@@ -64,17 +64,19 @@ class Signer {
   virtual void Abort() {}
 };
 
-// Presents an OpenSSH certificate for another signer's key (which signs):
-// the certificate's blob in place of the plain key's.
-class CertifiedSigner : public Signer {
+// Delegates everything to another signer; the decorators below change one
+// thing each.
+class ForwardingSigner : public Signer {
  public:
-  CertifiedSigner(std::shared_ptr<Signer> inner, Bytes certificate_blob)
-      : inner_(std::move(inner)), blob_(std::move(certificate_blob)) {}
+  explicit ForwardingSigner(std::shared_ptr<Signer> inner)
+      : inner_(std::move(inner)) {}
   const crypto::PublicKey& public_key() const override {
     return inner_->public_key();
   }
-  const Bytes& public_key_blob() const override { return blob_; }
-  bool certified() const override { return true; }
+  const Bytes& public_key_blob() const override {
+    return inner_->public_key_blob();
+  }
+  bool certified() const override { return inner_->certified(); }
   std::vector<crypto::SignatureAlgorithm> algorithms() const override {
     return inner_->algorithms();
   }
@@ -90,7 +92,37 @@ class CertifiedSigner : public Signer {
 
  private:
   std::shared_ptr<Signer> inner_;
+};
+
+// Presents an OpenSSH certificate for another signer's key (which signs):
+// the certificate's blob in place of the plain key's.
+class CertifiedSigner : public ForwardingSigner {
+ public:
+  CertifiedSigner(std::shared_ptr<Signer> inner, Bytes certificate_blob)
+      : ForwardingSigner(std::move(inner)),
+        blob_(std::move(certificate_blob)) {}
+  const Bytes& public_key_blob() const override { return blob_; }
+  bool certified() const override { return true; }
+
+ private:
   Bytes blob_;
+};
+
+// Offers only the algorithms an application named, in its order
+// (libssh2's LIBSSH2_METHOD_SIGN_ALGO, OpenSSH's PubkeyAcceptedAlgorithms):
+// this is how ssh-rsa (SHA-1) signatures are asked for, for servers too old
+// for rsa-sha2. Names of other key types are ignored; if none fits the
+// key, the inner signer's own list stands.
+class PreferredAlgorithmsSigner : public ForwardingSigner {
+ public:
+  PreferredAlgorithmsSigner(std::shared_ptr<Signer> inner,
+                            std::vector<crypto::SignatureAlgorithm> wanted);
+  std::vector<crypto::SignatureAlgorithm> algorithms() const override {
+    return algorithms_;
+  }
+
+ private:
+  std::vector<crypto::SignatureAlgorithm> algorithms_;
 };
 
 // Signs with a private key in memory.

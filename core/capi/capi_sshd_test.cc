@@ -1935,6 +1935,40 @@ TEST_P(CapiSshdTest, ScpSendAndReceive) {
   EXPECT_EQ(Exec("echo still here").out, "still here\n");
 }
 
+// ssh-rsa (SHA-1) user signatures for a server that takes nothing else:
+// refused by default (Parley signs with rsa-sha2), used when the
+// application names ssh-rsa in LIBSSH2_METHOD_SIGN_ALGO.
+TEST_P(CapiSshdTest, SshRsaUserSignaturesOnlyWhenNamed) {
+  const std::string dir = TmpDir() + "/capi_sshrsa_" + GetParam();
+  mkdir(dir.c_str(), 0700);
+  absl::StatusOr<KeyPair> key =
+      GenerateKeyPair(KeyType::kRsa3072, dir + "/id_rsa");
+  ASSERT_TRUE(key.ok()) << key.status();
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {key->public_key}, ""});
+  so.authentication_methods = "publickey";
+  so.log_level = "DEBUG2";
+  so.extra_config = {"PubkeyAcceptedAlgorithms ssh-rsa"};
+  SshdServer server(so);
+  PARLEY_START_SSHD_OR_SKIP(server);
+  KbdState kbd;
+  ASSERT_NE(Open(server, &kbd), nullptr);
+  const std::string path = key->private_key_path.string();
+  EXPECT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                path.c_str(), nullptr),
+            LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+  ASSERT_EQ(libssh2_session_method_pref(session_, LIBSSH2_METHOD_SIGN_ALGO,
+                                        "ssh-rsa"),
+            0);
+  ASSERT_EQ(libssh2_userauth_publickey_fromfile(session_, "alice", nullptr,
+                                                path.c_str(), nullptr),
+            0)
+      << LastError(session_) << server.LogTail();
+  EXPECT_TRUE(server.WaitForLog("Accepted publickey for alice").ok());
+  // sshd (PubkeyAcceptedAlgorithms ssh-rsa) took nothing but SHA-1.
+  EXPECT_TRUE(server.WaitForLog("pkalg ssh-rsa").ok()) << server.LogTail(60);
+}
+
 // A C program written against libssh2's documented API (c_program.c),
 // compiled by the system's C compiler and linked with libparley.so.
 TEST_P(CapiSshdTest, CProgramLinkedWithLibparley) {

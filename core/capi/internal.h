@@ -228,6 +228,9 @@ class SessionHandle {
   using PinCallback = int (*)(const char*, int, char*, size_t, void*);
   int UserauthPkcs11(absl::string_view user, const char* module_or_uri,
                      PinCallback callback, void* abstract);
+  // `signer` offering the LIBSSH2_METHOD_SIGN_ALGO preferences, if any.
+  std::shared_ptr<auth::Signer> PreferSignAlgorithms(
+      std::shared_ptr<auth::Signer> signer) const;
   // True while a call of kind `call` waits to be resumed (EAGAIN).
   bool resuming(AuthCall call) const { return auth_call_ == call; }
   // Loads the configured responders once (an error is reported again on
@@ -381,6 +384,8 @@ class SessionHandle {
   bool wait_timed_out_ = false;
   std::string banner_ = transport::kParleyVersion;
   crypto::AlgorithmLists prefs_;
+  // LIBSSH2_METHOD_SIGN_ALGO: user-key signature algorithms, in order.
+  std::vector<crypto::SignatureAlgorithm> sign_algorithms_;
   bool keepalive_want_reply_ = false;
   unsigned keepalive_interval_ = 0;
   TimePoint last_io_{};

@@ -412,7 +412,8 @@ int SessionHandle::MethodPref(int method_type, const char* prefs) {
   if (prefs == nullptr) {
     return SetError(LIBSSH2_ERROR_INVAL, "no preference list given");
   }
-  if (engine_ != nullptr) {
+  // Signature algorithms apply at authentication: they may change later.
+  if (engine_ != nullptr && method_type != LIBSSH2_METHOD_SIGN_ALGO) {
     return SetError(LIBSSH2_ERROR_BAD_USE,
                     "method preferences must be set before the handshake");
   }
@@ -434,12 +435,22 @@ int SessionHandle::MethodPref(int method_type, const char* prefs) {
     case LIBSSH2_METHOD_LANG_SC:
       return 0;
     case LIBSSH2_METHOD_SIGN_ALGO: {
+      // The user-key signature algorithms to offer, in order (ssh-rsa,
+      // SHA-1, only when named).
+      std::vector<crypto::SignatureAlgorithm> algs;
       for (const std::string& w : wanted) {
         crypto::SignatureAlgorithm alg;
-        if (crypto::SignatureAlgorithmFromName(w, &alg)) return 0;
+        if (crypto::SignatureAlgorithmFromName(w, &alg) &&
+            std::find(algs.begin(), algs.end(), alg) == algs.end()) {
+          algs.push_back(alg);
+        }
       }
-      return SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
-                      "none of the signature algorithms is supported");
+      if (algs.empty()) {
+        return SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
+                        "none of the signature algorithms is supported");
+      }
+      sign_algorithms_ = std::move(algs);
+      return 0;
     }
     default:
       break;

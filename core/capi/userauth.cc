@@ -407,16 +407,17 @@ int SessionHandle::UserauthPublicKey(absl::string_view user,
     }
   }
   const std::string u(user);
-  const int rc =
-      RunAuth(call,
-              hostbased == nullptr ? "requesting publickey authentication"
-                                   : "requesting hostbased authentication",
-              [&] {
-                return hostbased == nullptr
-                           ? engine_->AuthPublicKey(u, signer, Clock::now())
-                           : engine_->AuthHostbased(u, signer, *hostbased,
-                                                    Clock::now());
-              });
+  const int rc = RunAuth(
+      call,
+      hostbased == nullptr ? "requesting publickey authentication"
+                           : "requesting hostbased authentication",
+      [&] {
+        return hostbased == nullptr
+                   ? engine_->AuthPublicKey(u, PreferSignAlgorithms(signer),
+                                            Clock::now())
+                   : engine_->AuthHostbased(u, PreferSignAlgorithms(signer),
+                                            *hostbased, Clock::now());
+      });
   if (rc < 0) return rc;
   absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
   if (!o.ok()) return Fail(o.status());
@@ -450,9 +451,11 @@ int SessionHandle::UserauthPublicKeyCallback(absl::string_view user,
   }
   const std::string u(user);
   std::shared_ptr<CallbackSigner> signer = callback_signer_;
-  const int rc = RunAuth(
-      AuthCall::kPublicKeyCallback, "requesting publickey authentication",
-      [&] { return engine_->AuthPublicKey(u, signer, Clock::now()); });
+  const int rc = RunAuth(AuthCall::kPublicKeyCallback,
+                         "requesting publickey authentication", [&] {
+                           return engine_->AuthPublicKey(
+                               u, PreferSignAlgorithms(signer), Clock::now());
+                         });
   if (rc < 0) return rc;
   absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
   const bool signer_failed = signer != nullptr && signer->failed();
@@ -467,15 +470,23 @@ int SessionHandle::UserauthPublicKeyCallback(absl::string_view user,
   return FinishAuth(*o, "publickey");
 }
 
+std::shared_ptr<auth::Signer> SessionHandle::PreferSignAlgorithms(
+    std::shared_ptr<auth::Signer> signer) const {
+  if (sign_algorithms_.empty() || signer == nullptr) return signer;
+  return std::make_shared<auth::PreferredAlgorithmsSigner>(std::move(signer),
+                                                           sign_algorithms_);
+}
+
 int SessionHandle::UserauthSigner(absl::string_view user,
                                   std::shared_ptr<auth::Signer> signer) {
   if (int rc = BeginAuth(AuthCall::kPublicKeySigner); rc < 0) return rc;
   if (auth_call_ == AuthCall::kNone) pending_signer_ = std::move(signer);
   const std::string u(user);
   std::shared_ptr<auth::Signer> s = pending_signer_;
-  const int rc =
-      RunAuth(AuthCall::kPublicKeySigner, "requesting publickey authentication",
-              [&] { return engine_->AuthPublicKey(u, s, Clock::now()); });
+  const int rc = RunAuth(
+      AuthCall::kPublicKeySigner, "requesting publickey authentication", [&] {
+        return engine_->AuthPublicKey(u, PreferSignAlgorithms(s), Clock::now());
+      });
   if (rc < 0) return rc;
   pending_signer_.reset();
   absl::StatusOr<auth::AuthOutcome> o = engine_->TakeAuthResult();
