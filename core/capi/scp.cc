@@ -12,27 +12,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/base/error.h"
+#include "core/base/shell_quote.h"
 #include "core/capi/internal.h"
 #include "core/transfer/scp_protocol.h"
 
 namespace parley::capi {
-namespace {
-
-// One argument for the remote shell: single-quoted, a quote as '\''.
-std::string ShellQuote(absl::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  out += "'";
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int SessionHandle::ScpStep(ScpOperation& op) {
   channel::Connection& conn = engine_->connection();

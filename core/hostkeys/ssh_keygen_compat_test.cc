@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/base/shell_quote.h"
 #include "core/crypto/ssh_keys.h"
 #include "core/hostkeys/known_hosts.h"
 #include "core/hostkeys/test_util.h"
@@ -25,19 +26,6 @@ namespace {
 using testing::Provider;
 
 constexpr char kSshKeygen[] = "/usr/bin/ssh-keygen";
-
-std::string ShellQuote(absl::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  out += "'";
-  return out;
-}
 
 // Runs `command` through the shell; returns its exit status (-1 if it did
 // not exit normally).

@@ -41,21 +41,7 @@ struct KeySpec {
   int rounds;          // -a; 0 for ssh-keygen's default (16)
 };
 
-std::vector<SignatureAlgorithm> AlgorithmsFor(KeyType type) {
-  switch (type) {
-    case KeyType::kEd25519:
-      return {SignatureAlgorithm::kEd25519};
-    case KeyType::kEcdsaP256:
-      return {SignatureAlgorithm::kEcdsaP256Sha256};
-    case KeyType::kEcdsaP384:
-      return {SignatureAlgorithm::kEcdsaP384Sha384};
-    case KeyType::kEcdsaP521:
-      return {SignatureAlgorithm::kEcdsaP521Sha512};
-    case KeyType::kRsa:
-      break;
-  }
-  return {SignatureAlgorithm::kRsaSha256, SignatureAlgorithm::kRsaSha512};
-}
+using testing::AlgorithmsFor;
 
 class SshKeygenKeysTest : public ::testing::TestWithParam<KeySpec> {
  protected:

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/cryptopp/cryptopp_provider.h"
 #include "backends/openssl/openssl_provider.h"
+#include "core/base/shell_quote.h"
 #include "core/crypto/algorithms.h"
 #include "core/wire/writer.h"
 
@@ -117,17 +118,23 @@ int RunShell(const std::string& command) {
   return WEXITSTATUS(status);
 }
 
-std::string ShellQuote(absl::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
+std::string ShellQuote(absl::string_view s) { return parley::ShellQuote(s); }
+
+std::vector<crypto::SignatureAlgorithm> AlgorithmsFor(crypto::KeyType type) {
+  using crypto::SignatureAlgorithm;
+  switch (type) {
+    case crypto::KeyType::kEd25519:
+      return {SignatureAlgorithm::kEd25519};
+    case crypto::KeyType::kEcdsaP256:
+      return {SignatureAlgorithm::kEcdsaP256Sha256};
+    case crypto::KeyType::kEcdsaP384:
+      return {SignatureAlgorithm::kEcdsaP384Sha384};
+    case crypto::KeyType::kEcdsaP521:
+      return {SignatureAlgorithm::kEcdsaP521Sha512};
+    case crypto::KeyType::kRsa:
+      break;
   }
-  out += "'";
-  return out;
+  return {SignatureAlgorithm::kRsaSha256, SignatureAlgorithm::kRsaSha512};
 }
 
 }  // namespace parley::keys::testing
