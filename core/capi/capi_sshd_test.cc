@@ -1969,6 +1969,79 @@ TEST_P(CapiSshdTest, SshRsaUserSignaturesOnlyWhenNamed) {
   EXPECT_TRUE(server.WaitForLog("pkalg ssh-rsa").ok()) << server.LogTail(60);
 }
 
+struct IoCounts {
+  int sends = 0, recvs = 0, would_block = 0;
+  size_t sent = 0, received = 0;
+};
+IoCounts* g_io = nullptr;
+
+// Every third call says it would block, to prove the session waits and
+// calls again.
+ssize_t CountingSend(libssh2_socket_t sock, const void* buf, size_t len,
+                     int flags, void** abstract) {
+  (void)abstract;
+  if (++g_io->sends % 3 == 0) {
+    ++g_io->would_block;
+    return -EAGAIN;
+  }
+  const ssize_t n = send(sock, buf, len, flags);
+  if (n < 0) return -errno;
+  g_io->sent += static_cast<size_t>(n);
+  return n;
+}
+
+ssize_t CountingRecv(libssh2_socket_t sock, void* buf, size_t len, int flags,
+                     void** abstract) {
+  (void)abstract;
+  if (++g_io->recvs % 3 == 0) {
+    ++g_io->would_block;
+    return -EAGAIN;
+  }
+  const ssize_t n = recv(sock, buf, len, flags);
+  if (n < 0) return -errno;
+  g_io->received += static_cast<size_t>(n);
+  return n;
+}
+
+// LIBSSH2_CALLBACK_SEND / _RECV carry the whole session (handshake, login,
+// a command), including their -EAGAIN answers.
+TEST_P(CapiSshdTest, SendAndRecvCallbacksCarryTheSession) {
+  SshdServer server(Alice());
+  PARLEY_START_SSHD_OR_SKIP(server);
+  IoCounts io;
+  g_io = &io;
+  sock_ = ConnectTo(server.port());
+  ASSERT_GE(sock_, 0);
+  session_ = libssh2_session_init();
+  ASSERT_EQ(parley_session_set_crypto_backend(session_, GetParam().c_str()), 0);
+  EXPECT_EQ(libssh2_session_callback_set2(
+                session_, LIBSSH2_CALLBACK_SEND,
+                reinterpret_cast<libssh2_cb_generic*>(&CountingSend)),
+            nullptr);
+  EXPECT_EQ(libssh2_session_callback_set2(
+                session_, LIBSSH2_CALLBACK_RECV,
+                reinterpret_cast<libssh2_cb_generic*>(&CountingRecv)),
+            nullptr);
+  ASSERT_EQ(libssh2_session_handshake(session_, sock_), 0)
+      << LastError(session_);
+  ASSERT_EQ(libssh2_userauth_password(session_, "alice", "secret"), 0)
+      << LastError(session_);
+  EXPECT_EQ(Exec("echo through callbacks").out, "through callbacks\n");
+  EXPECT_GT(io.sent, 1000u);
+  EXPECT_GT(io.received, 1000u);
+  EXPECT_GT(io.would_block, 0);
+  g_io = nullptr;
+  // The counters stop once the callbacks are gone (libssh2 has no way to
+  // unset them but setting NULL).
+  EXPECT_EQ(
+      libssh2_session_callback_set2(session_, LIBSSH2_CALLBACK_SEND, nullptr),
+      reinterpret_cast<libssh2_cb_generic*>(&CountingSend));
+  EXPECT_EQ(
+      libssh2_session_callback_set2(session_, LIBSSH2_CALLBACK_RECV, nullptr),
+      reinterpret_cast<libssh2_cb_generic*>(&CountingRecv));
+  EXPECT_EQ(Exec("echo plain").out, "plain\n");
+}
+
 // A C program written against libssh2's documented API (c_program.c),
 // compiled by the system's C compiler and linked with libparley.so.
 TEST_P(CapiSshdTest, CProgramLinkedWithLibparley) {

@@ -127,8 +127,8 @@ TEST(CapiTest, CryptoEngineReadTimeoutAndCallbackTypes) {
   EXPECT_EQ(libssh2_session_callback_set(s, LIBSSH2_CALLBACK_IGNORE,
                                          reinterpret_cast<void*>(cb)),
             nullptr);
-  // Custom I/O and X11 are not supported, and say so.
-  EXPECT_EQ(libssh2_session_callback_set2(s, LIBSSH2_CALLBACK_RECV, cb),
+  // The agent callbacks are not supported, and say so.
+  EXPECT_EQ(libssh2_session_callback_set2(s, LIBSSH2_CALLBACK_AUTHAGENT, cb),
             nullptr);
   EXPECT_EQ(libssh2_session_last_errno(s), LIBSSH2_ERROR_METHOD_NOT_SUPPORTED);
   libssh2_session_free(s);

@@ -379,6 +379,10 @@ class SessionHandle {
   GenericCallback disconnect_cb_ = nullptr;
   GenericCallback macerror_cb_ = nullptr;
   GenericCallback x11_cb_ = nullptr;
+  GenericCallback send_cb_ = nullptr;
+  GenericCallback recv_cb_ = nullptr;
+  // Hands the SEND / RECV callbacks (if any) to the socket driver.
+  void InstallIo();
   bool delivering_x11_ = false;
   int block_directions_ = 0;
   bool wait_timed_out_ = false;

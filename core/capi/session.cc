@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -333,6 +334,12 @@ SessionHandle::GenericCallback SessionHandle::SetCallback(
     case LIBSSH2_CALLBACK_X11:
       slot = &x11_cb_;
       break;
+    case LIBSSH2_CALLBACK_SEND:
+      slot = &send_cb_;
+      break;
+    case LIBSSH2_CALLBACK_RECV:
+      slot = &recv_cb_;
+      break;
     default:
       SetError(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
                absl::StrCat("callback type ", cbtype,
@@ -341,7 +348,29 @@ SessionHandle::GenericCallback SessionHandle::SetCallback(
   }
   GenericCallback previous = *slot;
   *slot = callback;
+  if (cbtype == LIBSSH2_CALLBACK_SEND || cbtype == LIBSSH2_CALLBACK_RECV) {
+    InstallIo();
+  }
   return previous;
+}
+
+void SessionHandle::InstallIo() {
+  if (driver_ == nullptr) return;
+  session::SocketIo io;
+  // libssh2's I/O callbacks: bytes moved, or -errno (-EAGAIN to wait).
+  if (send_cb_ != nullptr) {
+    auto fn = reinterpret_cast<LIBSSH2_SEND_FUNC((*))>(send_cb_);
+    io.send = [this, fn](int fd, const uint8_t* data, size_t size) {
+      return fn(fd, data, size, MSG_NOSIGNAL, abstract());
+    };
+  }
+  if (recv_cb_ != nullptr) {
+    auto fn = reinterpret_cast<LIBSSH2_RECV_FUNC((*))>(recv_cb_);
+    io.recv = [this, fn](int fd, uint8_t* buf, size_t size) {
+      return fn(fd, buf, size, 0, abstract());
+    };
+  }
+  driver_->set_io(std::move(io));
 }
 
 int SessionHandle::Fail(const absl::Status& status) {
@@ -689,6 +718,7 @@ int SessionHandle::Handshake(int sock) {
     engine_ = std::make_unique<session::Engine>(std::move(options));
     engine_ptr_.store(engine_.get());
     driver_ = std::make_unique<session::SocketDriver>(sock, engine_.get());
+    InstallIo();
     last_io_ = last_keepalive_ = Clock::now();
     absl::Status s = engine_->Start(Clock::now());
     if (!s.ok()) return Fail(s);

@@ -22,11 +22,27 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 }  // namespace
 
+ssize_t SocketDriver::SendSome(const uint8_t* data, size_t size) {
+  if (!io_.send) return send(fd_, data, size, MSG_NOSIGNAL);
+  const ssize_t n = io_.send(fd_, data, size);
+  if (n >= 0) return n;
+  errno = static_cast<int>(-n);
+  return -1;
+}
+
+ssize_t SocketDriver::RecvSome(uint8_t* buf, size_t size) {
+  if (!io_.recv) return recv(fd_, buf, size, 0);
+  const ssize_t n = io_.recv(fd_, buf, size);
+  if (n >= 0) return n;
+  errno = static_cast<int>(-n);
+  return -1;
+}
+
 void SocketDriver::Write() {
   write_blocked_ = false;
   while (engine_->has_output()) {
     const ByteView out = engine_->output();
-    const ssize_t n = send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+    const ssize_t n = SendSome(out.data(), out.size());
     if (n > 0) {
       engine_->ConsumeOutput(static_cast<size_t>(n));
       bytes_written_ += static_cast<uint64_t>(n);
@@ -51,7 +67,7 @@ void SocketDriver::Read(TimePoint now) {
   uint8_t buf[kReadChunk];
   for (int i = 0; i < kMaxReadsPerStep; ++i) {
     if (eof_ || (engine_->wants() & kWantRead) == 0) return;
-    const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+    const ssize_t n = RecvSome(buf, sizeof(buf));
     if (n > 0) {
       bytes_read_ += static_cast<uint64_t>(n);
       if (!engine_->Feed(ByteView(buf, static_cast<size_t>(n)), now).ok()) {

@@ -16,6 +16,8 @@
 #ifndef PARLEY_CORE_SESSION_SOCKET_DRIVER_H_
 #define PARLEY_CORE_SESSION_SOCKET_DRIVER_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 
@@ -25,6 +27,16 @@
 #include "core/session/engine.h"
 
 namespace parley::session {
+
+// The calls that move bytes, replaceable by an application (libssh2's
+// LIBSSH2_CALLBACK_SEND / _RECV): each returns the bytes moved, 0 for the
+// peer's end of stream (receive), or -errno (-EAGAIN when it would
+// block). Unset: send(2) with MSG_NOSIGNAL and recv(2). The driver still
+// waits on the descriptor with poll().
+struct SocketIo {
+  std::function<ssize_t(int fd, const uint8_t* data, size_t size)> send;
+  std::function<ssize_t(int fd, uint8_t* buf, size_t size)> recv;
+};
 
 // Socket directions (bit set), as libssh2_session_block_directions().
 enum WaitFor : int { kWaitNone = 0, kWaitRead = 1, kWaitWrite = 2 };
@@ -36,6 +48,7 @@ class SocketDriver {
 
   int fd() const { return fd_; }
   Engine& engine() { return *engine_; }
+  void set_io(SocketIo io) { io_ = std::move(io); }
 
   // Moves bytes both ways without blocking and lets the engine advance
   // (repeating while it has work it can do at once). Returns the engine's
@@ -69,8 +82,13 @@ class SocketDriver {
   absl::Status Wait(int directions, bool with_wake,
                     absl::optional<TimePoint> until);
 
+  // One send or recv through io_ or the system; -1 with errno set on error.
+  ssize_t SendSome(const uint8_t* data, size_t size);
+  ssize_t RecvSome(uint8_t* buf, size_t size);
+
   int fd_;
   Engine* engine_;
+  SocketIo io_;
   int wait_ = kWaitNone;
   bool eof_ = false;
   bool eof_reported_ = false;

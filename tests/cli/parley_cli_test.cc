@@ -330,16 +330,51 @@ TEST_F(ParleyCliTest, HostCertificatesThroughACertAuthority) {
                           : c.pattern;
     std::ofstream(server_->known_hosts_path())
         << "@cert-authority " << pattern << " " << ca_pub << "\n";
-    auto r = Parley({"-v", "alice@127.0.0.1", "echo", "in"},
-                    {{"PARLEY_PASSWORD", "secret"}});
-    ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_EQ(r->exit_code, c.exit_code) << r->DebugString();
-    EXPECT_TRUE(absl::StrContains(r->stderr_text, c.says)) << r->DebugString();
-    if (c.exit_code == 0) {
-      EXPECT_EQ(r->stdout_text, "in\n");
+    for (const char* backend : {"openssl", "cryptopp"}) {
+      auto r =
+          Parley({"--crypto", backend, "-v", "alice@127.0.0.1", "echo", "in"},
+                 {{"PARLEY_PASSWORD", "secret"}});
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->exit_code, c.exit_code) << backend << r->DebugString();
+      EXPECT_TRUE(absl::StrContains(r->stderr_text, c.says))
+          << backend << r->DebugString();
+      if (c.exit_code == 0) {
+        EXPECT_EQ(r->stdout_text, "in\n");
+      }
     }
     server_.reset();
   }
+}
+
+// Legacy algorithms through the -o lists, as with ssh: an sshd that offers
+// only CBC, hmac-md5 and group exchange is refused by default and reached
+// with -o Ciphers=... -o MACs=... -o KexAlgorithms=+...
+TEST_F(ParleyCliTest, LegacyAlgorithmsThroughOptions) {
+  SshdOptions so;
+  so.users.push_back({"alice", "secret", {}, kSeedHex});
+  so.log_level = "DEBUG1";
+  so.extra_config = {"PasswordAuthentication no", "Ciphers aes256-cbc",
+                     "MACs hmac-md5",
+                     "KexAlgorithms diffie-hellman-group-exchange-sha256"};
+  server_ = std::make_unique<SshdServer>(so);
+  PARLEY_START_SSHD_OR_SKIP(*server_);
+  auto refused = Parley({"alice@127.0.0.1", "echo", "in"},
+                        {{"PARLEY_PASSWORD", "secret"}});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->exit_code, 255) << refused->DebugString();
+  EXPECT_TRUE(absl::StrContains(refused->stderr_text, "no common"))
+      << refused->DebugString();
+  auto r = Parley({"-o", "Ciphers=aes256-cbc", "-o", "MACs=hmac-md5", "-o",
+                   "KexAlgorithms=+diffie-hellman-group-exchange-sha256",
+                   "alice@127.0.0.1", "echo", "in"},
+                  {{"PARLEY_PASSWORD", "secret"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->DebugString() << server_->LogTail(20);
+  EXPECT_EQ(r->stdout_text, "in\n");
+  EXPECT_TRUE(server_
+                  ->WaitForLog("kex: client->server cipher: aes256-cbc MAC: "
+                               "hmac-md5")
+                  .ok());
 }
 
 }  // namespace

@@ -409,8 +409,12 @@ LIBSSH2_API long libssh2_session_get_read_timeout(LIBSSH2_SESSION *session);
    session ends whatever it returns (Parley never accepts a forged packet).
    X11 is called with each X11 channel the server opens (see
    libssh2_channel_x11_req_ex), from inside whichever call reads it.
-   SEND, RECV and the AUTHAGENT callbacks are not supported: setting one
-   returns NULL and records LIBSSH2_ERROR_METHOD_NOT_SUPPORTED. */
+   SEND and RECV replace send(2) and recv(2) on the session's socket: they
+   return the bytes moved (0 at the peer's end of stream) or -errno
+   (-EAGAIN when they would block); Parley still waits on the socket with
+   poll(). The AUTHAGENT callbacks are not supported (Parley answers
+   forwarded agents itself): setting one returns NULL and records
+   LIBSSH2_ERROR_METHOD_NOT_SUPPORTED. */
 typedef void(libssh2_cb_generic)(void);
 LIBSSH2_API libssh2_cb_generic *libssh2_session_callback_set2(
     LIBSSH2_SESSION *session, int cbtype, libssh2_cb_generic *callback);
