@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/crypto/ssh_keys.h"
@@ -276,6 +278,62 @@ TEST_F(HostKeyPolicyTest, WarnsAboutBadLines) {
   EXPECT_TRUE(Verify("example.com", 22, key_).ok());
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_TRUE(absl::StartsWith(warnings_[0], path_ + ":1: ")) << warnings_[0];
+}
+
+// Host certificates made by ssh-keygen: trusted through a @cert-authority
+// line for the host; refused when the CA line's host does not match and
+// the plain key is unknown, and when the certified key or the CA is
+// @revoked; the certificate's own plain key still works as a plain key.
+TEST_F(HostKeyPolicyTest, HostCertificatesThroughTheirCa) {
+  if (std::system("test -x /usr/bin/ssh-keygen") != 0) {
+    GTEST_SKIP() << "ssh-keygen is not available";
+  }
+  const std::string cmd =
+      "cd '" + dir_ +
+      "' && ssh-keygen -q -t ed25519 -N '' -C '' -f ca && ssh-keygen -q -t "
+      "ed25519 -N '' -C '' -f host && ssh-keygen -q -s ca -h -I h -n "
+      "host.example -V -5m:+1h host.pub >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto read_line = [&](const std::string& name) {
+    std::string text = testing::ReadFileOrDie(dir_ + "/" + name);
+    return text.substr(0, text.find('\n'));
+  };
+  auto blob_of = [](const std::string& line) {
+    const size_t a = line.find(' ') + 1;
+    std::string b64 = line.substr(a, line.find(' ', a) - a);
+    std::string raw;
+    EXPECT_TRUE(absl::Base64Unescape(b64, &raw));
+    return Bytes(raw.begin(), raw.end());
+  };
+  const std::string ca = read_line("ca.pub"), host = read_line("host.pub");
+  const Bytes cert = blob_of(read_line("host-cert.pub"));
+  const Bytes plain = blob_of(host);
+
+  testing::WriteFileOrDie(path_, "@cert-authority *.example " + ca + "\n");
+  EXPECT_TRUE(Verify("host.example", 22, cert).ok());
+  // Another host name: the CA's certificate does not name it.
+  absl::Status s = Verify("www.example", 22, cert);
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "not valid for")) << s;
+  // A CA line for other hosts: the plain key is checked, and unknown.
+  testing::WriteFileOrDie(path_, "@cert-authority *.other " + ca + "\n");
+  EXPECT_TRUE(absl::IsUnauthenticated(Verify("host.example", 22, cert)));
+  testing::WriteFileOrDie(path_, "host.example " + host + "\n");
+  EXPECT_TRUE(Verify("host.example", 22, cert).ok());
+  EXPECT_TRUE(Verify("host.example", 22, plain).ok());
+  // Revoked: the certified key, or the CA.
+  for (const std::string& revoked : {host, ca}) {
+    testing::WriteFileOrDie(path_, "@cert-authority *.example " + ca +
+                                       "\n@revoked * " + revoked + "\n");
+    s = Verify("host.example", 22, cert);
+    EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "revoked")) << s;
+  }
+  // Outside its validity window.
+  options_.now = [] { return uint64_t{1000}; };
+  testing::WriteFileOrDie(path_, "@cert-authority *.example " + ca + "\n");
+  s = Verify("host.example", 22, cert);
+  EXPECT_TRUE(absl::StrContains(s.message(), "not yet valid")) << s;
 }
 
 }  // namespace
