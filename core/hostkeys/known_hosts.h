@@ -159,9 +159,10 @@ absl::StatusOr<HostKeyMatch> MatchHostKey(
 // revoked, then known, then changed, then unknown; across several files a
 // key known in any file is known (as OpenSSH does with its user and system
 // files). @cert-authority lines are not used here (a plain key never
-// matches them; host certificates are checked by VerifyHostKey). kInvalidArgument for an unparseable key blob or an invalid
-// host name (see FormatKnownHostsLine); provider errors computing hashed
-// names are returned, never treated as "no match".
+// matches them; host certificates are checked by VerifyHostKey).
+// kInvalidArgument for an unparseable key blob or an invalid host name (see
+// FormatKnownHostsLine); provider errors computing hashed names are
+// returned, never treated as "no match".
 absl::StatusOr<HostKeyCheck> CheckHostKey(
     const KnownHostsFile& file, const crypto::CryptoProvider& provider,
     absl::string_view host, uint16_t port, ByteView key_blob);
