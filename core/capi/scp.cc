@@ -17,7 +17,22 @@
 #include "core/transfer/scp_protocol.h"
 
 namespace parley::capi {
-namespace {}  // namespace
+namespace {
+
+// Reads the rest of a control line (without its newline) into `line`:
+// true once it is complete, false while bytes are missing. Lines longer
+// than transfer::kMaxScpLine are cut there and completed (the parser
+// refuses them).
+bool ReadScpLine(channel::Connection& conn, uint32_t id, std::string* line) {
+  uint8_t b;
+  while (conn.Read(id, false, &b, 1) == 1) {
+    if (b == '\n' || line->size() > transfer::kMaxScpLine) return true;
+    line->push_back(static_cast<char>(b));
+  }
+  return false;
+}
+
+}  // namespace
 
 int SessionHandle::ScpStep(ScpOperation& op) {
   channel::Connection& conn = engine_->connection();
@@ -51,27 +66,21 @@ int SessionHandle::ScpStep(ScpOperation& op) {
         break;
       }
       case ScpOperation::Phase::kReadAck: {
-        // Send: a 0 byte, or 1/2 and a message line.
-        while (true) {
+        // Send: a 0 byte, or 1 / 2 and a message line.
+        if (op.line.empty()) {
           uint8_t b;
           if (conn.Read(id, false, &b, 1) == 0) return kStepWait;
-          if (op.line.empty() && b == 0) break;
-          if (b == '\n') {
-            return SetError(
-                LIBSSH2_ERROR_SCP_PROTOCOL,
-                absl::StrCat("the remote scp refused: ",
-                             transfer::ScpPrintable(
-                                 absl::string_view(op.line).substr(1))));
-          }
-          if (op.line.empty() && b != 1 && b != 2) {
-            return SetError(LIBSSH2_ERROR_SCP_PROTOCOL,
-                            "the remote scp sent an invalid status byte");
-          }
-          if (op.line.size() >= transfer::kMaxScpLine) {
-            return SetError(LIBSSH2_ERROR_SCP_PROTOCOL,
-                            "the remote scp's message is too long");
-          }
           op.line.push_back(static_cast<char>(b));
+        }
+        if (op.line[0] != 0) {
+          if (!ReadScpLine(conn, id, &op.line)) return kStepWait;
+          absl::StatusOr<transfer::ScpLine> parsed =
+              transfer::ParseScpLine(op.line);
+          return SetError(
+              LIBSSH2_ERROR_SCP_PROTOCOL,
+              parsed.ok() && parsed->kind == transfer::ScpLine::kError
+                  ? absl::StrCat("the remote scp refused: ", parsed->message)
+                  : std::string("the remote scp sent an invalid status"));
         }
         op.line.clear();
         if (op.next_header == op.headers.size()) {
@@ -83,16 +92,7 @@ int SessionHandle::ScpStep(ScpOperation& op) {
         break;
       }
       case ScpOperation::Phase::kReadLine: {
-        while (true) {
-          uint8_t b;
-          if (conn.Read(id, false, &b, 1) == 0) return kStepWait;
-          if (b == '\n') break;
-          if (op.line.size() >= transfer::kMaxScpLine) {
-            return SetError(LIBSSH2_ERROR_SCP_PROTOCOL,
-                            "the remote scp sent an over-long line");
-          }
-          op.line.push_back(static_cast<char>(b));
-        }
+        if (!ReadScpLine(conn, id, &op.line)) return kStepWait;
         const std::string line = std::move(op.line);
         op.line.clear();
         absl::StatusOr<transfer::ScpLine> parsed = transfer::ParseScpLine(line);
