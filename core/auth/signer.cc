@@ -6,20 +6,7 @@
 namespace parley::auth {
 
 std::vector<crypto::SignatureAlgorithm> Signer::algorithms() const {
-  using crypto::SignatureAlgorithm;
-  switch (public_key().type) {
-    case crypto::KeyType::kEd25519:
-      return {SignatureAlgorithm::kEd25519};
-    case crypto::KeyType::kEcdsaP256:
-      return {SignatureAlgorithm::kEcdsaP256Sha256};
-    case crypto::KeyType::kEcdsaP384:
-      return {SignatureAlgorithm::kEcdsaP384Sha384};
-    case crypto::KeyType::kEcdsaP521:
-      return {SignatureAlgorithm::kEcdsaP521Sha512};
-    case crypto::KeyType::kRsa:
-      break;
-  }
-  return {SignatureAlgorithm::kRsaSha512, SignatureAlgorithm::kRsaSha256};
+  return crypto::SignatureAlgorithmsFor(public_key().type);
 }
 
 KeySigner::KeySigner(std::shared_ptr<const crypto::CryptoProvider> provider,

@@ -183,6 +183,22 @@ AlgorithmLists OpenSshDefaultAlgorithms() {
   return lists;
 }
 
+std::vector<SignatureAlgorithm> SignatureAlgorithmsFor(KeyType type) {
+  switch (type) {
+    case KeyType::kEd25519:
+      return {SignatureAlgorithm::kEd25519};
+    case KeyType::kEcdsaP256:
+      return {SignatureAlgorithm::kEcdsaP256Sha256};
+    case KeyType::kEcdsaP384:
+      return {SignatureAlgorithm::kEcdsaP384Sha384};
+    case KeyType::kEcdsaP521:
+      return {SignatureAlgorithm::kEcdsaP521Sha512};
+    case KeyType::kRsa:
+      break;
+  }
+  return {SignatureAlgorithm::kRsaSha512, SignatureAlgorithm::kRsaSha256};
+}
+
 std::string CertificateAlgorithmName(SignatureAlgorithm alg) {
   return std::string(SignatureAlgorithmName(alg)) + "-cert-v01@openssh.com";
 }

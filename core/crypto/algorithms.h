@@ -56,6 +56,10 @@ std::string CertificateAlgorithmName(SignatureAlgorithm alg);
 bool SignatureAlgorithmFromName(absl::string_view name,
                                 SignatureAlgorithm* out);
 KeyType KeyTypeFor(SignatureAlgorithm alg);
+// The signature algorithms a key of `type` signs with by default, in
+// preference order: its one algorithm, or rsa-sha2-512 then rsa-sha2-256
+// for RSA (ssh-rsa only when named).
+std::vector<SignatureAlgorithm> SignatureAlgorithmsFor(KeyType type);
 // The SSH key-type name of a public-key blob ("ssh-rsa" for all RSA).
 absl::string_view KeyTypeName(KeyType type);
 bool KeyTypeFromName(absl::string_view name, KeyType* out);

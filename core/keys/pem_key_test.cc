@@ -114,8 +114,6 @@ std::vector<PemSpec> Specs() {
   };
 }
 
-using testing::AlgorithmsFor;
-
 bool HaveTools() {
   return ::access("/usr/bin/ssh-keygen", X_OK) == 0 &&
          ::access("/usr/bin/openssl", X_OK) == 0;
@@ -185,7 +183,7 @@ TEST_P(PemKeyTest, LoadsMatchesSshKeygenAndSigns) {
     ASSERT_TRUE(key.ok()) << p->name() << ": " << key.status();
     EXPECT_EQ(key->public_key.type, spec.type);
     EXPECT_TRUE(key->public_key == expected) << p->name();
-    for (SignatureAlgorithm alg : AlgorithmsFor(spec.type)) {
+    for (SignatureAlgorithm alg : crypto::SignatureAlgorithmsFor(spec.type)) {
       auto signer = p->NewSigner(*key, alg);
       ASSERT_TRUE(signer.ok()) << signer.status();
       const Bytes message = {1, 2, 3};

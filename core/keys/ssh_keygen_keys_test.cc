@@ -41,8 +41,6 @@ struct KeySpec {
   int rounds;          // -a; 0 for ssh-keygen's default (16)
 };
 
-using testing::AlgorithmsFor;
-
 class SshKeygenKeysTest : public ::testing::TestWithParam<KeySpec> {
  protected:
   void SetUp() override {
@@ -106,7 +104,7 @@ TEST_P(SshKeygenKeysTest, LoadsAndSignsOnBothBackends) {
     }
 
     const Bytes data = {'s', 'e', 's', 's', 'i', 'o', 'n', 0, 1, 2};
-    for (SignatureAlgorithm alg : AlgorithmsFor(spec.type)) {
+    for (SignatureAlgorithm alg : crypto::SignatureAlgorithmsFor(spec.type)) {
       for (const crypto::CryptoProvider* signer : testing::AllProviders()) {
         absl::StatusOr<Bytes> sig = crypto::SignSsh(*signer, *key, alg, data);
         ASSERT_TRUE(sig.ok()) << signer->name() << ": " << sig.status();

@@ -120,21 +120,4 @@ int RunShell(const std::string& command) {
 
 std::string ShellQuote(absl::string_view s) { return parley::ShellQuote(s); }
 
-std::vector<crypto::SignatureAlgorithm> AlgorithmsFor(crypto::KeyType type) {
-  using crypto::SignatureAlgorithm;
-  switch (type) {
-    case crypto::KeyType::kEd25519:
-      return {SignatureAlgorithm::kEd25519};
-    case crypto::KeyType::kEcdsaP256:
-      return {SignatureAlgorithm::kEcdsaP256Sha256};
-    case crypto::KeyType::kEcdsaP384:
-      return {SignatureAlgorithm::kEcdsaP384Sha384};
-    case crypto::KeyType::kEcdsaP521:
-      return {SignatureAlgorithm::kEcdsaP521Sha512};
-    case crypto::KeyType::kRsa:
-      break;
-  }
-  return {SignatureAlgorithm::kRsaSha256, SignatureAlgorithm::kRsaSha512};
-}
-
 }  // namespace parley::keys::testing

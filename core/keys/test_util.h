@@ -34,10 +34,6 @@ void WriteFileOrDie(const std::string& path, absl::string_view contents,
 int RunShell(const std::string& command);
 std::string ShellQuote(absl::string_view s);
 
-// The signature algorithms a key of `type` signs with (both rsa-sha2 for
-// RSA).
-std::vector<crypto::SignatureAlgorithm> AlgorithmsFor(crypto::KeyType type);
-
 }  // namespace parley::keys::testing
 
 #endif  // PARLEY_CORE_KEYS_TEST_UTIL_H_
